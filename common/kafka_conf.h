@@ -1,0 +1,41 @@
+#ifndef ATSB_KAFKA_CONF_H
+#define ATSB_KAFKA_CONF_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+/* Topic names of DESIGN.md. A prefix from ATSB_TOPIC_PREFIX (default empty)
+ * is prepended by kafka_topic(), so tests can give each run its own topics. */
+#define TOPIC_APPLICATIONS_RECEIVED "applications.received"
+#define TOPIC_APPLICATIONS_RESOLVED "applications.resolved"
+#define TOPIC_APPLICATIONS_RETRY "applications.retry"
+#define TOPIC_APPLICATIONS_DEADLETTER "applications.deadletter"
+#define TOPIC_ATS_WEBHOOKS "ats.webhooks"
+#define TOPIC_BGCHECK_UPDATES "bgcheck.updates"
+#define TOPIC_ATS_COMMANDS "ats.commands"
+#define TOPIC_APPLICATION_EVENTS "application.events"
+
+/* Standard headers on every message (DESIGN.md). */
+#define HDR_TRACE_ID "trace-id"
+#define HDR_PRODUCER "producer"
+#define HDR_SCHEMA "schema"
+
+/* Writes the full topic name (prefix + base) into buf. Returns buf. */
+const char *kafka_topic(const char *base, char *buf, size_t len);
+
+/* A new librdkafka configuration with bootstrap servers (ATSB_KAFKA_BROKERS,
+ * default 127.0.0.1:9092), client.id, and every ATSB_KAFKA_PROP_<name>
+ * variable passed through as librdkafka property <name> (underscores become
+ * dots, so ATSB_KAFKA_PROP_security_protocol=SSL sets security.protocol).
+ * Returns NULL and fills err on a rejected property. Caller owns the result. */
+rd_kafka_conf_t *kafka_conf_new(const char *client_id, char *err, size_t errlen);
+
+/* Sets one property; returns 0 or -1 with err filled. */
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
+                   size_t errlen);
+
+/* Copies header `name` of message m into buf (NUL-terminated, truncated to
+ * len-1). Returns buf, or NULL when the header is absent. */
+const char *kafka_header(const rd_kafka_message_t *m, const char *name, char *buf, size_t len);
+
+#endif

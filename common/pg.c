@@ -1,0 +1,113 @@
+#include "pg.h"
+
+#include "log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pg_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int size;
+    int nfree;
+    PGconn **all;
+    PGconn **free_list;
+};
+
+static PGconn *open_conn(const char *dsn, char *err, size_t errlen) {
+    PGconn *c = PQconnectdb(dsn);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        snprintf(err, errlen, "postgres: %s", c ? PQerrorMessage(c) : "out of memory");
+        /* libpq messages end with a newline; keep the one-line promise. */
+        char *nl = strchr(err, '\n');
+        if (nl) *nl = '\0';
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+int pg_pool_new(const char *dsn, int size, pg_pool **out, char *err, size_t errlen) {
+    pg_pool *p = calloc(1, sizeof *p);
+    if (!p) goto oom;
+    p->all = calloc((size_t)size, sizeof *p->all);
+    p->free_list = calloc((size_t)size, sizeof *p->free_list);
+    if (!p->all || !p->free_list) goto oom;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    for (int i = 0; i < size; i++) {
+        p->all[i] = open_conn(dsn, err, errlen);
+        if (!p->all[i]) goto fail;
+        p->size++;
+        p->free_list[p->nfree++] = p->all[i];
+    }
+    *out = p;
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+fail:
+    if (p) pg_pool_destroy(p);
+    return -1;
+}
+
+PGconn *pg_pool_acquire(pg_pool *p) {
+    pthread_mutex_lock(&p->mu);
+    while (p->nfree == 0) pthread_cond_wait(&p->cv, &p->mu);
+    PGconn *c = p->free_list[--p->nfree];
+    pthread_mutex_unlock(&p->mu);
+    if (PQstatus(c) != CONNECTION_OK) {
+        PQreset(c);
+        if (PQstatus(c) != CONNECTION_OK) {
+            log_warn("postgres unavailable");
+            pg_pool_release(p, c);
+            return NULL;
+        }
+        log_info("postgres connection re-established");
+    }
+    return c;
+}
+
+void pg_pool_release(pg_pool *p, PGconn *c) {
+    if (!c) return;
+    if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
+        PQclear(PQexec(c, "ROLLBACK"));
+    pthread_mutex_lock(&p->mu);
+    p->free_list[p->nfree++] = c;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void pg_pool_destroy(pg_pool *p) {
+    if (!p) return;
+    for (int i = 0; i < p->size; i++) PQfinish(p->all[i]);
+    free(p->all);
+    free(p->free_list);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}
+
+PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *params) {
+    return PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+}
+
+bool pg_ok(const PGresult *r) {
+    ExecStatusType s = PQresultStatus(r);
+    return r && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
+}
+
+int pg_run(PGconn *c, const char *sql, int nparams, const char *const *params) {
+    PGresult *r = pg_exec(c, sql, nparams, params);
+    int rc = pg_ok(r) ? 0 : -1;
+    PQclear(r);
+    return rc;
+}
+
+bool pg_is_unique_violation(const PGresult *r) {
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return state && !strcmp(state, "23505");
+}
+
+bool pg_ping(PGconn *c) { return c && pg_run(c, "SELECT 1", 0, NULL) == 0; }

@@ -1,0 +1,44 @@
+#ifndef ATSB_PG_H
+#define ATSB_PG_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* PostgreSQL access: parameterized queries only (there is no helper that
+ * takes SQL built from values). A pg_pool holds a fixed number of
+ * connections for the threads of one process; a connection found broken is
+ * reset on the next acquire. DSN from ATSB_PG_DSN. */
+
+typedef struct pg_pool pg_pool;
+
+/* Opens size connections. Returns 0, or -1 with err filled; nothing is left
+ * open on failure. */
+int pg_pool_new(const char *dsn, int size, pg_pool **out, char *err, size_t errlen);
+
+/* Borrows a connection, waiting while all are in use. The connection is
+ * usable (reset when it was broken), or NULL after the reset failed: the
+ * database is unavailable and the caller should answer 503. */
+PGconn *pg_pool_acquire(pg_pool *p);
+/* Returns c to the pool. A connection left inside a transaction is rolled back. */
+void pg_pool_release(pg_pool *p, PGconn *c);
+void pg_pool_destroy(pg_pool *p);
+
+/* One statement with text parameters. Returns the result (caller PQclear()s
+ * it), which may report an error; NULL only when out of memory. */
+PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *params);
+
+/* Runs sql and returns 0 when its status is COMMAND_OK or TUPLES_OK, else -1
+ * (the server's message is in PQerrorMessage(c)). */
+int pg_run(PGconn *c, const char *sql, int nparams, const char *const *params);
+
+/* True when the result succeeded. */
+bool pg_ok(const PGresult *r);
+
+/* True for a unique violation (SQLSTATE 23505). */
+bool pg_is_unique_violation(const PGresult *r);
+
+/* SELECT 1 round trip for /readyz. */
+bool pg_ping(PGconn *c);
+
+#endif

@@ -1,0 +1,89 @@
+#include "service.h"
+
+#include "config.h"
+#include "log.h"
+#include "shutdown.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int ready(void *ctx, char *reason, size_t len) {
+    service *svc = ctx;
+    PGconn *c = pg_pool_acquire(svc->db);
+    int db_ok = pg_ping(c);
+    pg_pool_release(svc->db, c);
+    if (!db_ok) {
+        snprintf(reason, len, "database unreachable");
+        return -1;
+    }
+    if (!kafka_producer_ready(svc->producer, 2000)) {
+        snprintf(reason, len, "kafka unreachable");
+        return -1;
+    }
+    return 0;
+}
+
+/* Retries the pool until the deadline: PostgreSQL may still be starting. */
+static int connect_db(const char *dsn, int pool_size, int timeout_s, pg_pool **out, char *err,
+                      size_t errlen) {
+    time_t deadline = time(NULL) + timeout_s;
+    for (;;) {
+        if (pg_pool_new(dsn, pool_size, out, err, errlen) == 0) return 0;
+        if (time(NULL) >= deadline || shutdown_requested()) return -1;
+        sleep(1);
+    }
+}
+
+int service_start(const service_spec *spec, service *svc) {
+    char err[512];
+    char host[128];
+    int port;
+    memset(svc, 0, sizeof *svc);
+    svc->spec = spec;
+    log_init(spec->name);
+    shutdown_install();
+    config_addr(spec->addr_env, spec->addr_default, host, sizeof host, &port);
+    const char *dsn = config_str("ATSB_PG_DSN", "host=127.0.0.1 port=54329 dbname=atsbridge user=atsbridge");
+    int pool = (int)config_int("ATSB_PG_POOL", 8, 1, 256);
+    int timeout = (int)config_int("ATSB_STARTUP_TIMEOUT_S", 60, 0, 3600);
+
+    if (connect_db(dsn, pool, timeout, &svc->db, err, sizeof err)) goto fail;
+    if (spec->migrations) {
+        PGconn *c = pg_pool_acquire(svc->db);
+        int n = c ? migrate_apply(c, spec->name, spec->migrations, err, sizeof err) : -1;
+        if (!c) snprintf(err, sizeof err, "database unavailable for migrations");
+        pg_pool_release(svc->db, c);
+        if (n < 0) goto fail;
+        char nbuf[16];
+        snprintf(nbuf, sizeof nbuf, "%d", n);
+        log_info("migrations applied", "count", nbuf);
+    }
+    if (kafka_producer_new(spec->name, &svc->producer, err, sizeof err)) goto fail;
+    if (http_server_start(host, port, spec->routes, spec->nroutes, ready, svc, &svc->http, err,
+                          sizeof err))
+        goto fail;
+    char addr[160];
+    snprintf(addr, sizeof addr, "%s:%d", host, http_server_port(svc->http));
+    log_info("listening", "addr", addr);
+    return 0;
+fail:
+    fprintf(stderr, "%s: %s\n", spec->name, err);
+    service_stop(svc);
+    return -1;
+}
+
+void service_wait(service *svc) {
+    (void)svc;
+    while (!shutdown_requested()) usleep(100 * 1000);
+}
+
+void service_stop(service *svc) {
+    http_server_stop(svc->http);
+    svc->http = NULL;
+    kafka_producer_destroy(svc->producer, 10000);
+    svc->producer = NULL;
+    pg_pool_destroy(svc->db);
+    svc->db = NULL;
+}

@@ -1,0 +1,42 @@
+#ifndef ATSB_SERVICE_H
+#define ATSB_SERVICE_H
+
+#include "http_server.h"
+#include "kafka_producer.h"
+#include "migrate.h"
+#include "pg.h"
+
+/* What every service does around its real work (DESIGN.md "Operability"):
+ * read configuration, connect to PostgreSQL (waiting up to
+ * ATSB_STARTUP_TIMEOUT_S for it), apply the service's migrations, create the
+ * Kafka producer, and serve HTTP with /healthz, /readyz (broker + database)
+ * and /metrics beside the service's routes. */
+
+typedef struct {
+    const char *name;              /* "ingest", ... : log field, producer header, schema */
+    const char *addr_env;          /* e.g. "ATSB_INGEST_ADDR" */
+    const char *addr_default;      /* e.g. "127.0.0.1:8081" */
+    const migrate_file *migrations;
+    const http_route *routes;
+    size_t nroutes;
+} service_spec;
+
+typedef struct {
+    const service_spec *spec;
+    pg_pool *db;
+    kafka_producer *producer;
+    http_server *http;
+} service;
+
+/* Starts everything in order. On failure prints one line to stderr, releases
+ * what was opened and returns -1: the caller exits 1. */
+int service_start(const service_spec *spec, service *svc);
+
+/* Blocks until SIGTERM/SIGINT. */
+void service_wait(service *svc);
+
+/* Stops HTTP first (no new work), then flushes the producer and closes the
+ * database. Safe on a partially started service. */
+void service_stop(service *svc);
+
+#endif

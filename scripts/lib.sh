@@ -1,0 +1,101 @@
+# Shared shell helpers for scripts/dev and scripts/testenv. Sourced, not run.
+
+die() { echo "atsbridge: $*" >&2; exit 1; }
+
+# Debian packages the build, the tests and the local stack need.
+ATSB_PACKAGES="build-essential cmake pkg-config git curl ca-certificates procps
+  librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libcriterion-dev
+  libmicrohttpd-dev libjson-c-dev libsodium-dev libcurl4-openssl-dev
+  postgresql postgresql-client"
+
+atsb_bootstrap() {
+  local missing=() p
+  for p in $ATSB_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    die "missing Debian packages: ${missing[*]} (run 'scripts/dev bootstrap' as root, or apt-get install them)"
+  fi
+  echo "atsbridge: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/tmp/atsb-apt.log 2>&1 || die "apt-get update failed (see /tmp/atsb-apt.log)"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/atsb-apt.log 2>&1 || die "apt-get install failed (see /tmp/atsb-apt.log)"
+}
+
+pg_bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$d" ] && [ -x "$d/initdb" ] || die "PostgreSQL server binaries not found (package postgresql)"
+  echo "$d"
+}
+
+# Runs a command as the postgres user when we are root (initdb and postgres refuse root).
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# True when TCP port $1 on 127.0.0.1 accepts connections.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A free port near $1.
+free_port() {
+  local p=$1
+  while port_open "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# pg_start DATADIR PORT: creates the cluster when missing (trust auth, user
+# atsbridge), starts it on 127.0.0.1:PORT with its socket in DATADIR, and
+# creates database atsbridge. Idempotent.
+pg_start() {
+  local data=$1 port=$2 bin
+  bin=$(pg_bindir)
+  if [ ! -f "$data/PG_VERSION" ]; then
+    mkdir -p "$data"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$data"
+    chmod 700 "$data"
+    as_pg "$bin/initdb" -D "$data" -U atsbridge --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$data.initdb.log" 2>&1 \
+      || die "initdb failed (see $data.initdb.log)"
+  fi
+  if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    as_pg "$bin/pg_ctl" -D "$data" -w -t 60 -l "$data/server.log" \
+      -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null \
+      || die "PostgreSQL did not start (see $data/server.log)"
+  fi
+  as_pg "$bin/psql" -h 127.0.0.1 -p "$port" -U atsbridge -d postgres -qtAc \
+    "SELECT 1 FROM pg_database WHERE datname='atsbridge'" | grep -q 1 \
+    || as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U atsbridge atsbridge \
+    || die "cannot create database atsbridge"
+}
+
+pg_stop() {
+  local data=$1 bin
+  bin=$(pg_bindir)
+  [ -f "$data/postmaster.pid" ] || return 0
+  as_pg "$bin/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 \
+    || as_pg "$bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+}
+
+# Waits up to $2 seconds for file $1 to exist and be non-empty.
+wait_file() {
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    [ -s "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Stops the process whose pid is in file $1 (TERM, then KILL after 10 s).
+stop_pidfile() {
+  local f=$1 pid i
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  fi
+  rm -f "$f"
+}

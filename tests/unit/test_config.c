@@ -1,0 +1,58 @@
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+Test(config, parses_integers_within_bounds) {
+    int64_t v;
+    cr_assert_eq(config_parse_int("42", 0, 100, &v), 0);
+    cr_assert_eq(v, 42);
+    cr_assert_eq(config_parse_int("-5", -10, 10, &v), 0);
+    cr_assert_eq(v, -5);
+}
+
+Test(config, rejects_garbage_and_out_of_range) {
+    int64_t v;
+    cr_assert_eq(config_parse_int("", 0, 10, &v), -1);
+    cr_assert_eq(config_parse_int("12abc", 0, 100, &v), -1);
+    cr_assert_eq(config_parse_int("101", 0, 100, &v), -1);
+    cr_assert_eq(config_parse_int("99999999999999999999999", 0, 100, &v), -1);
+    cr_assert_eq(config_parse_int(NULL, 0, 100, &v), -1);
+}
+
+Test(config, defaults_when_unset_or_empty) {
+    unsetenv("ATSB_T_UNSET");
+    setenv("ATSB_T_EMPTY", "", 1);
+    cr_assert_str_eq(config_str("ATSB_T_UNSET", "d"), "d");
+    cr_assert_str_eq(config_str("ATSB_T_EMPTY", "d"), "d");
+    cr_assert_eq(config_int("ATSB_T_UNSET", 7, 0, 10), 7);
+    cr_assert_eq(config_bool("ATSB_T_EMPTY", true), true);
+}
+
+Test(config, reads_bool_and_addr) {
+    setenv("ATSB_T_BOOL", "off", 1);
+    cr_assert_eq(config_bool("ATSB_T_BOOL", true), false);
+    setenv("ATSB_T_ADDR", "0.0.0.0:8081", 1);
+    char host[64];
+    int port;
+    config_addr("ATSB_T_ADDR", "x", host, sizeof host, &port);
+    cr_assert_str_eq(host, "0.0.0.0");
+    cr_assert_eq(port, 8081);
+}
+
+Test(config, bad_int_exits_2, .exit_code = 2) {
+    setenv("ATSB_T_BAD", "lots", 1);
+    config_int("ATSB_T_BAD", 1, 0, 10);
+}
+
+Test(config, bad_bool_exits_2, .exit_code = 2) {
+    setenv("ATSB_T_BAD", "maybe", 1);
+    config_bool("ATSB_T_BAD", false);
+}
+
+Test(config, bad_addr_exits_2, .exit_code = 2) {
+    setenv("ATSB_T_BAD", "localhost", 1);
+    char host[64];
+    int port;
+    config_addr("ATSB_T_BAD", "x", host, sizeof host, &port);
+}
