@@ -30,8 +30,8 @@ int migrate_apply(PGconn *c, const char *component, const migrate_file *files, c
                   size_t errlen) {
     int applied = 0;
     if (pg_run(c, "BEGIN", 0, NULL)) return fail(c, err, errlen, "begin");
-    const char *lock_params[] = {component};
-    if (pg_run(c, "SELECT pg_advisory_xact_lock(hashtext('atsb-migrate:' || $1))", 1, lock_params) ||
+    /* One lock for every component: they share the version table. */
+    if (pg_run(c, "SELECT pg_advisory_xact_lock(hashtext('atsb-migrate'))", 0, NULL) ||
         pg_run(c,
                "CREATE TABLE IF NOT EXISTS public.atsb_migrations ("
                " component text NOT NULL, version int NOT NULL, name text NOT NULL,"

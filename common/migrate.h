@@ -14,7 +14,7 @@ typedef struct {
 
 /* Applies, in name order, every file of `files` not yet recorded for
  * `component` in public.atsb_migrations, all inside one transaction under an
- * advisory lock (replicas starting together wait for each other). Re-running
+ * advisory lock (replicas and services starting together wait for each other). Re-running
  * is a no-op. A recorded version whose file name differs is an error (history
  * was rewritten). Returns the number of files applied (>= 0), or -1 with err
  * filled and nothing changed. */
