@@ -1,6 +1,7 @@
 #include "service.h"
 
 #include "config.h"
+#include "crypto.h"
 #include "log.h"
 #include "shutdown.h"
 
@@ -44,6 +45,10 @@ int service_start(const service_spec *spec, service *svc) {
     svc->spec = spec;
     log_init(spec->name);
     shutdown_install();
+    if (crypto_init() != 0) {
+        fprintf(stderr, "%s: libsodium failed to initialise\n", spec->name);
+        return -1;
+    }
     config_addr(spec->addr_env, spec->addr_default, host, sizeof host, &port);
     const char *dsn = config_str("ATSB_PG_DSN", "host=127.0.0.1 port=54329 dbname=atsbridge user=atsbridge");
     int pool = (int)config_int("ATSB_PG_POOL", 8, 1, 256);

@@ -1,0 +1,99 @@
+#include "crypto.h"
+
+#include "config.h"
+#include "log.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned char box_key[crypto_secretbox_KEYBYTES];
+
+int crypto_init(void) {
+    if (sodium_init() < 0) return -1;
+    const char *hex = config_str("ATSB_SECRET_KEY", NULL);
+    size_t n = 0;
+    if (!hex) {
+        /* Development only: documented in the README, never for production. */
+        log_warn("ATSB_SECRET_KEY is not set: using the development key");
+        crypto_generichash(box_key, sizeof box_key, (const unsigned char *)"atsbridge-dev-key", 17, NULL, 0);
+        return 0;
+    }
+    if (strlen(hex) != 2 * sizeof box_key ||
+        sodium_hex2bin(box_key, sizeof box_key, hex, strlen(hex), NULL, &n, NULL) != 0 ||
+        n != sizeof box_key)
+        config_fail("ATSB_SECRET_KEY", "expected 64 hex characters (32 bytes)");
+    return 0;
+}
+
+void crypto_sha256_hex(const void *data, size_t len, char out[CRYPTO_SHA256_HEX]) {
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(out, CRYPTO_SHA256_HEX, h, sizeof h);
+}
+
+void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t msglen,
+                            char out[CRYPTO_SHA256_HEX]) {
+    unsigned char h[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, key, keylen);
+    crypto_auth_hmacsha256_update(&st, msg, msglen);
+    crypto_auth_hmacsha256_final(&st, h);
+    sodium_bin2hex(out, CRYPTO_SHA256_HEX, h, sizeof h);
+}
+
+int crypto_str_equal(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    return la == lb && sodium_memcmp(a, b, la) == 0;
+}
+
+void crypto_random_id(const char *prefix, char *out, size_t outlen) {
+    unsigned char r[16];
+    char hex[33];
+    randombytes_buf(r, sizeof r);
+    sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+    snprintf(out, outlen, "%s%s", prefix, hex);
+}
+
+void crypto_derive_id(char *out, size_t outlen, const char *prefix, ...) {
+    crypto_hash_sha256_state st;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[CRYPTO_SHA256_HEX];
+    crypto_hash_sha256_init(&st);
+    va_list ap;
+    va_start(ap, prefix);
+    for (const char *p = va_arg(ap, const char *); p; p = va_arg(ap, const char *))
+        crypto_hash_sha256_update(&st, (const unsigned char *)p, strlen(p) + 1);
+    va_end(ap);
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    snprintf(out, outlen, "%s%.32s", prefix, hex);
+}
+
+uint8_t *crypto_seal(const char *plaintext, size_t *outlen) {
+    size_t mlen = strlen(plaintext);
+    size_t len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + mlen;
+    uint8_t *box = malloc(len);
+    if (!box) return NULL;
+    randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)plaintext, mlen, box,
+                          box_key);
+    *outlen = len;
+    return box;
+}
+
+char *crypto_open(const uint8_t *box, size_t boxlen) {
+    if (boxlen < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) return NULL;
+    size_t mlen = boxlen - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+    char *m = malloc(mlen + 1);
+    if (!m) return NULL;
+    if (crypto_secretbox_open_easy((unsigned char *)m, box + crypto_secretbox_NONCEBYTES,
+                                   boxlen - crypto_secretbox_NONCEBYTES, box, box_key) != 0) {
+        free(m);
+        return NULL;
+    }
+    m[mlen] = '\0';
+    return m;
+}
