@@ -19,6 +19,7 @@
 #define HDR_TRACE_ID "trace-id"
 #define HDR_PRODUCER "producer"
 #define HDR_SCHEMA "schema"
+#define HDR_MAX_DEADLETTER 8
 
 /* Writes the full topic name (prefix + base) into buf. Returns buf. */
 const char *kafka_topic(const char *base, char *buf, size_t len);

@@ -99,6 +99,7 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
         kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
         kafka_conf_set(conf, "session.timeout.ms", session, err, errlen) ||
         kafka_conf_set(conf, "heartbeat.interval.ms", heartbeat, err, errlen) ||
+        kafka_conf_set(conf, "max.poll.interval.ms", "600000", err, errlen) ||
         kafka_conf_set(conf, "statistics.interval.ms", "5000", err, errlen))
         goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);

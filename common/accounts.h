@@ -1,0 +1,37 @@
+#ifndef ATSB_ACCOUNTS_H
+#define ATSB_ACCOUNTS_H
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+/* Read access to account configuration. The status service owns and writes
+ * status.accounts (admin API); questions, delivery and ingest only read it,
+ * through this module, so the column list lives in one place. */
+
+typedef struct {
+    char account_id[128];
+    char ats[16];             /* "lever" | "eploy" */
+    char connection_name[128];
+    char run_mode[16];        /* "test" | "live" | "dry-run" */
+    char bgcheck_stage[128];
+    char bgcheck_tag_prefix[128];
+    char *company_name;       /* NULL when not configured */
+    char *privacy_policy_url; /* NULL when not configured */
+    char *notification_url;   /* NULL when not configured */
+    json_object *source_labels; /* {board: label} overrides, never NULL after load */
+    int daily_api_budget;     /* 0: unlimited */
+    int feed_interval_s;      /* 0: not monitored */
+} account;
+
+/* Loads account id. Returns 0 when found (free with account_free), 1 when
+ * there is no such account, -1 on a database error (out untouched). */
+int accounts_load(PGconn *c, const char *id, account *out);
+
+/* Frees what accounts_load allocated. Safe on a zeroed struct. */
+void account_free(account *a);
+
+/* The source label for board: the account's override, else the board's
+ * default, else the board id itself. The result lives as long as a. */
+const char *account_source_label(const account *a, const char *board);
+
+#endif
