@@ -1,0 +1,267 @@
+#include "credentials.h"
+
+#include "config.h"
+#include "crypto.h"
+#include "http_client.h"
+#include "log.h"
+#include "pg.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOKEN_TIMEOUT_MS 10000
+
+typedef struct {
+    char ats[16];
+    char site_url[512];
+    char client_id[256];
+    int fresh;   /* access token valid for at least 60 more seconds */
+    int revoked;
+    int broken;
+    json_object *secret; /* decrypted {access_token, refresh_token, client_secret} */
+} conn_row;
+
+static const char *secret_str(const conn_row *r, const char *key) {
+    json_object *v;
+    return r->secret && json_object_object_get_ex(r->secret, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* Reads the row (locking it when lock is set). Returns 0, CRED_NOT_FOUND or CRED_UNAVAILABLE. */
+static int read_row(PGconn *c, const char *account, const char *name, int lock, conn_row *out) {
+    const char *p[] = {account, name};
+    PGresult *r = pg_exec(c,
+                          lock ? "SELECT ats, coalesce(site_url,''), coalesce(client_id,''), secret_box,"
+                                 " coalesce(access_expires_at > now() + interval '60 seconds', false),"
+                                 " revoked_at IS NOT NULL, coalesce(last_error = 'invalid_grant', false)"
+                                 " FROM delivery.connections WHERE account_id=$1 AND name=$2 FOR UPDATE"
+                               : "SELECT ats, coalesce(site_url,''), coalesce(client_id,''), secret_box,"
+                                 " coalesce(access_expires_at > now() + interval '60 seconds', false),"
+                                 " revoked_at IS NOT NULL, coalesce(last_error = 'invalid_grant', false)"
+                                 " FROM delivery.connections WHERE account_id=$1 AND name=$2",
+                          2, p);
+    int rc = CRED_UNAVAILABLE;
+    if (!pg_ok(r)) goto done;
+    rc = CRED_NOT_FOUND;
+    if (PQntuples(r) != 1) goto done;
+    memset(out, 0, sizeof *out);
+    snprintf(out->ats, sizeof out->ats, "%s", PQgetvalue(r, 0, 0));
+    snprintf(out->site_url, sizeof out->site_url, "%s", PQgetvalue(r, 0, 1));
+    snprintf(out->client_id, sizeof out->client_id, "%s", PQgetvalue(r, 0, 2));
+    out->fresh = PQgetvalue(r, 0, 4)[0] == 't';
+    out->revoked = PQgetvalue(r, 0, 5)[0] == 't';
+    out->broken = PQgetvalue(r, 0, 6)[0] == 't';
+    if (!PQgetisnull(r, 0, 3)) {
+        size_t blen = 0;
+        unsigned char *box = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3), &blen);
+        char *plain = box ? crypto_open(box, blen) : NULL;
+        PQfreemem(box);
+        out->secret = plain ? json_tokener_parse(plain) : NULL;
+        if (plain) {
+            explicit_bzero(plain, strlen(plain));
+            free(plain);
+        }
+    }
+    rc = 0;
+done:
+    PQclear(r);
+    return rc;
+}
+
+/* Parses a token response; fills access and, when present, refresh. */
+static int parse_token(const char *body, char *access, size_t alen, char *refresh, size_t rlen,
+                       int *expires_in) {
+    json_object *o = json_tokener_parse(body), *v;
+    int rc = -1;
+    if (!o || !json_object_object_get_ex(o, "access_token", &v) || !json_object_is_type(v, json_type_string))
+        goto done;
+    snprintf(access, alen, "%s", json_object_get_string(v));
+    if (refresh && json_object_object_get_ex(o, "refresh_token", &v) && json_object_is_type(v, json_type_string))
+        snprintf(refresh, rlen, "%s", json_object_get_string(v));
+    *expires_in = json_object_object_get_ex(o, "expires_in", &v) ? json_object_get_int(v) : 3600;
+    rc = 0;
+done:
+    json_object_put(o);
+    return rc;
+}
+
+/* POSTs a form to a token endpoint. Returns 0 with the response parsed, -1
+ * when the grant was refused (4xx), -2 when unreachable, 5xx or garbled. */
+static int token_request(const char *url, const char *form, char *access, size_t alen, char *refresh,
+                         size_t rlen, int *expires_in) {
+    static const char *const headers[] = {"Content-Type: application/x-www-form-urlencoded",
+                                          "Accept: application/json", NULL};
+    http_result res;
+    int rc = -2;
+    if (http_client_request("POST", url, headers, form, strlen(form), TOKEN_TIMEOUT_MS, &res) == 0) {
+        if (res.status == 200)
+            rc = parse_token(res.body, access, alen, refresh, rlen, expires_in) ? -2 : 0;
+        else if (res.status >= 400 && res.status < 500 && res.status != 429)
+            rc = -1;
+    }
+    http_result_free(&res);
+    return rc;
+}
+
+int credentials_client_grant(const char *token_url, const char *client_id, const char *client_secret,
+                             char *access, size_t access_len, int *expires_in_s) {
+    char form[2048] = "";
+    if (http_form_add(form, sizeof form, "grant_type", "client_credentials") ||
+        http_form_add(form, sizeof form, "client_id", client_id) ||
+        http_form_add(form, sizeof form, "client_secret", client_secret))
+        return -1;
+    return token_request(token_url, form, access, access_len, NULL, 0, expires_in_s);
+}
+
+static int store_secret(PGconn *c, const char *account, const char *name, json_object *secret,
+                        int expires_in) {
+    size_t blen;
+    uint8_t *box = crypto_seal(json_object_to_json_string(secret), &blen);
+    if (!box) return -1;
+    char secs[16];
+    snprintf(secs, sizeof secs, "%d", expires_in);
+    const char *p[] = {account, name, (const char *)box, secs};
+    const int lens[] = {0, 0, (int)blen, 0};
+    const int fmts[] = {0, 0, 1, 0};
+    PGresult *r = PQexecParams(c,
+                               "UPDATE delivery.connections SET secret_box=$3,"
+                               " access_expires_at = now() + make_interval(secs => $4::int),"
+                               " last_error=NULL, updated_at=now() WHERE account_id=$1 AND name=$2",
+                               4, NULL, p, lens, fmts, 0);
+    int rc = pg_ok(r) ? 0 : -1;
+    PQclear(r);
+    free(box);
+    return rc;
+}
+
+/* Gets a new access token (and refresh token for Lever) while holding the row lock. */
+static cred_status refresh_locked(PGconn *c, const char *account, const char *name, conn_row *row) {
+    char access[2048] = "", refresh[2048] = "", form[4096] = "", url[600];
+    int expires_in = 3600, rc;
+    if (!strcmp(row->ats, "lever")) {
+        const char *rt = secret_str(row, "refresh_token");
+        if (!rt) return CRED_BROKEN;
+        if (http_form_add(form, sizeof form, "grant_type", "refresh_token") ||
+            http_form_add(form, sizeof form, "client_id", config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev")) ||
+            http_form_add(form, sizeof form, "client_secret",
+                          config_str("ATSB_LEVER_CLIENT_SECRET", "atsbridge-dev-secret")) ||
+            http_form_add(form, sizeof form, "refresh_token", rt))
+            return CRED_UNAVAILABLE;
+        rc = token_request(config_str("ATSB_LEVER_TOKEN_URL", "http://127.0.0.1:8090/lever/auth/oauth/token"),
+                           form, access, sizeof access, refresh, sizeof refresh, &expires_in);
+    } else {
+        const char *cs = secret_str(row, "client_secret");
+        if (!cs) return CRED_BROKEN;
+        snprintf(url, sizeof url, "%s/api/token", row->site_url);
+        rc = credentials_client_grant(url, row->client_id, cs, access, sizeof access, &expires_in);
+    }
+    explicit_bzero(form, sizeof form);
+    if (rc == -2) return CRED_UNAVAILABLE;
+    if (rc == -1) {
+        const char *p[] = {account, name};
+        pg_run(c, "UPDATE delivery.connections SET last_error='invalid_grant', last_error_at=now()"
+                  " WHERE account_id=$1 AND name=$2", 2, p);
+        log_warn("connection grant refused", "account", account, "connection", name);
+        return CRED_BROKEN;
+    }
+    json_object_object_add(row->secret, "access_token", json_object_new_string(access));
+    if (refresh[0]) json_object_object_add(row->secret, "refresh_token", json_object_new_string(refresh));
+    explicit_bzero(access, sizeof access);
+    explicit_bzero(refresh, sizeof refresh);
+    return store_secret(c, account, name, row->secret, expires_in) ? CRED_UNAVAILABLE : CRED_OK;
+}
+
+static cred_status fill(const conn_row *row, cred_token *out) {
+    const char *at = secret_str(row, "access_token");
+    if (!at) return CRED_BROKEN;
+    memset(out, 0, sizeof *out);
+    snprintf(out->ats, sizeof out->ats, "%s", row->ats);
+    snprintf(out->site_url, sizeof out->site_url, "%s", row->site_url);
+    snprintf(out->access_token, sizeof out->access_token, "%s", at);
+    return CRED_OK;
+}
+
+static int usable(const conn_row *row, const char *rejected) {
+    const char *at = secret_str(row, "access_token");
+    return row->fresh && at && (!rejected || strcmp(at, rejected) != 0);
+}
+
+cred_status credentials_token(PGconn *c, const char *account, const char *name,
+                              const char *rejected_token, cred_token *out) {
+    conn_row row = {0};
+    int rc = read_row(c, account, name, 0, &row);
+    if (rc) return (cred_status)rc;
+    if (row.revoked || row.broken) {
+        rc = row.revoked ? CRED_REVOKED : CRED_BROKEN;
+        goto done;
+    }
+    if (usable(&row, rejected_token)) {
+        rc = fill(&row, out);
+        goto done;
+    }
+    json_object_put(row.secret);
+    row.secret = NULL;
+    if (pg_run(c, "BEGIN", 0, NULL)) return CRED_UNAVAILABLE;
+    rc = read_row(c, account, name, 1, &row);
+    if (rc == 0 && (row.revoked || row.broken)) rc = row.revoked ? CRED_REVOKED : CRED_BROKEN;
+    if (rc == 0 && !row.secret) rc = CRED_BROKEN;
+    if (rc == 0 && !usable(&row, rejected_token)) rc = refresh_locked(c, account, name, &row);
+    if (rc == CRED_OK || rc == CRED_BROKEN) {
+        if (pg_run(c, "COMMIT", 0, NULL)) rc = CRED_UNAVAILABLE;
+    } else {
+        PQclear(PQexec(c, "ROLLBACK"));
+    }
+    if (rc == CRED_OK) rc = fill(&row, out);
+done:
+    json_object_put(row.secret);
+    return (cred_status)rc;
+}
+
+int credentials_save(PGconn *c, const char *account, const char *name, const char *ats,
+                     const char *site_url, const char *client_id, const char *secret_json,
+                     int64_t expires_at_ms) {
+    size_t blen;
+    uint8_t *box = crypto_seal(secret_json, &blen);
+    if (!box) return -1;
+    char exp[32];
+    snprintf(exp, sizeof exp, "%lld", (long long)expires_at_ms);
+    const char *p[] = {account, name, ats, site_url, client_id, (const char *)box, exp};
+    const int lens[] = {0, 0, 0, 0, 0, (int)blen, 0};
+    const int fmts[] = {0, 0, 0, 0, 0, 1, 0};
+    PGresult *r = PQexecParams(
+        c,
+        "INSERT INTO delivery.connections (account_id, name, ats, site_url, client_id, secret_box,"
+        " access_expires_at) VALUES ($1,$2,$3,NULLIF($4,''),NULLIF($5,''),$6,"
+        " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint / 1000.0) END)"
+        " ON CONFLICT (account_id, name) DO UPDATE SET ats=EXCLUDED.ats, site_url=EXCLUDED.site_url,"
+        " client_id=EXCLUDED.client_id, secret_box=EXCLUDED.secret_box,"
+        " access_expires_at=EXCLUDED.access_expires_at, revoked_at=NULL, last_error=NULL,"
+        " last_error_at=NULL, updated_at=now()",
+        7, NULL, p, lens, fmts, 0);
+    int rc = pg_ok(r) ? 0 : -1;
+    PQclear(r);
+    free(box);
+    return rc;
+}
+
+int credentials_revoke(PGconn *c, const char *account, const char *name) {
+    const char *p[] = {account, name};
+    PGresult *r = pg_exec(c,
+                          "UPDATE delivery.connections SET revoked_at=now(), secret_box=NULL, updated_at=now()"
+                          " WHERE account_id=$1 AND name=$2",
+                          2, p);
+    int rc = !pg_ok(r) ? -1 : strcmp(PQcmdTuples(r), "0") == 0 ? 1 : 0;
+    PQclear(r);
+    return rc;
+}
+
+int credentials_record(PGconn *c, const char *account, const char *name, const char *error) {
+    const char *p[] = {account, name, error};
+    return pg_run(c,
+                  error ? "UPDATE delivery.connections SET last_error=$3, last_error_at=now()"
+                          " WHERE account_id=$1 AND name=$2 AND coalesce(last_error,'') <> 'invalid_grant'"
+                        : "UPDATE delivery.connections SET last_success_at=now()"
+                          " WHERE account_id=$1 AND name=$2",
+                  error ? 3 : 2, p);
+}

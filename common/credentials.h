@@ -1,0 +1,65 @@
+#ifndef ATSB_CREDENTIALS_H
+#define ATSB_CREDENTIALS_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+/* The credential store shared by questions (reads from the ATS) and delivery
+ * (writes to it): one row per named connection in delivery.connections, the
+ * secrets sealed with crypto_seal (never stored or logged in plaintext).
+ *
+ * Refresh happens under the row lock (SELECT ... FOR UPDATE): the first
+ * replica to find the access token expiring refreshes it and stores the new
+ * pair in the same transaction that consumed the old refresh token (Lever
+ * rotates refresh tokens); the others wait on the lock, then see the fresh
+ * token and use it. If the token endpoint answers but our COMMIT then fails,
+ * the rotated refresh token is lost and the connection must be re-activated:
+ * the price of a store that never holds two live refresh tokens.
+ *
+ * Token endpoints: Lever ATSB_LEVER_TOKEN_URL (default the simulator's),
+ * with atsbridge's OAuth app ATSB_LEVER_CLIENT_ID / ATSB_LEVER_CLIENT_SECRET;
+ * Eploy `<site_url>/api/token` with the connection's own client id/secret. */
+
+typedef enum {
+    CRED_OK = 0,
+    CRED_NOT_FOUND = -1,   /* no such connection */
+    CRED_REVOKED = -2,     /* revoked by the customer or by us */
+    CRED_BROKEN = -3,      /* the ATS refused our grant: re-activation needed */
+    CRED_UNAVAILABLE = -4, /* database or token endpoint unreachable: retry later */
+} cred_status;
+
+typedef struct {
+    char ats[16];            /* "lever" | "eploy" | "provider" */
+    char site_url[512];      /* Eploy site / provider base URL; empty for Lever */
+    char access_token[2048];
+} cred_token;
+
+/* A usable access token for connection (account, name). When rejected_token
+ * is not NULL the ATS just answered 401 for it: a new one is obtained unless
+ * another worker already replaced it. Returns CRED_OK with out filled, or a
+ * negative cred_status. Must not be called inside an open transaction. */
+cred_status credentials_token(PGconn *c, const char *account, const char *name,
+                              const char *rejected_token, cred_token *out);
+
+/* Creates or replaces a connection. secret_json is a JSON object with any of
+ * access_token, refresh_token, client_secret; it is sealed before storing.
+ * expires_at_ms is the access token's expiry (0 when unknown). Clears
+ * revoked_at and last_error. Returns 0 or -1. */
+int credentials_save(PGconn *c, const char *account, const char *name, const char *ats,
+                     const char *site_url, const char *client_id, const char *secret_json,
+                     int64_t expires_at_ms);
+
+/* Marks a connection revoked (kept for its history). Returns 0, 1 when not found, -1. */
+int credentials_revoke(PGconn *c, const char *account, const char *name);
+
+/* Records the outcome of a call made with the connection (health shown by
+ * delivery's API): error NULL means success. Returns 0 or -1. */
+int credentials_record(PGconn *c, const char *account, const char *name, const char *error);
+
+/* Obtains a token with the OAuth2 client-credentials grant at token_url
+ * (Eploy). On success fills access (NUL-terminated) and *expires_in_s and
+ * returns 0; -1 when refused (4xx), -2 when unreachable or 5xx. */
+int credentials_client_grant(const char *token_url, const char *client_id, const char *client_secret,
+                             char *access, size_t access_len, int *expires_in_s);
+
+#endif

@@ -1,0 +1,153 @@
+/* The shared credential store: sealed at rest, refresh with rotation under
+ * the row lock (concurrent refreshers make one grant), 401 handling,
+ * invalid_grant marks the connection broken, revoke. The token endpoint is a
+ * small Lever-like server in this test. */
+#include "credentials.h"
+#include "crypto.h"
+#include "harness.h"
+#include "http_server.h"
+#include "pg.h"
+
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int grants;
+static int generation = 1; /* the live refresh token is "rt-<generation>" */
+
+static void token(const http_request *req, http_response *resp, void *ctx) {
+    (void)ctx;
+    pthread_mutex_lock(&mu);
+    char expect[64];
+    snprintf(expect, sizeof expect, "refresh_token=rt-%d", generation);
+    int ok = strstr(req->body, "grant_type=refresh_token") && strstr(req->body, expect);
+    if (ok) {
+        grants++;
+        generation++;
+    }
+    int gen = generation;
+    pthread_mutex_unlock(&mu);
+    usleep(200 * 1000); /* a slow endpoint widens the race window */
+    if (!ok) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "error", json_object_new_string("invalid_grant"));
+        http_json(resp, 403, o);
+        return;
+    }
+    char at[32], rt[32];
+    snprintf(at, sizeof at, "at-%d", gen);
+    snprintf(rt, sizeof rt, "rt-%d", gen);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "access_token", json_object_new_string(at));
+    json_object_object_add(o, "refresh_token", json_object_new_string(rt));
+    json_object_object_add(o, "expires_in", json_object_new_int(3600));
+    http_json(resp, 200, o);
+}
+
+static const http_route routes[] = {{"POST", "/oauth/token", token, NULL, 0}};
+static http_server *srv;
+static char dsn[512];
+
+static PGconn *connect_db(void) {
+    PGconn *c = PQconnectdb(dsn);
+    cr_assert(PQstatus(c) == CONNECTION_OK);
+    return c;
+}
+
+static void setup(void) {
+    harness_env_load();
+    cr_assert_eq(crypto_init(), 0);
+    char err[256];
+    cr_assert_eq(http_server_start("127.0.0.1", 0, routes, 1, NULL, NULL, &srv, err, sizeof err), 0);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/oauth/token", http_server_port(srv));
+    setenv("ATSB_LEVER_TOKEN_URL", url, 1);
+    harness_create_db(dsn, sizeof dsn);
+    PGconn *c = connect_db();
+    char *sql = harness_read_file(ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
+    cr_assert_not_null(sql);
+    PGresult *r = PQexec(c, sql);
+    cr_assert(pg_ok(r), "%s", PQerrorMessage(c));
+    PQclear(r);
+    free(sql);
+    /* Expired access token, live refresh token rt-1. */
+    cr_assert_eq(credentials_save(c, "acc", "Connection-OAuth-1", "lever", "", "",
+                                  "{\"access_token\":\"at-0\",\"refresh_token\":\"rt-1\"}", 1000),
+                 0);
+    PQfinish(c);
+}
+
+static void teardown(void) { http_server_stop(srv); }
+
+TestSuite(credentials, .init = setup, .fini = teardown);
+
+Test(credentials, sealed_at_rest) {
+    PGconn *c = connect_db();
+    PGresult *r = pg_exec(c, "SELECT encode(secret_box, 'escape') FROM delivery.connections", 0, NULL);
+    cr_assert(pg_ok(r) && PQntuples(r) == 1);
+    cr_assert_null(strstr(PQgetvalue(r, 0, 0), "rt-1"), "refresh token stored in plaintext");
+    PQclear(r);
+    PQfinish(c);
+}
+
+static void *refresher(void *arg) {
+    (void)arg;
+    PGconn *c = connect_db();
+    cred_token t;
+    cred_status st = credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t);
+    PQfinish(c);
+    return (void *)(intptr_t)(st == CRED_OK && !strcmp(t.access_token, "at-2"));
+}
+
+Test(credentials, concurrent_refresh_makes_one_grant) {
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, refresher, NULL);
+    for (int i = 0; i < 4; i++) {
+        void *ok;
+        pthread_join(th[i], &ok);
+        cr_assert(ok, "every worker gets the one new token");
+    }
+    cr_assert_eq(grants, 1);
+}
+
+Test(credentials, rejected_token_refreshes_once) {
+    PGconn *c = connect_db();
+    cred_token t;
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_OK);
+    cr_assert_str_eq(t.access_token, "at-2");
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_OK);
+    cr_assert_eq(grants, 1, "a fresh token is reused");
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", "at-2", &t), CRED_OK);
+    cr_assert_str_eq(t.access_token, "at-3");
+    cr_assert_eq(grants, 2);
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", "at-2", &t), CRED_OK);
+    cr_assert_str_eq(t.access_token, "at-3", "an already replaced token is not refreshed again");
+    cr_assert_eq(grants, 2);
+    PQfinish(c);
+}
+
+Test(credentials, invalid_grant_breaks_connection) {
+    pthread_mutex_lock(&mu);
+    generation = 7; /* our stored rt-1 is no longer live */
+    pthread_mutex_unlock(&mu);
+    PGconn *c = connect_db();
+    cred_token t;
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_BROKEN);
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_BROKEN);
+    cr_assert_eq(grants, 0);
+    PQfinish(c);
+}
+
+Test(credentials, revoke_and_missing) {
+    PGconn *c = connect_db();
+    cred_token t;
+    cr_assert_eq(credentials_revoke(c, "acc", "Connection-OAuth-1"), 0);
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_REVOKED);
+    cr_assert_eq(credentials_revoke(c, "acc", "nope"), 1);
+    cr_assert_eq(credentials_token(c, "acc", "nope", NULL, &t), CRED_NOT_FOUND);
+    PQfinish(c);
+}
