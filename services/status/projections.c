@@ -244,9 +244,11 @@ void proj_add_check(proj_batch *b, const Atsbridge__V1__BackgroundCheckUpdate *u
 proj_result proj_classify(PGconn *c, const PGresult *r) {
     if (!r || PQstatus(c) != CONNECTION_OK) return PROJ_TRANSIENT;
     const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    /* Only data the server refused is the message's fault; anything else
-     * (including a bug in our SQL) must not dead-letter good messages. */
-    if (st && (!strncmp(st, "22", 2) || !strncmp(st, "23", 2))) return PROJ_DATA;
+    /* Only data the server refused (data exception, integrity, a value over
+     * a limit such as an index row size) is the message's fault; anything
+     * else, including a bug in our SQL, must not dead-letter good messages. */
+    if (st && (!strncmp(st, "22", 2) || !strncmp(st, "23", 2) || !strncmp(st, "54", 2)))
+        return PROJ_DATA;
     return PROJ_TRANSIENT;
 }
 

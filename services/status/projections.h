@@ -22,7 +22,7 @@
 typedef enum {
     PROJ_OK = 0,
     PROJ_TRANSIENT = -1, /* connection lost, deadlock, server shutting down: retry the batch */
-    PROJ_DATA = -2,      /* the server rejected a value (SQLSTATE class 22/23): isolate the message */
+    PROJ_DATA = -2,      /* the server refused a value (SQLSTATE class 22/23/54): isolate the message */
 } proj_result;
 
 enum {
