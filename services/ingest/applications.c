@@ -61,7 +61,9 @@ typedef enum { ACCEPT_NEW, ACCEPT_SAME, ACCEPT_CONFLICT, ACCEPT_DB_DOWN, ACCEPT_
 
 /* The idempotency row, the documents and the produce happen inside one
  * transaction that commits only after Kafka has the messages, so a failure
- * anywhere leaves nothing stored and a retry starts from scratch. */
+ * anywhere leaves nothing stored and a retry starts from scratch. On any
+ * result but ACCEPT_NEW the transaction is left open: pg_pool_release()
+ * rolls it back. */
 static accept_result accept_application(const ingest_ctx *ctx, PGconn *c, const app_application *a, const char *app_id,
                             const char *body_hash, const char *trace) {
     received_msg m = {0};
@@ -129,8 +131,6 @@ static accept_result accept_application(const ingest_ctx *ctx, PGconn *c, const 
     if (pg_run(c, "COMMIT", 0, NULL)) goto cleanup;
     res = ACCEPT_NEW;
 cleanup:
-    if (res != ACCEPT_NEW && PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
-        PQclear(PQexec(c, "ROLLBACK"));
     received_free(&m);
     return res;
 }

@@ -185,8 +185,6 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     json_object_object_add(o, "update_id", json_object_new_string(update_id));
     http_json(resp, 200, o);
 cleanup:
-    if (c && PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
-        PQclear(PQexec(c, "ROLLBACK"));
     pg_pool_release(ctx->svc->db, c);
     if (secret) {
         sodium_memzero(secret, strlen(secret));

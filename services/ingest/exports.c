@@ -122,8 +122,6 @@ static export_result accept_export(const ingest_ctx *ctx, PGconn *c, const expor
     if (pg_run(c, "COMMIT", 0, NULL)) goto cleanup;
     res = EXPORT_NEW;
 cleanup:
-    if (res != EXPORT_NEW && PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
-        PQclear(PQexec(c, "ROLLBACK"));
     return res;
 }
 

@@ -25,9 +25,10 @@ void produce_batch_init(produce_batch *b, kafka_producer *p) {
     clock_gettime(CLOCK_MONOTONIC, &b->start);
 }
 
-static void failed(produce_batch *b, rd_kafka_resp_err_t err) {
+/* Counted before sending: the report may arrive before the send returns. */
+static void expect_report(produce_batch *b) {
     pthread_mutex_lock(&b->mu);
-    if (!b->err) b->err = err;
+    b->pending++;
     pthread_mutex_unlock(&b->mu);
 }
 
@@ -36,38 +37,25 @@ void produce_batch_proto(produce_batch *b, const char *topic, const char *key, c
     size_t len = protobuf_c_message_get_packed_size(msg);
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf) {
-        failed(b, RD_KAFKA_RESP_ERR__FAIL);
+        expect_report(b);
+        on_report(RD_KAFKA_RESP_ERR__FAIL, b);
         return;
     }
     protobuf_c_message_pack(msg, buf);
     kafka_msg m = {.topic = topic, .key = key, .payload = buf, .len = len, .schema = schema,
                    .trace_id = trace_id};
-    pthread_mutex_lock(&b->mu);
-    b->pending++;
-    pthread_mutex_unlock(&b->mu);
+    expect_report(b);
     rd_kafka_resp_err_t err = kafka_producer_send_async(b->p, &m, on_report, b);
     free(buf); /* librdkafka copied it */
-    if (err) {
-        pthread_mutex_lock(&b->mu);
-        b->pending--;
-        if (!b->err) b->err = err;
-        pthread_mutex_unlock(&b->mu);
-    }
+    if (err) on_report(err, b); /* no report will come: count it here */
 }
 
 void produce_batch_event(produce_batch *b, Atsbridge__V1__ApplicationEvent *ev, const char *discriminator,
                          const char *trace_id) {
     char id[64];
     events_prepare(ev, "ingest", discriminator, id, sizeof id);
-    pthread_mutex_lock(&b->mu);
-    b->pending++;
-    pthread_mutex_unlock(&b->mu);
-    if (events_emit_async(b->p, ev, trace_id, on_report, b) != 0) {
-        pthread_mutex_lock(&b->mu);
-        b->pending--;
-        if (!b->err) b->err = RD_KAFKA_RESP_ERR__FAIL;
-        pthread_mutex_unlock(&b->mu);
-    }
+    expect_report(b);
+    if (events_emit_async(b->p, ev, trace_id, on_report, b) != 0) on_report(RD_KAFKA_RESP_ERR__FAIL, b);
     ev->event_id = NULL; /* pointed into id */
 }
 
