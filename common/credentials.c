@@ -143,7 +143,7 @@ static cred_status refresh_locked(PGconn *c, const char *account, const char *na
         const char *rt = secret_str(row, "refresh_token");
         if (!rt) return CRED_BROKEN;
         if (http_form_add(form, sizeof form, "grant_type", "refresh_token") ||
-            http_form_add(form, sizeof form, "client_id", config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev")) ||
+            http_form_add(form, sizeof form, "client_id", config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev-client")) ||
             http_form_add(form, sizeof form, "client_secret",
                           config_str("ATSB_LEVER_CLIENT_SECRET", "atsbridge-dev-secret")) ||
             http_form_add(form, sizeof form, "refresh_token", rt))

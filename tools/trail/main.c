@@ -1,0 +1,346 @@
+/* trail: the audit-trail reader for Kafka.
+ *
+ *   trail tail TOPIC          one JSON line per message, decoded by its `schema` header
+ *   trail app APPLICATION_ID  one application's timeline from application.events
+ *   trail dlq list            dead letters with their error and origin
+ *   trail dlq show P:O        one dead letter in full
+ *   trail dlq replay P:O...|--all   re-drive dead letters to their original topic
+ *
+ * Options: --brokers B (default ATSB_KAFKA_BROKERS, else .dev/kafka.bootstrap,
+ * else 127.0.0.1:9092), --from-beginning, --since TIME (RFC 3339 UTC or 30s,
+ * 15m, 2h, 7d ago), --follow (tail: keep waiting; default stops at the end),
+ * --show-personal (do not redact candidate fields and answers).
+ * Document bytes never travel on Kafka, so they are never printed.
+ * Exit: 0 ok, 1 runtime failure (one line on stderr), 2 bad usage. */
+#include "config.h"
+#include "events.h"
+#include "kafka_conf.h"
+#include "kafka_producer.h"
+#include "pb_json.h"
+#include "reader.h"
+#include "shutdown.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    read_opts ro;
+    int show_personal;
+    const char *app_id;
+    int replay_all;
+    int ntargets;
+    struct {
+        int32_t partition;
+        int64_t offset;
+        int done;
+    } targets[64];
+    kafka_producer *producer;
+    int replayed;
+    int failed;
+} trail_ctx;
+
+static void usage(void) {
+    fputs("usage: trail [--brokers B] [--from-beginning] [--since TIME] [--follow] [--show-personal]\n"
+          "             tail TOPIC | app APPLICATION_ID | dlq list | dlq show P:O | dlq replay (P:O...|--all)\n",
+          stderr);
+}
+
+static _Noreturn void bad_usage(const char *why) {
+    fprintf(stderr, "trail: %s\n", why);
+    usage();
+    exit(2);
+}
+
+/* "2026-11-25T10:00:00Z" or "<n>s|m|h|d" ago; returns -1 when unparsable. */
+static int64_t parse_since(const char *s) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (end && (*end == 'Z' || *end == '\0')) return (int64_t)timegm(&tm) * 1000;
+    size_t n = strlen(s);
+    if (n < 2) return -1;
+    char num[32];
+    if (n - 1 >= sizeof num) return -1;
+    memcpy(num, s, n - 1);
+    num[n - 1] = '\0';
+    int64_t v;
+    if (config_parse_int(num, 0, 100000000, &v)) return -1;
+    int64_t unit = s[n - 1] == 's' ? 1000 : s[n - 1] == 'm' ? 60000 : s[n - 1] == 'h' ? 3600000
+                 : s[n - 1] == 'd' ? 86400000 : -1;
+    return unit < 0 ? -1 : events_now_ms() - v * unit;
+}
+
+static const char *default_brokers(void) {
+    static char buf[1024];
+    const char *env = config_str("ATSB_KAFKA_BROKERS", NULL);
+    if (env) return env;
+    FILE *f = fopen(".dev/kafka.bootstrap", "r");
+    if (f) {
+        if (fgets(buf, sizeof buf, f)) {
+            buf[strcspn(buf, "\r\n")] = '\0';
+            fclose(f);
+            if (buf[0]) return buf;
+        } else {
+            fclose(f);
+        }
+    }
+    return "127.0.0.1:9092";
+}
+
+static json_object *headers_json(const rd_kafka_message_t *m) {
+    rd_kafka_headers_t *h = NULL;
+    json_object *o = json_object_new_object();
+    if (rd_kafka_message_headers(m, &h)) return o;
+    const char *name;
+    const void *val;
+    size_t size;
+    for (size_t i = 0; !rd_kafka_header_get_all(h, i, &name, &val, &size); i++)
+        json_object_object_add(o, name, json_object_new_string_len(val ? val : "", (int)size));
+    return o;
+}
+
+static json_object *envelope(const rd_kafka_message_t *m, int show_personal) {
+    json_object *o = json_object_new_object();
+    char schema[160];
+    json_object_object_add(o, "topic", json_object_new_string(rd_kafka_topic_name(m->rkt)));
+    json_object_object_add(o, "partition", json_object_new_int(m->partition));
+    json_object_object_add(o, "offset", json_object_new_int64(m->offset));
+    json_object_object_add(o, "timestamp_ms", json_object_new_int64(rd_kafka_message_timestamp(m, NULL)));
+    if (m->key) json_object_object_add(o, "key", json_object_new_string_len(m->key, (int)m->key_len));
+    json_object_object_add(o, "headers", headers_json(m));
+    const char *s = kafka_header(m, HDR_SCHEMA, schema, sizeof schema);
+    json_object *msg = s ? pb_json_decode(s, m->payload, m->len, show_personal) : NULL;
+    if (msg) {
+        json_object_object_add(o, "message", msg);
+    } else {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "undecodable", json_object_new_string(s ? "payload does not decode"
+                                                                            : "no schema header"));
+        json_object_object_add(e, "bytes", json_object_new_int64((int64_t)m->len));
+        json_object_object_add(o, "message", e);
+    }
+    return o;
+}
+
+static void print(json_object *o) {
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+}
+
+static int on_tail(const rd_kafka_message_t *m, void *vctx) {
+    trail_ctx *c = vctx;
+    print(envelope(m, c->show_personal));
+    fflush(stdout);
+    return 0;
+}
+
+static int on_app(const rd_kafka_message_t *m, void *vctx) {
+    trail_ctx *c = vctx;
+    size_t idlen = strlen(c->app_id);
+    if (!m->key || m->key_len != idlen || memcmp(m->key, c->app_id, idlen) != 0) return 0;
+    Atsbridge__V1__ApplicationEvent *ev = atsbridge__v1__application_event__unpack(NULL, m->len, m->payload);
+    if (!ev) return 0;
+    time_t secs = (time_t)(ev->at_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char at[32];
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S", &tm);
+    printf("%s.%03dZ  %-10s %-12s %s%s%s%s\n", at, (int)(ev->at_ms % 1000), ev->service, ev->type,
+           ev->state[0] ? "state=" : "", ev->state, ev->state[0] ? " " : "", ev->detail);
+    atsbridge__v1__application_event__free_unpacked(ev, NULL);
+    return 0;
+}
+
+static int on_dlq_list(const rd_kafka_message_t *m, void *vctx) {
+    (void)vctx;
+    static const char *const keep[] = {"error-code", "error-message", "original-topic", "original-partition",
+                                       "original-offset", "attempt", "first-failure-ms", HDR_SCHEMA};
+    json_object *o = json_object_new_object();
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%d:%lld", (int)m->partition, (long long)m->offset);
+    json_object_object_add(o, "ref", json_object_new_string(buf));
+    if (m->key) json_object_object_add(o, "key", json_object_new_string_len(m->key, (int)m->key_len));
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (kafka_header(m, keep[i], buf, sizeof buf)) json_object_object_add(o, keep[i], json_object_new_string(buf));
+    print(o);
+    return 0;
+}
+
+static int target_index(trail_ctx *c, const rd_kafka_message_t *m) {
+    for (int i = 0; i < c->ntargets; i++)
+        if (c->targets[i].partition == m->partition && c->targets[i].offset == m->offset) return i;
+    return -1;
+}
+
+static int all_done(const trail_ctx *c) {
+    for (int i = 0; i < c->ntargets; i++)
+        if (!c->targets[i].done) return 0;
+    return 1;
+}
+
+static int on_dlq_show(const rd_kafka_message_t *m, void *vctx) {
+    trail_ctx *c = vctx;
+    int i = target_index(c, m);
+    if (i < 0) return 0;
+    c->targets[i].done = 1;
+    print(envelope(m, c->show_personal));
+    return all_done(c);
+}
+
+/* Re-produces m to its original topic with its original headers, minus the
+ * dead-letter ones, plus replayed-from. */
+static int replay(trail_ctx *c, const rd_kafka_message_t *m) {
+    char orig[256], schema[160], trace[128], from[64], key[512];
+    if (!kafka_header(m, "original-topic", orig, sizeof orig)) {
+        fprintf(stderr, "trail: %d:%lld has no original-topic header; skipped\n", (int)m->partition,
+                (long long)m->offset);
+        return -1;
+    }
+    kafka_hdr extra[16];
+    size_t n = 0;
+    rd_kafka_headers_t *h = NULL;
+    if (!rd_kafka_message_headers(m, &h)) {
+        const char *name;
+        const void *val;
+        size_t size;
+        static char values[16][256];
+        for (size_t i = 0; n < 15 && !rd_kafka_header_get_all(h, i, &name, &val, &size); i++) {
+            if (!strncmp(name, "error-", 6) || !strncmp(name, "original-", 9) || !strcmp(name, HDR_SCHEMA) ||
+                !strcmp(name, HDR_TRACE_ID) || !strcmp(name, HDR_PRODUCER) || !strcmp(name, "first-failure-ms"))
+                continue;
+            snprintf(values[n], sizeof values[n], "%.*s", (int)(size < 255 ? size : 255), val ? (const char *)val : "");
+            extra[n] = (kafka_hdr){name, values[n]};
+            n++;
+        }
+    }
+    snprintf(from, sizeof from, "%s/%d/%lld", rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset);
+    extra[n++] = (kafka_hdr){"replayed-from", from};
+    size_t klen = m->key_len < sizeof key - 1 ? m->key_len : sizeof key - 1;
+    if (m->key) memcpy(key, m->key, klen);
+    key[klen] = '\0';
+    kafka_msg out = {.topic = orig, .key = m->key ? key : NULL, .payload = m->payload, .len = m->len,
+                     .schema = kafka_header(m, HDR_SCHEMA, schema, sizeof schema) ? schema : "unknown",
+                     .trace_id = kafka_header(m, HDR_TRACE_ID, trace, sizeof trace), .extra = extra, .nextra = n};
+    rd_kafka_resp_err_t e = kafka_producer_send(c->producer, &out);
+    if (e) {
+        fprintf(stderr, "trail: replay of %s failed: %s\n", from, rd_kafka_err2str(e));
+        return -1;
+    }
+    printf("{\"replayed\":\"%d:%lld\",\"to\":\"%s\"}\n", (int)m->partition, (long long)m->offset, orig);
+    return 0;
+}
+
+static int on_dlq_replay(const rd_kafka_message_t *m, void *vctx) {
+    trail_ctx *c = vctx;
+    int i = c->replay_all ? -1 : target_index(c, m);
+    if (!c->replay_all && i < 0) return 0;
+    if (i >= 0) c->targets[i].done = 1;
+    if (replay(c, m)) c->failed++;
+    else c->replayed++;
+    return !c->replay_all && all_done(c);
+}
+
+static void parse_ref(trail_ctx *c, const char *ref) {
+    const char *colon = strchr(ref, ':');
+    char part[16];
+    int64_t p, o;
+    if (!colon || (size_t)(colon - ref) >= sizeof part || c->ntargets == 64) bad_usage("expected PARTITION:OFFSET");
+    memcpy(part, ref, (size_t)(colon - ref));
+    part[colon - ref] = '\0';
+    if (config_parse_int(part, 0, 100000, &p) || config_parse_int(colon + 1, 0, INT64_MAX, &o))
+        bad_usage("expected PARTITION:OFFSET");
+    c->targets[c->ntargets].partition = (int32_t)p;
+    c->targets[c->ntargets].offset = o;
+    c->ntargets++;
+}
+
+int main(int argc, char **argv) {
+    trail_ctx c;
+    memset(&c, 0, sizeof c);
+    const char *brokers = NULL;
+    const char *pos[70];
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--brokers") || !strcmp(a, "--since")) {
+            if (i + 1 >= argc) bad_usage("option needs a value");
+            if (a[2] == 'b') {
+                brokers = argv[++i];
+            } else {
+                c.ro.since_ms = parse_since(argv[++i]);
+                if (c.ro.since_ms < 0) bad_usage("--since expects 2026-11-25T10:00:00Z or 30s/15m/2h/7d");
+                c.ro.start = READ_SINCE;
+            }
+        } else if (!strcmp(a, "--from-beginning")) {
+            c.ro.start = READ_FROM_BEGINNING;
+        } else if (!strcmp(a, "--follow")) {
+            c.ro.follow = 1;
+        } else if (!strcmp(a, "--show-personal")) {
+            c.show_personal = 1;
+        } else if (!strcmp(a, "--all")) {
+            c.replay_all = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage();
+            return 0;
+        } else if (a[0] == '-' && a[1] == '-') {
+            bad_usage("unknown option");
+        } else if (npos < 70) {
+            pos[npos++] = a;
+        }
+    }
+    if (npos == 0) bad_usage("missing command");
+    shutdown_install();
+    c.ro.brokers = brokers ? brokers : default_brokers();
+    setenv("ATSB_KAFKA_BROKERS", c.ro.brokers, 1);
+    char topic[256], err[512];
+    read_fn fn = NULL;
+    const char *cmd = pos[0];
+    if (!strcmp(cmd, "tail")) {
+        if (npos != 2) bad_usage("tail needs one TOPIC");
+        c.ro.topic = pos[1];
+        fn = on_tail;
+    } else if (!strcmp(cmd, "app")) {
+        if (npos != 2) bad_usage("app needs one APPLICATION_ID");
+        c.app_id = pos[1];
+        c.ro.topic = kafka_topic(TOPIC_APPLICATION_EVENTS, topic, sizeof topic);
+        if (c.ro.start == READ_FROM_END) c.ro.start = READ_FROM_BEGINNING;
+        fn = on_app;
+    } else if (!strcmp(cmd, "dlq")) {
+        if (npos < 2) bad_usage("dlq needs list, show or replay");
+        c.ro.topic = kafka_topic(TOPIC_APPLICATIONS_DEADLETTER, topic, sizeof topic);
+        if (c.ro.start == READ_FROM_END) c.ro.start = READ_FROM_BEGINNING;
+        c.ro.follow = 0;
+        for (int i = 2; i < npos; i++) parse_ref(&c, pos[i]);
+        if (!strcmp(pos[1], "list")) {
+            fn = on_dlq_list;
+        } else if (!strcmp(pos[1], "show")) {
+            if (c.ntargets == 0) bad_usage("dlq show needs PARTITION:OFFSET");
+            fn = on_dlq_show;
+        } else if (!strcmp(pos[1], "replay")) {
+            if (c.ntargets == 0 && !c.replay_all) bad_usage("dlq replay needs PARTITION:OFFSET... or --all");
+            if (kafka_producer_new("trail", &c.producer, err, sizeof err)) {
+                fprintf(stderr, "trail: %s\n", err);
+                return 1;
+            }
+            fn = on_dlq_replay;
+        } else {
+            bad_usage("dlq needs list, show or replay");
+        }
+    } else {
+        bad_usage("unknown command");
+    }
+    int rc = reader_run(&c.ro, fn, &c, err, sizeof err);
+    if (c.producer) kafka_producer_destroy(c.producer, 10000);
+    if (rc) {
+        fprintf(stderr, "trail: %s\n", err);
+        return 1;
+    }
+    if (fn == on_dlq_show && !all_done(&c)) {
+        fprintf(stderr, "trail: no such dead letter\n");
+        return 1;
+    }
+    return c.failed ? 1 : 0;
+}
