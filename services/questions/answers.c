@@ -37,37 +37,49 @@ static void add(qa_value *v, const char *s) {
 }
 
 /* Link questions are named for a site (LinkedIn, GitHub) or generic (Other,
- * Portfolio). A link goes to the question whose name it contains; the k-th
- * question that no link names takes the k-th link that no question names. */
+ * Portfolio, Website). A site question takes the link that contains its
+ * name; the k-th generic question takes the k-th link that no site question
+ * took. */
 static const char *link_name(const qs_question *q) {
     const char *dot = strchr(q->id, '.');
     return dot ? dot + 1 : q->id;
 }
 
-static int link_named(const Atsbridge__V1__Candidate *c, const char *name) {
-    for (size_t i = 0; i < c->n_links; i++)
-        if (contains_ci(c->links[i], name)) return (int)i;
-    return -1;
+static int link_is_site(const char *name) {
+    static const char *const sites[] = {"linkedin", "github",  "gitlab",   "xing",      "twitter",
+                                        "facebook", "instagram", "dribbble", "behance", "stackoverflow"};
+    for (size_t i = 0; i < sizeof sites / sizeof sites[0]; i++)
+        if (contains_ci(name, sites[i])) return 1;
+    return 0;
+}
+
+/* The site a link belongs to, i.e. a site question name it contains; 1 or 0. */
+static int link_taken(const qs_set *set, const char *link) {
+    for (size_t k = 0; k < set->n; k++)
+        if (!strcmp(set->q[k].section, "links") && link_is_site(link_name(&set->q[k])) &&
+            contains_ci(link, link_name(&set->q[k])))
+            return 1;
+    return 0;
 }
 
 static void resolve_link(const Atsbridge__V1__ApplicationReceived *app, const qs_set *set, const qs_question *q,
                          qa_value *out) {
     const Atsbridge__V1__Candidate *c = app->candidate;
     if (!c) return;
-    int i = link_named(c, link_name(q));
-    if (i >= 0) {
-        add(out, c->links[i]);
+    if (link_is_site(link_name(q))) {
+        for (size_t i = 0; i < c->n_links; i++)
+            if (contains_ci(c->links[i], link_name(q))) {
+                add(out, c->links[i]);
+                return;
+            }
         return;
     }
     size_t rank = 0;
     for (size_t k = 0; k < set->n && &set->q[k] != q; k++)
-        if (!strcmp(set->q[k].section, "links") && link_named(c, link_name(&set->q[k])) < 0) rank++;
+        if (!strcmp(set->q[k].section, "links") && !link_is_site(link_name(&set->q[k]))) rank++;
     size_t seen = 0;
     for (size_t l = 0; l < c->n_links; l++) {
-        int named = 0;
-        for (size_t k = 0; k < set->n && !named; k++)
-            named = !strcmp(set->q[k].section, "links") && contains_ci(c->links[l], link_name(&set->q[k]));
-        if (named) continue;
+        if (link_taken(set, c->links[l])) continue;
         if (seen++ == rank) {
             add(out, c->links[l]);
             return;
