@@ -1,21 +1,107 @@
-/* atsb-questions: fetches, caches and serves screening questions; validates and maps answers. See DESIGN.md. */
+/* atsb-questions: fetches, caches and serves screening questions; validates
+ * and maps answers (DESIGN.md "Screening questions" and the questions
+ * implementation notes).
+ *
+ * Start the common service (database, migrations, producer, HTTP with the
+ * questions route), then three threads: the applications.received
+ * consumer, the application.events consumer that releases held
+ * applications on go_live, and a periodic sweep of held applications. On
+ * SIGTERM the loops finish their batch and the service stops. */
+#include "api.h"
+#include "cache.h"
+#include "config.h"
+#include "consume.h"
+#include "fetch.h"
+#include "held.h"
+#include "kafka_conf.h"
+#include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "service.h"
+#include "shutdown.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 extern const migrate_file questions_migrations[];
 
+static service svc;
+static qr_ctx rctx;
+static const char *group;
+static char events_group[160];
+static int sweep_s;
+
+static void *received_thread(void *arg) {
+    (void)arg;
+    static const char *const topics[] = {TOPIC_APPLICATIONS_RECEIVED};
+    qconsume_ctx cctx = {.rc = &rctx};
+    loop_spec spec = {.service = "questions", .group = group, .topics = topics, .ntopics = 1,
+                      .max_batch = 100, .handle = questions_consume_batch, .ctx = &cctx};
+    if (consume_loop_run(&spec) != 0) shutdown_request();
+    qconsume_ctx_free(&cctx);
+    return NULL;
+}
+
+static void *events_thread(void *arg) {
+    (void)arg;
+    static const char *const topics[] = {TOPIC_APPLICATION_EVENTS};
+    loop_spec spec = {.service = "questions", .group = events_group, .topics = topics, .ntopics = 1,
+                      .handle = held_events_batch, .ctx = &rctx};
+    if (consume_loop_run(&spec) != 0) shutdown_request();
+    return NULL;
+}
+
+static void *sweep_thread(void *arg) {
+    (void)arg;
+    int waited = 0;
+    while (!shutdown_requested()) {
+        usleep(200 * 1000);
+        if (++waited < sweep_s * 5) continue;
+        waited = 0;
+        while (!shutdown_requested() && held_release(&rctx, NULL) > 0) {
+        }
+        long n = held_count(&rctx);
+        if (n >= 0) metrics_gauge_set("atsb_questions_held", "", (double)n);
+    }
+    return NULL;
+}
+
 int main(void) {
+    static const http_route routes[] = {
+        {"GET", "/v1/accounts/{account}/postings/{posting}/questions", questions_api_get, &svc, 0},
+    };
     static const service_spec spec = {
         .name = "questions",
         .addr_env = "ATSB_QUESTIONS_ADDR",
         .addr_default = "127.0.0.1:8082",
         .migrations = questions_migrations,
+        .routes = routes,
+        .nroutes = sizeof routes / sizeof routes[0],
     };
-    service svc;
+    /* Configuration first: a bad value exits 2 before anything starts. */
+    questions_fetch_configure();
+    questions_cache_configure();
+    group = config_str("ATSB_QUESTIONS_GROUP", "questions");
+    snprintf(events_group, sizeof events_group, "%s-golive", group);
+    sweep_s = (int)config_int("ATSB_QUESTIONS_HELD_SWEEP_S", 60, 1, 86400);
+
     if (service_start(&spec, &svc) != 0) return EXIT_FAILURE;
+    rctx.db = svc.db;
+    rctx.producer = svc.producer;
+    pthread_t th[3];
+    void *(*fns[3])(void *) = {received_thread, events_thread, sweep_thread};
+    int started = 0, rc = EXIT_SUCCESS;
+    for (; started < 3; started++)
+        if (pthread_create(&th[started], NULL, fns[started], NULL) != 0) {
+            fprintf(stderr, "questions: cannot start threads\n");
+            shutdown_request();
+            rc = EXIT_FAILURE;
+            break;
+        }
     service_wait(&svc);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     service_stop(&svc);
-    return EXIT_SUCCESS;
+    return rc;
 }

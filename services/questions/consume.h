@@ -1,0 +1,25 @@
+#ifndef QUESTIONS_CONSUME_H
+#define QUESTIONS_CONSUME_H
+
+#include "consume_loop.h"
+#include "resolve.h"
+
+/* The applications.received consumer: each message is decided by
+ * questions_resolve; an undecodable or unknown-schema message goes to the
+ * dead-letter topic; a transient failure (database, broker, ATS down with
+ * nothing cached) makes the batch LOOP_RETRY, and the messages of the
+ * batch already decided are not decided again on the retry. */
+
+typedef struct {
+    qr_ctx *rc;
+    /* retry bookkeeping for the current batch */
+    rd_kafka_message_t *first;
+    size_t n;
+    unsigned char *done;
+    size_t done_cap;
+} qconsume_ctx;
+
+loop_result questions_consume_batch(void *ctx, rd_kafka_message_t **msgs, size_t n);
+void qconsume_ctx_free(qconsume_ctx *c);
+
+#endif

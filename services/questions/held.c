@@ -1,0 +1,105 @@
+#include "held.h"
+
+#include "atsbridge/v1/events.pb-c.h"
+#include "events.h"
+#include "log.h"
+#include "metrics.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_mutex_t release_mu = PTHREAD_MUTEX_INITIALIZER;
+
+#define BATCH "100"
+
+static int delete_row(PGconn *c, const char *id) {
+    const char *p[] = {id};
+    return pg_run(c, "DELETE FROM questions.held WHERE application_id = $1", 1, p);
+}
+
+int held_release(qr_ctx *ctx, const char *account) {
+    pthread_mutex_lock(&release_mu);
+    int decided = 0, rc = -1;
+    PGresult *r = NULL;
+    PGconn *c = pg_pool_acquire(ctx->db);
+    if (!c) goto done;
+    const char *p[] = {account ? account : ""};
+    r = pg_exec(c,
+                "SELECT application_id, payload, coalesce(trace_id, '') FROM questions.held h"
+                " WHERE ($1 = '' OR h.account_id = $1)"
+                " AND (h.reason <> 'test_mode' OR NOT EXISTS (SELECT 1 FROM status.accounts a"
+                "      WHERE a.account_id = h.account_id AND a.run_mode = 'test'))"
+                " AND (h.reason <> 'connection' OR h.last_attempt_at IS NULL"
+                "      OR h.last_attempt_at < now() - interval '60 seconds')"
+                " ORDER BY h.held_at LIMIT " BATCH,
+                1, p);
+    if (!pg_ok(r)) goto done;
+    rc = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        size_t len = 0;
+        unsigned char *payload = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 1), &len);
+        if (!payload) {
+            rc = -1;
+            break;
+        }
+        const char *id = PQgetvalue(r, i, 0);
+        const char *trace = PQgetvalue(r, i, 2);
+        qr_decision d;
+        int x = questions_resolve(ctx, payload, len, *trace ? trace : NULL, 1, &d);
+        PQfreemem(payload);
+        if (x == QR_UNDECODABLE) {
+            /* Cannot happen for rows we wrote; never keep retrying one. */
+            log_error("held application undecodable, dropped from held", "application_id", id);
+            if (delete_row(c, id)) rc = -1;
+        } else if (x != 0) {
+            rc = -1;
+        } else if (d != QR_HELD && delete_row(c, id)) {
+            rc = -1;
+        }
+        if (rc < 0) break;
+        decided++;
+        if (d != QR_HELD)
+            log_event(LOG_INFO, trace, "held application released", "application_id", id, "decision",
+                      qr_decision_name(d), (const char *)NULL);
+    }
+done:
+    PQclear(r);
+    if (c) pg_pool_release(ctx->db, c);
+    pthread_mutex_unlock(&release_mu);
+    return rc < 0 ? -1 : decided;
+}
+
+loop_result held_events_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
+    qr_ctx *ctx = vctx;
+    for (size_t i = 0; i < n; i++) {
+        if (!consume_schema_is(msgs[i], EVENT_SCHEMA)) continue; /* not ours to judge */
+        Atsbridge__V1__ApplicationEvent *ev =
+            atsbridge__v1__application_event__unpack(NULL, msgs[i]->len, msgs[i]->payload);
+        if (!ev) continue;
+        int go_live = ev->type && !strcmp(ev->type, "go_live") && ev->account_id && *ev->account_id;
+        int rc = 0;
+        if (go_live) {
+            log_info("go_live: releasing held applications", "account_id", ev->account_id);
+            /* Loop until this account has nothing releasable left. */
+            int k;
+            while ((k = held_release(ctx, ev->account_id)) > 0) {
+            }
+            rc = k;
+        }
+        atsbridge__v1__application_event__free_unpacked(ev, NULL);
+        if (rc < 0) return LOOP_RETRY;
+    }
+    return LOOP_DONE;
+}
+
+long held_count(qr_ctx *ctx) {
+    PGconn *c = pg_pool_acquire(ctx->db);
+    if (!c) return -1;
+    PGresult *r = pg_exec(c, "SELECT count(*) FROM questions.held", 0, NULL);
+    long n = pg_ok(r) ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+    PQclear(r);
+    pg_pool_release(ctx->db, c);
+    return n;
+}
