@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "config.h"
+
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -17,7 +19,7 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void log_init(const char *service) {
     snprintf(log_service, sizeof log_service, "%s", service ? service : "atsbridge");
-    const char *lvl = getenv("ATSB_LOG_LEVEL");
+    const char *lvl = config_str("ATSB_LOG_LEVEL", "info");
     log_min = LOG_INFO;
     for (int i = 0; lvl && i < 4; i++)
         if (strcasecmp(lvl, level_names[i]) == 0) log_min = (log_level)i;

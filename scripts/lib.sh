@@ -7,7 +7,7 @@ ATSB_PACKAGES="build-essential cmake pkg-config git curl ca-certificates procps
   librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libcriterion-dev
   libmicrohttpd-dev libjson-c-dev libsodium-dev libcurl4-openssl-dev
   postgresql postgresql-client
-  openjdk-17-jre-headless maven"
+  openjdk-17-jre-headless maven docker-compose"
 
 atsb_bootstrap() {
   local missing=() p

@@ -1,0 +1,31 @@
+# One image for the four services, the simulator and the tools.
+# Build: docker build -t atsbridge .   (docker-compose.yml builds it for you)
+
+FROM debian:12 AS build
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      build-essential cmake pkg-config librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev \
+      libcriterion-dev libmicrohttpd-dev libjson-c-dev libsodium-dev libcurl4-openssl-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY CMakeLists.txt ./
+COPY cmake cmake
+COPY proto proto
+COPY common common
+COPY services services
+COPY tools tools
+COPY tests tests
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
+    && cmake --build /build -j "$(nproc)" \
+    && mkdir -p /out/bin /out/share \
+    && cp /build/services/*/atsb-* /build/tools/*/atsb-* /build/tools/trail/trail \
+          /build/tools/devbroker/devbroker /build/tools/atssim/atssim /out/bin/ \
+    && cp tools/atssim/seed.json /out/share/seed.json
+
+FROM debian:12-slim AS runtime
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      librdkafka1 libprotobuf-c1 libpq5 libmicrohttpd12 libjson-c5 libsodium23 libcurl4 ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 atsbridge
+COPY --from=build /out/bin/ /usr/local/bin/
+COPY --from=build /out/share/seed.json /usr/share/atsbridge/seed.json
+USER atsbridge

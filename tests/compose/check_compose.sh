@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Checks docker-compose.yml against the sources it must agree with:
+#  - `docker-compose config` accepts it;
+#  - the kafka service's KAFKA_* environment equals tools/kafka/broker.properties
+#    (apart from the host-specific listener addresses), and its image tag is
+#    the Kafka version pinned in tools/kafka/pom.xml;
+#  - topics are created by atsb-topics (the same tool and topic list as local runs);
+#  - every ATSB_* variable it sets is one the code reads, and each service gets
+#    its database, brokers and listen address.
+set -euo pipefail
+src=${1:?usage: check_compose.sh SOURCE_DIR}
+fail() { echo "check_compose: $*" >&2; exit 1; }
+command -v docker-compose >/dev/null || fail "docker-compose is not installed (scripts/dev bootstrap installs it)"
+
+cfg=$(docker-compose -f "$src/docker-compose.yml" --project-directory "$src" config) || fail "docker-compose config rejected the file"
+
+# service NAME: prints that service's block of the normalized config.
+service() { awk -v s="  $1:" '$0 == s {on=1; next} on && /^  [^ ]/ {on=0} on' <<<"$cfg"; }
+# env NAME: KEY=VALUE lines of a service's environment.
+env_of() {
+  service "$1" | awk '/^    environment:/ {on=1; next} on && /^    [^ ]/ {on=0} on' \
+    | sed -E "s/^ +([A-Z0-9_]+): ?'?\"?([^'\"]*)'?\"?$/\1=\2/"
+}
+
+kenv=$(env_of kafka)
+skip='^(listeners|advertised\.listeners|controller\.quorum\.voters)$'
+while IFS='=' read -r key value; do
+  [[ -z "$key" || "$key" == \#* ]] && continue
+  [[ "$key" =~ $skip ]] && continue
+  var=KAFKA_$(tr 'a-z.' 'A-Z_' <<<"$key")
+  grep -qx "$var=$value" <<<"$kenv" || fail "kafka: $var must be '$value' as in tools/kafka/broker.properties"
+done <"$src/tools/kafka/broker.properties"
+
+version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$src/tools/kafka/pom.xml")
+service kafka | grep -q "image: apache/kafka:$version\$" || fail "kafka image must be apache/kafka:$version (tools/kafka/pom.xml)"
+service kafka-init | grep -q -- "- atsb-topics" || fail "kafka-init must create topics with atsb-topics"
+
+read_vars=$(grep -rhoE --include='*.c' '"ATSB_[A-Z0-9_]+"' "$src/common" "$src/services" "$src/tools" \
+  | grep -oE 'ATSB_[A-Z0-9_]+' | sort -u)
+for svc in ingest questions delivery status; do
+  e=$(env_of "$svc")
+  up=$(tr a-z A-Z <<<"$svc")
+  for need in ATSB_PG_DSN ATSB_KAFKA_BROKERS "ATSB_${up}_ADDR"; do
+    grep -q "^$need=" <<<"$e" || fail "$svc: $need is not set"
+  done
+  for var in $(cut -d= -f1 <<<"$e" | grep '^ATSB_' || true); do
+    grep -qx "$var" <<<"$read_vars" || fail "$svc: $var is set but no code reads it"
+  done
+done
+echo "docker-compose.yml agrees with broker.properties, pom.xml and the code"
