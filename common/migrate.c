@@ -1,6 +1,7 @@
 #include "migrate.h"
 
 #include "config.h"
+#include "crypto.h"
 #include "pg.h"
 
 #include <stdio.h>
@@ -36,7 +37,8 @@ int migrate_apply(PGconn *c, const char *component, const migrate_file *files, c
                "CREATE TABLE IF NOT EXISTS public.atsb_migrations ("
                " component text NOT NULL, version int NOT NULL, name text NOT NULL,"
                " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))",
-               0, NULL))
+               0, NULL) ||
+        pg_run(c, "ALTER TABLE public.atsb_migrations ADD COLUMN IF NOT EXISTS checksum text", 0, NULL))
         return fail(c, err, errlen, "version table");
     for (const migrate_file *f = files; f->name; f++) {
         int v = version_of(f->name);
@@ -45,10 +47,13 @@ int migrate_apply(PGconn *c, const char *component, const migrate_file *files, c
             PQclear(PQexec(c, "ROLLBACK"));
             return -1;
         }
-        char vbuf[16];
+        char vbuf[16], sum[CRYPTO_SHA256_HEX];
         snprintf(vbuf, sizeof vbuf, "%d", v);
+        crypto_sha256_hex(f->sql, strlen(f->sql), sum);
         const char *q[] = {component, vbuf};
-        PGresult *r = pg_exec(c, "SELECT name FROM public.atsb_migrations WHERE component=$1 AND version=$2",
+        PGresult *r = pg_exec(c,
+                              "SELECT name, coalesce(checksum, '') FROM public.atsb_migrations"
+                              " WHERE component=$1 AND version=$2",
                               2, q);
         if (!pg_ok(r)) {
             PQclear(r);
@@ -56,9 +61,14 @@ int migrate_apply(PGconn *c, const char *component, const migrate_file *files, c
         }
         if (PQntuples(r) == 1) {
             int same = !strcmp(PQgetvalue(r, 0, 0), f->name);
+            /* Rows from before checksums were recorded have none: accepted. */
+            int changed = PQgetvalue(r, 0, 1)[0] && strcmp(PQgetvalue(r, 0, 1), sum) != 0;
             PQclear(r);
-            if (same) continue;
-            snprintf(err, errlen, "migrate: %s version %d was applied under another name", component, v);
+            if (same && !changed) continue;
+            snprintf(err, errlen,
+                     same ? "migrate: %s %s changed after it was applied (add a new migration instead)"
+                          : "migrate: %s version %s was applied under another name",
+                     component, same ? f->name : vbuf);
             PQclear(PQexec(c, "ROLLBACK"));
             return -1;
         }
@@ -70,9 +80,11 @@ int migrate_apply(PGconn *c, const char *component, const migrate_file *files, c
             return fail(c, err, errlen, f->name);
         }
         PQclear(r);
-        const char *ins[] = {component, vbuf, f->name};
-        if (pg_run(c, "INSERT INTO public.atsb_migrations (component, version, name) VALUES ($1,$2,$3)",
-                   3, ins))
+        const char *ins[] = {component, vbuf, f->name, sum};
+        if (pg_run(c,
+                   "INSERT INTO public.atsb_migrations (component, version, name, checksum)"
+                   " VALUES ($1,$2,$3,$4)",
+                   4, ins))
             return fail(c, err, errlen, "record version");
         applied++;
     }

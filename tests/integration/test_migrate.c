@@ -57,6 +57,10 @@ Test(migrate, rewritten_history_is_refused) {
     static const migrate_file other[] = {{"001_renamed.sql", "SELECT 1;"}, {0, 0}};
     cr_assert_eq(migrate_apply(c, "tm", other, err, sizeof err), -1);
     cr_assert(strstr(err, "another name"), "%s", err);
+    static const migrate_file edited[] = {
+        {"001_init.sql", "CREATE SCHEMA tm; CREATE TABLE tm.a (id bigint PRIMARY KEY);"}, {0, 0}};
+    cr_assert_eq(migrate_apply(c, "tm", edited, err, sizeof err), -1);
+    cr_assert(strstr(err, "changed after it was applied"), "%s", err);
     static const migrate_file badname[] = {{"init.sql", "SELECT 1;"}, {0, 0}};
     cr_assert_eq(migrate_apply(c, "tm", badname, err, sizeof err), -1);
     PQfinish(c);
