@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,9 +163,14 @@ int harness_free_port(void) {
 }
 
 pid_t harness_spawn(char *const argv[], char *const env[], const char *log_path) {
+    pid_t parent = getpid();
     pid_t pid = fork();
     cr_assert(pid >= 0, "fork failed");
     if (pid == 0) {
+        /* A test that fails (or skips) before stopping its child must not
+         * leave the child running: it dies with the test process. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent) _exit(127);
         for (char *const *e = env; e && *e; e++) putenv(*e);
         if (log_path) {
             int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);

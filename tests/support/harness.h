@@ -32,7 +32,8 @@ long harness_http(const char *method, const char *url, const char *body, const c
 /* Finds a free TCP port on 127.0.0.1. */
 int harness_free_port(void);
 
-/* fork+exec argv with extra environment (NULL-terminated "K=V" list);
+/* fork+exec argv with extra environment (NULL-terminated "K=V" list); the
+ * child gets SIGTERM when the test process exits, so none outlives its test;
  * stdout/stderr go to log_path when not NULL. Returns the pid. */
 pid_t harness_spawn(char *const argv[], char *const env[], const char *log_path);
 
