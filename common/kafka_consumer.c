@@ -14,15 +14,17 @@
 struct kafka_consumer {
     rd_kafka_t *rk;
     char group[128];
+    int assigned_once; /* set on the first assignment (rebalance callback) */
 };
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t *parts, void *opaque) {
-    (void)opaque;
+    kafka_consumer *c = opaque;
     int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     char n[16];
     snprintf(n, sizeof n, "%d", parts->cnt);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        c->assigned_once = 1;
         log_info("partitions assigned", "count", n);
         if (cooperative) {
             rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
@@ -165,6 +167,16 @@ static long long now_ms(void) {
 void kafka_consumer_destroy(kafka_consumer *c, int timeout_ms) {
     if (!c) return;
     int closed = 0;
+    /* librdkafka 2.0.2 aborts (cooperative-sticky assignor state NULL,
+     * librdkafka issue #4312, fixed in 2.3.0) when a consumer that joined
+     * its group is destroyed before its first assignment arrived. Let the
+     * join finish first; messages polled meanwhile are not stored, so they
+     * are redelivered to the next owner. */
+    long long settle = now_ms() + timeout_ms;
+    while (!c->assigned_once && now_ms() < settle) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
+        if (m) rd_kafka_message_destroy(m);
+    }
     rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
     rd_kafka_error_t *e = rd_kafka_consumer_close_queue(c->rk, q);
     if (e) {
