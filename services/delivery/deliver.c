@@ -125,7 +125,7 @@ static int dry_run(job *j, const cx_connector *cx) {
     ca.ndocs = docs ? n : 0;
     json_object *preview = cx->preview(&ca);
     free(docs);
-    int rc = emit(j, "dry_run", NULL, NULL, json_object_to_json_string_ext(preview, JSON_C_TO_STRING_PLAIN), NULL,
+    int rc = emit(j, "dry_run", NULL, NULL, json_object_to_json_string_ext(preview, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), NULL,
                   "dry-run");
     json_object_put(preview);
     metrics_counter_add("atsb_delivery_dry_runs_total", "", 1);

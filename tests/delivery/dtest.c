@@ -181,18 +181,39 @@ static const char *jstr(json_object *o, const char *k) {
     return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
 }
 
+/* The code flow with atsbridge's development client, as an activation would
+ * do it (tokens minted by the control API belong to another client and
+ * could not be refreshed). */
 void dtest_lever_connection(dtest *t, const char *account) {
-    json_object *tok = dtest_sim(t, "POST", "/_sim/lever/tokens", "{\"site\":\"demo-lever-site\"}");
-    char secret[1024];
-    snprintf(secret, sizeof secret, "{\"access_token\":\"%s\",\"refresh_token\":\"%s\"}", jstr(tok, "access_token"),
-             jstr(tok, "refresh_token"));
+    char url[1024], *html = NULL, token_url[256];
+    snprintf(url, sizeof url,
+             "%s/lever/auth/authorize?client_id=atsbridge-dev-client&redirect_uri=http://127.0.0.1:9/cb&state=s"
+             "&scope=offline_access%%20postings:read:admin%%20postings:write:admin%%20uploads:write:admin"
+             "&response_type=code&prompt=consent&audience=https://api.lever.co/v1/",
+             t->sim);
+    cr_assert_eq(harness_http("GET", url, NULL, NULL, &html), 302, "%s", html ? html : "");
+    const char *c0 = strstr(html, "code=");
+    cr_assert_not_null(c0, "%s", html);
+    c0 += 5;
+    char code[128];
+    size_t n = strcspn(c0, "&\"");
+    cr_assert_lt(n, sizeof code);
+    memcpy(code, c0, n);
+    code[n] = '\0';
+    free(html);
+    snprintf(token_url, sizeof token_url, "%s/lever/auth/oauth/token", t->sim);
+    setenv("ATSB_LEVER_TOKEN_URL", token_url, 1);
+    char access[2048], refresh[2048], secret[4200];
+    int expires_in = 0;
+    cr_assert_eq(credentials_code_grant(code, "http://127.0.0.1:9/cb", access, sizeof access, refresh, sizeof refresh,
+                                        &expires_in), 0);
+    snprintf(secret, sizeof secret, "{\"access_token\":\"%s\",\"refresh_token\":\"%s\"}", access, refresh);
     PGconn *c = dtest_db(t);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t exp = (int64_t)ts.tv_sec * 1000 + 3600 * 1000;
+    int64_t exp = (int64_t)ts.tv_sec * 1000 + (int64_t)expires_in * 1000;
     cr_assert_eq(credentials_save(c, account, "Connection-OAuth-1", "lever", "", "", secret, exp), 0);
     PQfinish(c);
-    json_object_put(tok);
 }
 
 long dtest_eploy_connection(dtest *t, const char *account, const char *client_id, const char *secret) {
