@@ -6,7 +6,8 @@ die() { echo "atsbridge: $*" >&2; exit 1; }
 ATSB_PACKAGES="build-essential cmake pkg-config git curl ca-certificates procps
   librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libcriterion-dev
   libmicrohttpd-dev libjson-c-dev libsodium-dev libcurl4-openssl-dev
-  postgresql postgresql-client"
+  postgresql postgresql-client
+  openjdk-17-jre-headless maven"
 
 atsb_bootstrap() {
   local missing=() p
@@ -21,6 +22,21 @@ atsb_bootstrap() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/tmp/atsb-apt.log 2>&1 || die "apt-get update failed (see /tmp/atsb-apt.log)"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/atsb-apt.log 2>&1 || die "apt-get install failed (see /tmp/atsb-apt.log)"
+}
+
+# True when a Java runtime is there for the real Kafka broker (scripts/kafka).
+have_java() {
+  command -v java >/dev/null 2>&1 || { [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; }
+}
+
+# The broker for tests and the local stack: ATSB_BROKER (kafka | devbroker),
+# else a real Kafka when Java is present, else devbroker.
+atsb_broker() {
+  case "${ATSB_BROKER:-}" in
+  kafka | devbroker) echo "$ATSB_BROKER" ;;
+  "") if have_java; then echo kafka; else echo devbroker; fi ;;
+  *) die "ATSB_BROKER must be kafka or devbroker, not '$ATSB_BROKER'" ;;
+  esac
 }
 
 pg_bindir() {

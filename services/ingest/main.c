@@ -1,5 +1,8 @@
-/* atsb-ingest: all inbound HTTP (applications, export tasks, ATS webhooks, provider callbacks) into Kafka. See DESIGN.md. */
+/* atsb-ingest: all inbound HTTP (applications, export tasks, ATS webhooks,
+ * provider callbacks) into Kafka. See DESIGN.md and README "ingest service". */
+#include "ingest.h"
 #include "migrate.h"
+#include "routes.h"
 #include "service.h"
 
 #include <stdlib.h>
@@ -7,13 +10,21 @@
 extern const migrate_file ingest_migrations[];
 
 int main(void) {
-    static const service_spec spec = {
+    static service svc;
+    static ingest_ctx ctx;
+    static http_route routes[16];
+    static service_spec spec = {
         .name = "ingest",
         .addr_env = "ATSB_INGEST_ADDR",
         .addr_default = "127.0.0.1:8081",
         .migrations = ingest_migrations,
     };
-    service svc;
+    ingest_config cfg;
+    ingest_config_load(&cfg);
+    ingest_ctx_init(&ctx, &svc, &cfg);
+    routes_build(&ctx, routes);
+    spec.routes = routes;
+    spec.nroutes = routes_count;
     if (service_start(&spec, &svc) != 0) return EXIT_FAILURE;
     service_wait(&svc);
     service_stop(&svc);

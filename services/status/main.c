@@ -1,10 +1,70 @@
-/* atsb-status: the system of record in PostgreSQL and its query and admin API. See DESIGN.md. */
+/* atsb-status: the system of record in PostgreSQL and its query and admin API.
+ * See DESIGN.md ("status") and README.md ("status service").
+ *
+ * Read the configuration; start the common service (database, migrations,
+ * producer, HTTP with the routes below); consume application.events,
+ * ats.webhooks and bgcheck.updates on a thread, one PostgreSQL transaction
+ * per batch; run the feed monitor, retention and gauges on another; on
+ * SIGTERM stop consuming, join both threads, then stop HTTP, producer and
+ * database. */
+#include "admin_api.h"
+#include "app.h"
+#include "config.h"
+#include "consume.h"
+#include "kafka_conf.h"
+#include "maintenance.h"
 #include "migrate.h"
+#include "query_api.h"
 #include "service.h"
+#include "shutdown.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 extern const migrate_file status_migrations[];
+
+static status_app app;
+
+static const http_route routes[] = {
+    {"GET", "/v1/applications", query_application_list, &app, 0},
+    {"GET", "/v1/applications/{id}", query_application_get, &app, 0},
+    {"DELETE", "/v1/applications/{id}", admin_application_delete, &app, 0},
+    {"GET", "/v1/exports/{id}", query_export_get, &app, 0},
+    {"GET", "/v1/accounts", admin_account_list, &app, 0},
+    {"GET", "/v1/accounts/{id}", admin_account_get, &app, 0},
+    {"PUT", "/v1/accounts/{id}", admin_account_put, &app, 64 * 1024},
+    {"POST", "/v1/accounts/{id}/go-live", admin_account_go_live, &app, 0},
+    {"GET", "/v1/accounts/{id}/sync", query_account_sync, &app, 0},
+    {"GET", "/v1/background-checks", query_check_list, &app, 0},
+    {"GET", "/v1/background-checks/{id}", query_check_get, &app, 0},
+    {"GET", "/v1/erasures/{id}", admin_erasure_get, &app, 0},
+};
+
+typedef struct {
+    consume_ctx ctx;
+    char group[256];
+    int rc;
+} consumer_thread;
+
+static void *consume_main(void *arg) {
+    consumer_thread *t = arg;
+    static const char *const topics[] = {TOPIC_APPLICATION_EVENTS, TOPIC_ATS_WEBHOOKS,
+                                         TOPIC_BGCHECK_UPDATES};
+    loop_spec spec = {
+        .service = "status",
+        .group = t->group,
+        .topics = topics,
+        .ntopics = 3,
+        .max_batch = (size_t)config_int("ATSB_STATUS_BATCH_MAX", 500, 1, 10000),
+        .max_wait_ms = (int)config_int("ATSB_STATUS_BATCH_WAIT_MS", 50, 1, 10000),
+        .handle = consume_batch,
+        .ctx = &t->ctx,
+    };
+    t->rc = consume_loop_run(&spec);
+    if (t->rc) shutdown_request(); /* no consumer: the service is useless */
+    return NULL;
+}
 
 int main(void) {
     static const service_spec spec = {
@@ -12,10 +72,42 @@ int main(void) {
         .addr_env = "ATSB_STATUS_ADDR",
         .addr_default = "127.0.0.1:8084",
         .migrations = status_migrations,
+        .routes = routes,
+        .nroutes = sizeof routes / sizeof routes[0],
     };
-    service svc;
-    if (service_start(&spec, &svc) != 0) return EXIT_FAILURE;
-    service_wait(&svc);
-    service_stop(&svc);
-    return EXIT_SUCCESS;
+    static consumer_thread consumer;
+    maintenance maint = {0};
+    pthread_t consumer_tid;
+    int rc = EXIT_FAILURE;
+
+    /* Configuration first: a bad value exits 2 before anything starts. */
+    app.read_token = config_str("ATSB_STATUS_READ_TOKEN", "");
+    app.feed_check_interval_s = (int)config_int("ATSB_FEED_CHECK_INTERVAL_S", 10, 1, 86400);
+    app.retention_days = (int)config_int("ATSB_RETENTION_DAYS", 0, 0, 36500);
+    app.retention_interval_s = (int)config_int("ATSB_RETENTION_CHECK_INTERVAL_S", 3600, 1, 86400);
+    app.gauge_interval_s = (int)config_int("ATSB_STATUS_GAUGE_INTERVAL_S", 15, 1, 3600);
+    snprintf(consumer.group, sizeof consumer.group, "%s%s", config_str("ATSB_TOPIC_PREFIX", ""),
+             config_str("ATSB_STATUS_GROUP", "status"));
+    config_int("ATSB_STATUS_BATCH_MAX", 500, 1, 10000);
+    config_int("ATSB_STATUS_BATCH_WAIT_MS", 50, 1, 10000);
+
+    if (service_start(&spec, &app.svc) != 0) return EXIT_FAILURE;
+    consume_ctx_init(&consumer.ctx, &app);
+    if (pthread_create(&consumer_tid, NULL, consume_main, &consumer) != 0) {
+        fprintf(stderr, "status: cannot start the consumer thread\n");
+        goto stop;
+    }
+    int maint_ok = maintenance_start(&maint, &app) == 0;
+    if (!maint_ok) {
+        fprintf(stderr, "status: cannot start the maintenance thread\n");
+        shutdown_request();
+    }
+    service_wait(&app.svc);
+    pthread_join(consumer_tid, NULL);
+    maintenance_join(&maint);
+    rc = consumer.rc == 0 && maint_ok ? EXIT_SUCCESS : EXIT_FAILURE;
+stop:
+    service_stop(&app.svc);
+    consume_ctx_free(&consumer.ctx);
+    return rc;
 }

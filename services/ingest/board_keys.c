@@ -1,0 +1,65 @@
+#include "board_keys.h"
+
+#include "auth.h"
+#include "crypto.h"
+#include "pg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int board_keys_register(PGconn *c, const char *kind, const char *owner, const char *key) {
+    char hash[CRYPTO_SHA256_HEX];
+    crypto_sha256_hex(key, strlen(key), hash);
+    const char *p[] = {hash, owner, kind};
+    PGresult *r = pg_exec(c,
+                          "INSERT INTO ingest.board_keys (key_sha256, board, kind) VALUES ($1, $2, $3)"
+                          " ON CONFLICT (key_sha256) DO NOTHING",
+                          3, p);
+    if (!pg_ok(r)) {
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    r = pg_exec(c, "SELECT 1 FROM ingest.board_keys WHERE key_sha256 = $1 AND board = $2 AND kind = $3", 3, p);
+    if (!pg_ok(r)) {
+        PQclear(r);
+        return -1;
+    }
+    int rc = PQntuples(r) == 1 ? 0 : 1;
+    PQclear(r);
+    return rc;
+}
+
+int board_keys_authenticate(const ingest_ctx *ctx, PGconn *c, const http_request *req, http_response *resp,
+                            const char *kind, char *owner, size_t ownerlen) {
+    char key[256], hash[CRYPTO_SHA256_HEX];
+    if (auth_bearer(req, key, sizeof key) != 0) {
+        http_set_header(resp, "WWW-Authenticate", "Bearer");
+        http_error(resp, 401, "unauthorized", "An API key is required (Authorization: Bearer <key>).");
+        return -1;
+    }
+    crypto_sha256_hex(key, strlen(key), hash);
+    const char *p[] = {hash};
+    PGresult *r = pg_exec(c, "SELECT board, kind FROM ingest.board_keys WHERE key_sha256 = $1", 1, p);
+    if (!pg_ok(r)) {
+        PQclear(r);
+        ingest_unavailable(ctx, resp, "database");
+        return -1;
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        http_set_header(resp, "WWW-Authenticate", "Bearer");
+        http_error(resp, 401, "unauthorized", "Unknown API key.");
+        return -1;
+    }
+    int kind_ok = !strcmp(PQgetvalue(r, 0, 1), kind);
+    snprintf(owner, ownerlen, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!kind_ok) {
+        http_error(resp, 403, "forbidden", !strcmp(kind, KEY_KIND_BOARD)
+                                               ? "This key belongs to a sourcing tool, not a job board."
+                                               : "This key belongs to a job board, not a sourcing tool.");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,195 @@
+#include "callbacks.h"
+
+#include "application_parse.h"
+#include "atsbridge/v1/ats.pb-c.h"
+#include "config.h"
+#include "ingest.h"
+#include "log.h"
+#include "pg.h"
+#include "produce.h"
+#include "replay.h"
+#include "secrets.h"
+#include "text.h"
+#include "timestamp.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *text;
+    int status;
+} statuses[] = {
+    {"Pending Candidate", ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_PENDING_CANDIDATE},
+    {"In Progress", ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_IN_PROGRESS},
+    {"Completed", ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_COMPLETED},
+};
+
+int bgcheck_callback_parse(const char *body, size_t len, bgcheck_callback *cb, errlist *errs) {
+    memset(cb, 0, sizeof *cb);
+    size_t before = errs->n + errs->dropped;
+    json_object *root = app_json_parse(body, len, errs);
+    if (!root) return -1;
+    app_get_string(root, "", "order_id", 1, 256, errs, &cb->order_id);
+    if (app_get_string(root, "", "status", 1, 64, errs, &cb->status_text) == 0 && cb->status_text) {
+        for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+            if (!strcmp(statuses[i].text, cb->status_text)) cb->status = statuses[i].status;
+        if (!cb->status)
+            errlist_add(errs, 422, "status", "invalid", "One of Pending Candidate, In Progress, Completed.");
+    }
+    app_get_string(root, "", "score", 0, 128, errs, &cb->score);
+    app_get_string(root, "", "report_url", 0, 2048, errs, &cb->report_url);
+    app_get_string(root, "", "reference", 0, 256, errs, &cb->reference);
+    json_object *at;
+    if (json_object_object_get_ex(root, "occurred_at", &at) && at) {
+        if (json_object_is_type(at, json_type_int)) {
+            cb->occurred_at_ms = json_object_get_int64(at);
+            if (cb->occurred_at_ms < 0) errlist_add(errs, 422, "occurred_at", "invalid", "Must not be negative.");
+        } else if (!json_object_is_type(at, json_type_string) ||
+                   timestamp_parse_rfc3339(json_object_get_string(at), &cb->occurred_at_ms) != 0) {
+            errlist_add(errs, 422, "occurred_at", "invalid", "An RFC 3339 date-time or Unix milliseconds.");
+        }
+    }
+    json_object_put(root);
+    return errs->n + errs->dropped > before ? -1 : 0;
+}
+
+void bgcheck_callback_free(bgcheck_callback *cb) {
+    free(cb->order_id);
+    free(cb->status_text);
+    free(cb->score);
+    free(cb->report_url);
+    free(cb->reference);
+    memset(cb, 0, sizeof *cb);
+}
+
+void bgcheck_callback_sign(const char *secret, const char *timestamp, const char *body, size_t len,
+                           char out[CRYPTO_SHA256_HEX]) {
+    size_t tl = strlen(timestamp);
+    char *msg = malloc(tl + 1 + len + 1);
+    if (!msg) {
+        out[0] = '\0'; /* matches no signature */
+        return;
+    }
+    memcpy(msg, timestamp, tl);
+    msg[tl] = '.';
+    memcpy(msg + tl + 1, body, len);
+    crypto_hmac_sha256_hex(secret, strlen(secret), msg, tl + 1 + len, out);
+    free(msg);
+}
+
+void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *vctx) {
+    const ingest_ctx *ctx = vctx;
+    const char *provider = req->params[0];
+    bgcheck_callback cb = {0};
+    errlist errs = {0};
+    char *secret = NULL;
+    char trace[80];
+    ingest_trace_id(req, trace, sizeof trace);
+    PGconn *c = NULL;
+    if (!text_is_ident(provider, 64)) {
+        http_error(resp, 404, "not_found", "Unknown provider.");
+        goto cleanup;
+    }
+    c = pg_pool_acquire(ctx->svc->db);
+    if (!c) {
+        ingest_unavailable(ctx, resp, "database");
+        goto cleanup;
+    }
+    int rc = secrets_get(c, SECRET_PROVIDER_CALLBACK, provider, "", &secret);
+    if (rc < 0) {
+        ingest_unavailable(ctx, resp, "database");
+        goto cleanup;
+    }
+    if (rc == 1) {
+        http_error(resp, 404, "not_found", "Unknown provider.");
+        goto cleanup;
+    }
+    const char *ts = http_header(req, "X-Provider-Timestamp");
+    const char *sig = http_header(req, "X-Provider-Signature");
+    int64_t ts_s = 0;
+    if (!ts || !sig) {
+        http_error(resp, 401, "signature_missing", "X-Provider-Timestamp and X-Provider-Signature are required.");
+        goto cleanup;
+    }
+    if (strspn(ts, "0123456789") != strlen(ts) || config_parse_int(ts, 0, INT64_MAX / 1000, &ts_s) != 0) {
+        http_error(resp, 401, "signature_invalid", "X-Provider-Timestamp must be Unix seconds.");
+        goto cleanup;
+    }
+    char expected[CRYPTO_SHA256_HEX], given[CRYPTO_SHA256_HEX];
+    size_t n = strlen(sig);
+    if (n != CRYPTO_SHA256_HEX - 1) {
+        http_error(resp, 401, "signature_invalid", "The callback signature does not verify.");
+        goto cleanup;
+    }
+    for (size_t i = 0; i <= n; i++) given[i] = (char)tolower((unsigned char)sig[i]);
+    bgcheck_callback_sign(secret, ts, req->body, req->body_len, expected);
+    if (!crypto_str_equal(expected, given)) {
+        log_event(LOG_WARN, trace, "callback signature mismatch", "provider", provider, (const char *)NULL);
+        http_error(resp, 401, "signature_invalid", "The callback signature does not verify.");
+        goto cleanup;
+    }
+    int64_t now_s = timestamp_now_ms() / 1000, max_age = ctx->cfg.signature_max_age_s;
+    if (ts_s > now_s + max_age || now_s - ts_s > max_age) {
+        http_error(resp, 401, "stale", "The callback is too old (or from the future).");
+        goto cleanup;
+    }
+    if (bgcheck_callback_parse(req->body, req->body_len, &cb, &errs)) {
+        ingest_respond_errors(resp, &errs);
+        goto cleanup;
+    }
+    char update_id[64], occurred[24], source[128];
+    snprintf(occurred, sizeof occurred, "%" PRId64, cb.occurred_at_ms);
+    crypto_derive_id(update_id, sizeof update_id, "bcu_", provider, cb.order_id, cb.status_text, occurred,
+                     cb.score ? cb.score : "", (const char *)NULL);
+    snprintf(source, sizeof source, "bgcheck:%s", provider);
+    if (pg_run(c, "BEGIN", 0, NULL)) {
+        ingest_unavailable(ctx, resp, "database");
+        goto cleanup;
+    }
+    int fresh = replay_claim(c, source, given, 2 * ctx->cfg.signature_max_age_s);
+    if (fresh < 0) {
+        ingest_unavailable(ctx, resp, "database");
+        goto cleanup;
+    }
+    if (!fresh) {
+        http_error(resp, 401, "replayed", "This callback was already received.");
+        goto cleanup;
+    }
+    Atsbridge__V1__BackgroundCheckUpdate m = ATSBRIDGE__V1__BACKGROUND_CHECK_UPDATE__INIT;
+    m.update_id = update_id;
+    m.check_id = cb.reference ? cb.reference : "";
+    m.order_id = cb.order_id;
+    m.status = (Atsbridge__V1__CheckStatus)cb.status;
+    m.score = cb.score ? cb.score : "";
+    m.report_url = cb.report_url ? cb.report_url : "";
+    m.occurred_at_ms = cb.occurred_at_ms ? cb.occurred_at_ms : timestamp_now_ms();
+    produce_batch b;
+    produce_batch_init(&b, ctx->svc->producer);
+    produce_batch_proto(&b, ctx->topic_bgcheck, cb.order_id, "atsbridge.v1.BackgroundCheckUpdate", &m.base,
+                        trace);
+    if (produce_batch_wait(&b, "bgcheck")) {
+        ingest_unavailable(ctx, resp, "message broker");
+        goto cleanup;
+    }
+    if (pg_run(c, "COMMIT", 0, NULL)) {
+        ingest_unavailable(ctx, resp, "database");
+        goto cleanup;
+    }
+    log_event(LOG_INFO, trace, "bgcheck callback accepted", "provider", provider, "update_id", update_id,
+              (const char *)NULL);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "update_id", json_object_new_string(update_id));
+    http_json(resp, 200, o);
+cleanup:
+    pg_pool_release(ctx->svc->db, c);
+    if (secret) {
+        sodium_memzero(secret, strlen(secret));
+        free(secret);
+    }
+    bgcheck_callback_free(&cb);
+    errlist_free(&errs);
+}

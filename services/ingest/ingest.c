@@ -1,0 +1,98 @@
+#include "ingest.h"
+
+#include "accounts.h"
+#include "config.h"
+#include "crypto.h"
+#include "kafka_conf.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void ingest_config_load(ingest_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->limits.max_document_bytes =
+        (size_t)config_int("ATSB_INGEST_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024, 1024, 512LL * 1024 * 1024);
+    cfg->limits.max_total_bytes = (size_t)config_int("ATSB_INGEST_MAX_REQUEST_DOCUMENT_BYTES",
+                                                     20 * 1024 * 1024, 1024, 1024LL * 1024 * 1024);
+    cfg->max_export_candidates = (size_t)config_int("ATSB_INGEST_MAX_EXPORT_CANDIDATES", 1000, 1, 100000);
+    cfg->signature_max_age_s = (int)config_int("ATSB_INGEST_SIGNATURE_MAX_AGE_S", 300, 1, 86400);
+    cfg->retry_after_s = (int)config_int("ATSB_INGEST_RETRY_AFTER_S", 5, 1, 3600);
+    const char *base = config_str("ATSB_INGEST_STATUS_URL_BASE", "http://127.0.0.1:8084");
+    if (strlen(base) >= sizeof cfg->status_url_base)
+        config_fail("ATSB_INGEST_STATUS_URL_BASE", "longer than 255 characters");
+    snprintf(cfg->status_url_base, sizeof cfg->status_url_base, "%s", base);
+    size_t n = strlen(cfg->status_url_base);
+    if (n > 0 && cfg->status_url_base[n - 1] == '/') cfg->status_url_base[n - 1] = '\0';
+}
+
+void ingest_ctx_init(ingest_ctx *ctx, service *svc, const ingest_config *cfg) {
+    memset(ctx, 0, sizeof *ctx);
+    ctx->svc = svc;
+    ctx->cfg = *cfg;
+    kafka_topic(TOPIC_APPLICATIONS_RECEIVED, ctx->topic_received, sizeof ctx->topic_received);
+    kafka_topic(TOPIC_ATS_WEBHOOKS, ctx->topic_webhooks, sizeof ctx->topic_webhooks);
+    kafka_topic(TOPIC_BGCHECK_UPDATES, ctx->topic_bgcheck, sizeof ctx->topic_bgcheck);
+}
+
+void ingest_unavailable(const ingest_ctx *ctx, http_response *resp, const char *what) {
+    char ra[16], msg[128];
+    snprintf(ra, sizeof ra, "%d", ctx->cfg.retry_after_s);
+    snprintf(msg, sizeof msg, "The %s is unavailable; nothing was stored. Retry later.", what);
+    http_set_header(resp, "Retry-After", ra);
+    http_error(resp, 503, "dependency_unavailable", msg);
+}
+
+void ingest_respond_errors(http_response *resp, const errlist *e) {
+    int status = errlist_status(e);
+    const char *code = "validation_failed", *msg = "The request has invalid fields.";
+    if (status == 400) {
+        code = "malformed_request";
+        msg = "The request body could not be parsed.";
+    } else if (status == 413) {
+        code = "payload_too_large";
+        msg = "The request's documents exceed the size limits.";
+    }
+    http_error_details(resp, status ? status : 422, code, msg, errlist_json(e, status ? status : 422));
+}
+
+void ingest_trace_id(const http_request *req, char *out, size_t len) {
+    const char *t = http_header(req, "X-Trace-Id");
+    if (t && strlen(t) <= 64) {
+        int ok = *t != '\0';
+        for (const char *p = t; *p && ok; p++)
+            ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                 *p == '-' || *p == '_';
+        if (ok) {
+            snprintf(out, len, "%s", t);
+            return;
+        }
+    }
+    crypto_random_id("tr_", out, len);
+}
+
+int ingest_account_lookup(PGconn *c, const char *account_id, account *a) {
+    account tmp;
+    int rc = accounts_load(c, account_id, &tmp);
+    if (rc == 0) {
+        if (a) *a = tmp;
+        else account_free(&tmp);
+        return 1;
+    }
+    if (rc == 1) return 0;
+    /* A query error on a live connection: status.accounts does not exist
+     * (yet). The account is then unknown, not the database unavailable. */
+    if (PQstatus(c) == CONNECTION_OK) {
+        log_warn("status.accounts unreadable; treating account as unknown", "account_id", account_id);
+        return 0;
+    }
+    return -1;
+}
+
+int ingest_is_json(const char *ct) {
+    if (!ct) return 0;
+    while (*ct == ' ') ct++;
+    size_t n = strcspn(ct, "; \t");
+    return n == 16 && !strncasecmp(ct, "application/json", 16);
+}

@@ -1,0 +1,56 @@
+#ifndef INGEST_H
+#define INGEST_H
+
+#include "accounts.h"
+#include "application_parse.h"
+#include "errlist.h"
+#include "http_server.h"
+#include "service.h"
+
+#include <libpq-fe.h>
+
+/* What every ingest handler shares: configuration, the running service
+ * (database pool, producer) and a few answer helpers. */
+
+typedef struct {
+    app_limits limits;            /* ATSB_INGEST_MAX_DOCUMENT_BYTES, ATSB_INGEST_MAX_REQUEST_DOCUMENT_BYTES */
+    size_t max_export_candidates; /* ATSB_INGEST_MAX_EXPORT_CANDIDATES */
+    int signature_max_age_s;      /* ATSB_INGEST_SIGNATURE_MAX_AGE_S */
+    int retry_after_s;            /* ATSB_INGEST_RETRY_AFTER_S */
+    char status_url_base[256];    /* ATSB_INGEST_STATUS_URL_BASE */
+} ingest_config;
+
+typedef struct {
+    service *svc; /* svc->db and svc->producer are set before HTTP starts */
+    ingest_config cfg;
+    char topic_received[256];
+    char topic_webhooks[256];
+    char topic_bgcheck[256];
+} ingest_ctx;
+
+/* Reads ATSB_INGEST_* variables; a bad value exits 2 naming it (config.h). */
+void ingest_config_load(ingest_config *cfg);
+
+/* Fills ctx from cfg, with topic names under ATSB_TOPIC_PREFIX. */
+void ingest_ctx_init(ingest_ctx *ctx, service *svc, const ingest_config *cfg);
+
+/* 503 with Retry-After and code dependency_unavailable; what names the
+ * dependency ("database", "kafka") in the message. */
+void ingest_unavailable(const ingest_ctx *ctx, http_response *resp, const char *what);
+
+/* Answers the errors of e (400, 413 or 422, see errlist.h). */
+void ingest_respond_errors(http_response *resp, const errlist *e);
+
+/* Trace id from X-Trace-Id when it is a sane token, else a new random one. */
+void ingest_trace_id(const http_request *req, char *out, size_t len);
+
+/* 1 when status.accounts has account_id, 0 when it has not (or the table is
+ * missing: status has not migrated yet), -1 when the database is
+ * unreachable. When a is not NULL and the result is 1, *a is loaded (free
+ * with account_free). Must run outside a transaction. */
+int ingest_account_lookup(PGconn *c, const char *account_id, account *a);
+
+/* True when Content-Type is application/json (parameters allowed). */
+int ingest_is_json(const char *content_type);
+
+#endif

@@ -1,0 +1,77 @@
+#include "produce.h"
+
+#include "events.h"
+#include "log.h"
+#include "metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void on_report(rd_kafka_resp_err_t err, void *opaque) {
+    produce_batch *b = opaque;
+    pthread_mutex_lock(&b->mu);
+    if (err && !b->err) b->err = err;
+    b->pending--;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+void produce_batch_init(produce_batch *b, kafka_producer *p) {
+    b->p = p;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    b->pending = 0;
+    b->err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    clock_gettime(CLOCK_MONOTONIC, &b->start);
+}
+
+/* Counted before sending: the report may arrive before the send returns. */
+static void expect_report(produce_batch *b) {
+    pthread_mutex_lock(&b->mu);
+    b->pending++;
+    pthread_mutex_unlock(&b->mu);
+}
+
+void produce_batch_proto(produce_batch *b, const char *topic, const char *key, const char *schema,
+                         const ProtobufCMessage *msg, const char *trace_id) {
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        expect_report(b);
+        on_report(RD_KAFKA_RESP_ERR__FAIL, b);
+        return;
+    }
+    protobuf_c_message_pack(msg, buf);
+    kafka_msg m = {.topic = topic, .key = key, .payload = buf, .len = len, .schema = schema,
+                   .trace_id = trace_id};
+    expect_report(b);
+    rd_kafka_resp_err_t err = kafka_producer_send_async(b->p, &m, on_report, b);
+    free(buf); /* librdkafka copied it */
+    if (err) on_report(err, b); /* no report will come: count it here */
+}
+
+void produce_batch_event(produce_batch *b, Atsbridge__V1__ApplicationEvent *ev, const char *discriminator,
+                         const char *trace_id) {
+    char id[64];
+    events_prepare(ev, "ingest", discriminator, id, sizeof id);
+    expect_report(b);
+    if (events_emit_async(b->p, ev, trace_id, on_report, b) != 0) on_report(RD_KAFKA_RESP_ERR__FAIL, b);
+    ev->event_id = NULL; /* pointed into id */
+}
+
+rd_kafka_resp_err_t produce_batch_wait(produce_batch *b, const char *kind) {
+    pthread_mutex_lock(&b->mu);
+    while (b->pending > 0) pthread_cond_wait(&b->cv, &b->mu);
+    rd_kafka_resp_err_t err = b->err;
+    pthread_mutex_unlock(&b->mu);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double secs = (double)(end.tv_sec - b->start.tv_sec) + (end.tv_nsec - b->start.tv_nsec) / 1e9;
+    char labels[64];
+    snprintf(labels, sizeof labels, "kind=\"%s\",result=\"%s\"", kind, err ? "error" : "ok");
+    metrics_observe("atsb_ingest_produce_seconds", labels, secs);
+    if (err) log_warn("produce failed", "kind", kind, "code", rd_kafka_err2name(err));
+    return err;
+}

@@ -1,0 +1,267 @@
+#include "account_input.h"
+
+#include "api.h"
+#include "boards.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const acct_field_names[AF_N] = {
+    "ats", "connection_name", "run_mode", "company_name", "privacy_policy_url", "source_labels",
+    "bgcheck_stage", "bgcheck_tag_prefix", "notification_url", "daily_api_budget", "feed_interval_s",
+};
+
+/* Defaults; NULL for optional fields (and for ats, which has none). */
+static const char *const defaults[AF_N] = {
+    NULL, "Connection-OAuth-1", "test", NULL, NULL, "{}",
+    "Asurint Background Check", "Asurint Package:", NULL, NULL, NULL,
+};
+
+#define MAX_NAME 128
+#define MAX_URL 2048
+#define MAX_BUDGET 1000000000
+#define MAX_FEED_INTERVAL (31 * 24 * 3600)
+
+void acct_fields_init(acct_fields *a) { memset(a, 0, sizeof *a); }
+
+void acct_fields_free(acct_fields *a) {
+    for (int i = 0; i < AF_N; i++) free(a->v[i]);
+    memset(a, 0, sizeof *a);
+}
+
+/* Replaces slot i with a copy of s (NULL allowed). Returns 0 or -1. */
+static int set_value(acct_fields *a, int i, const char *s) {
+    char *copy = NULL;
+    if (s && !(copy = strdup(s))) return -1;
+    free(a->v[i]);
+    a->v[i] = copy;
+    return 0;
+}
+
+/* A JSON string without NUL, valid UTF-8, 1..max bytes; else a detail. */
+static const char *string_field(json_object *v, const char *field, size_t max, json_object *details) {
+    if (!json_object_is_type(v, json_type_string)) {
+        api_detail(details, field, "invalid_type", "must be a string");
+        return NULL;
+    }
+    const char *s = json_object_get_string(v);
+    size_t n = (size_t)json_object_get_string_len(v);
+    if (strlen(s) != n || !text_utf8_ok(s)) {
+        api_detail(details, field, "invalid_value", "must be valid UTF-8 text");
+        return NULL;
+    }
+    if (n == 0) {
+        api_detail(details, field, "empty", "must not be empty");
+        return NULL;
+    }
+    if (n > max) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "must be at most %zu bytes", max);
+        api_detail(details, field, "too_long", msg);
+        return NULL;
+    }
+    return s;
+}
+
+static int url_ok(const char *s) {
+    const char *host;
+    if (!strncmp(s, "https://", 8)) host = s + 8;
+    else if (!strncmp(s, "http://", 7)) host = s + 7;
+    else return 0;
+    if (!*host || *host == '/') return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f) return 0;
+    return 1;
+}
+
+static int enum_ok(const char *s, const char *const *allowed) {
+    for (; *allowed; allowed++)
+        if (!strcmp(s, *allowed)) return 1;
+    return 0;
+}
+
+static void int_field(acct_fields *in, int i, json_object *v, long long max, json_object *details) {
+    if (!json_object_is_type(v, json_type_int)) {
+        api_detail(details, acct_field_names[i], "invalid_type", "must be an integer");
+        return;
+    }
+    long long n = (long long)json_object_get_int64(v);
+    if (n < 0 || n > max) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "must be from 0 to %lld", max);
+        api_detail(details, acct_field_names[i], "out_of_range", msg);
+        return;
+    }
+    char num[32];
+    snprintf(num, sizeof num, "%lld", n);
+    set_value(in, i, n ? num : NULL); /* 0 means unlimited / not monitored */
+}
+
+/* Board keys sorted so equal maps compare equal as text. */
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void labels_field(acct_fields *in, json_object *v, json_object *details) {
+    if (!json_object_is_type(v, json_type_object)) {
+        api_detail(details, "source_labels", "invalid_type", "must be an object {board: label}");
+        return;
+    }
+    const char *keys[64];
+    size_t n = 0;
+    int bad = 0;
+    json_object_object_foreach(v, board, label) {
+        char field[160];
+        snprintf(field, sizeof field, "source_labels.%.100s", board);
+        if (!boards_default_label(board)) {
+            api_detail(details, field, "unknown_board", "is not a known board");
+            bad = 1;
+            continue;
+        }
+        if (!string_field(label, field, MAX_NAME, details)) {
+            bad = 1;
+            continue;
+        }
+        if (n < sizeof keys / sizeof keys[0]) keys[n++] = board;
+    }
+    if (bad) return;
+    qsort(keys, n, sizeof keys[0], cmp_str);
+    json_object *sorted = json_object_new_object();
+    for (size_t i = 0; i < n; i++) {
+        json_object *label;
+        json_object_object_get_ex(v, keys[i], &label);
+        json_object_object_add(sorted, keys[i], json_object_get(label));
+    }
+    set_value(in, AF_SOURCE_LABELS, json_object_to_json_string_ext(sorted, JSON_C_TO_STRING_PLAIN));
+    json_object_put(sorted);
+}
+
+static void parse_field(acct_fields *in, int i, json_object *v, json_object *details) {
+    static const char *const ats[] = {"lever", "eploy", NULL};
+    static const char *const modes[] = {"test", "live", "dry-run", NULL};
+    const char *name = acct_field_names[i];
+    in->set[i] = 1;
+    if (!v) { /* null: back to the default */
+        if (i == AF_ATS) api_detail(details, name, "required", "ats cannot be removed");
+        set_value(in, i, defaults[i]);
+        return;
+    }
+    const char *s;
+    switch (i) {
+    case AF_ATS:
+    case AF_RUN_MODE:
+        if (!(s = string_field(v, name, MAX_NAME, details))) return;
+        if (!enum_ok(s, i == AF_ATS ? ats : modes)) {
+            api_detail(details, name, "invalid_value",
+                       i == AF_ATS ? "must be lever or eploy" : "must be test, live or dry-run");
+            return;
+        }
+        set_value(in, i, s);
+        return;
+    case AF_CONNECTION_NAME:
+    case AF_COMPANY_NAME:
+    case AF_BGCHECK_STAGE:
+    case AF_BGCHECK_TAG_PREFIX:
+        if ((s = string_field(v, name, MAX_NAME, details))) set_value(in, i, s);
+        return;
+    case AF_PRIVACY_POLICY_URL:
+    case AF_NOTIFICATION_URL:
+        if (!(s = string_field(v, name, MAX_URL, details))) return;
+        if (!url_ok(s)) {
+            api_detail(details, name, "invalid_url", "must be an http(s) URL");
+            return;
+        }
+        set_value(in, i, s);
+        return;
+    case AF_SOURCE_LABELS:
+        labels_field(in, v, details);
+        return;
+    case AF_DAILY_API_BUDGET:
+        int_field(in, i, v, MAX_BUDGET, details);
+        return;
+    case AF_FEED_INTERVAL_S:
+        int_field(in, i, v, MAX_FEED_INTERVAL, details);
+        return;
+    }
+}
+
+int acct_parse(const char *body, acct_fields *in, json_object **details) {
+    *details = NULL;
+    json_object *root = json_tokener_parse(body);
+    if (!root || !json_object_is_type(root, json_type_object)) {
+        json_object_put(root);
+        return -1;
+    }
+    json_object *d = json_object_new_array();
+    json_object_object_foreach(root, key, val) {
+        int i = 0;
+        while (i < AF_N && strcmp(acct_field_names[i], key) != 0) i++;
+        if (i == AF_N) {
+            char field[160];
+            snprintf(field, sizeof field, "%.150s", key);
+            /* Read-only fields of the GET shape are tolerated so a GET body can be PUT back. */
+            static const char *const ro[] = {"account_id", "created_at", "updated_at", "went_live_at", NULL};
+            if (!enum_ok(key, ro)) api_detail(d, field, "unknown_field", "is not an account field");
+            continue;
+        }
+        parse_field(in, i, val, d);
+    }
+    json_object_put(root);
+    if (json_object_array_length(d) > 0) {
+        *details = d;
+        return -2;
+    }
+    json_object_put(d);
+    return 0;
+}
+
+int acct_defaults(acct_fields *a) {
+    for (int i = 0; i < AF_N; i++)
+        if (set_value(a, i, defaults[i])) return -1;
+    return 0;
+}
+
+int acct_from_row(acct_fields *a, const PGresult *r, int first) {
+    for (int i = 0; i < AF_N; i++)
+        if (set_value(a, i, PQgetisnull(r, 0, first + i) ? NULL : PQgetvalue(r, 0, first + i))) return -1;
+    /* jsonb prints with spaces; store it the way acct_parse writes it. */
+    json_object *o = json_tokener_parse(a->v[AF_SOURCE_LABELS] ? a->v[AF_SOURCE_LABELS] : "{}");
+    int rc = set_value(a, AF_SOURCE_LABELS, o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "{}");
+    json_object_put(o);
+    return rc;
+}
+
+int acct_merge(acct_fields *base, const acct_fields *in) {
+    for (int i = 0; i < AF_N; i++)
+        if (in->set[i] && set_value(base, i, in->v[i])) return -1;
+    return 0;
+}
+
+int acct_check(const acct_fields *a, json_object *details) {
+    int n = 0;
+    if (!a->v[AF_ATS]) {
+        api_detail(details, "ats", "required", "is required when creating an account");
+        n++;
+    }
+    if (!a->v[AF_PRIVACY_POLICY_URL] != !a->v[AF_COMPANY_NAME]) {
+        const char *missing = a->v[AF_PRIVACY_POLICY_URL] ? "company_name" : "privacy_policy_url";
+        api_detail(details, missing, "required_with",
+                   "privacy_policy_url and company_name are set together");
+        n++;
+    }
+    return n;
+}
+
+void acct_changes(const acct_fields *old, const acct_fields *new_, char *out, size_t len) {
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < AF_N; i++) {
+        const char *a = old->v[i], *b = new_->v[i];
+        if ((!a && !b) || (a && b && !strcmp(a, b))) continue;
+        int n = snprintf(out + used, len - used, "%s%s", used ? "," : "", acct_field_names[i]);
+        if (n < 0 || (size_t)n >= len - used) break;
+        used += (size_t)n;
+    }
+}

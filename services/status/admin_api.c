@@ -1,0 +1,369 @@
+#include "admin_api.h"
+
+#include "account_input.h"
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "erasure.h"
+#include "events.h"
+#include "log.h"
+#include "pg.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The enum order of account_input.h, then read-only columns. */
+#define ACCOUNT_COLS                                                                               \
+    "ats, connection_name, run_mode, company_name, privacy_policy_url, source_labels::text,"      \
+    " bgcheck_stage, bgcheck_tag_prefix, notification_url, daily_api_budget::text,"               \
+    " feed_interval_s::text, account_id, " API_TS("created_at") ", " API_TS("updated_at") ","     \
+    " " API_TS("went_live_at") ", (extract(epoch FROM updated_at) * 1000000)::bigint"
+enum { COL_ID = AF_N, COL_CREATED, COL_UPDATED, COL_LIVE, COL_VERSION };
+
+static json_object *account_json(const PGresult *r, int row) {
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "account_id", api_str(r, row, COL_ID, 0));
+    for (int i = 0; i < AF_N; i++) {
+        json_object *v;
+        if (i == AF_SOURCE_LABELS) {
+            v = json_tokener_parse(PQgetvalue(r, row, i));
+            if (!v) v = json_object_new_object();
+        } else if (i == AF_DAILY_API_BUDGET || i == AF_FEED_INTERVAL_S) {
+            v = api_int(r, row, i);
+        } else {
+            v = api_str(r, row, i, 0);
+        }
+        json_object_object_add(o, acct_field_names[i], v);
+    }
+    json_object_object_add(o, "created_at", api_str(r, row, COL_CREATED, 0));
+    json_object_object_add(o, "updated_at", api_str(r, row, COL_UPDATED, 0));
+    json_object_object_add(o, "went_live_at", api_str(r, row, COL_LIVE, 0));
+    return o;
+}
+
+/* Account-level audit event, waiting for the broker. version makes the id
+ * deterministic per change, so a retried request stores it once. */
+static int emit_account_event(status_app *app, const char *account, const char *type,
+                              const char *connection_name, const char *detail, const char *version) {
+    Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    char id[64];
+    ev.account_id = (char *)account;
+    ev.subject_id = (char *)account;
+    ev.type = (char *)type;
+    ev.name = (char *)(connection_name ? connection_name : "");
+    ev.detail = (char *)(detail ? detail : "");
+    events_prepare(&ev, "status", version, id, sizeof id);
+    return events_emit(app->svc.producer, &ev, NULL);
+}
+
+static void broker_down(http_response *resp) {
+    http_set_header(resp, "Retry-After", "1");
+    http_error(resp, 503, "broker_unavailable", "The event could not be recorded; nothing changed.");
+}
+
+static PGresult *select_account(PGconn *c, const char *id, int for_update) {
+    const char *p[] = {id};
+    return pg_exec(c,
+                   for_update ? "SELECT " ACCOUNT_COLS " FROM status.accounts WHERE account_id = $1 FOR UPDATE"
+                              : "SELECT " ACCOUNT_COLS " FROM status.accounts WHERE account_id = $1",
+                   1, p);
+}
+
+static const char SQL_UPSERT[] =
+    "INSERT INTO status.accounts AS a (account_id, ats, connection_name, run_mode, company_name,"
+    " privacy_policy_url, source_labels, bgcheck_stage, bgcheck_tag_prefix, notification_url,"
+    " daily_api_budget, feed_interval_s)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::int, $12::int)"
+    " ON CONFLICT (account_id) DO UPDATE SET ats = EXCLUDED.ats,"
+    "  connection_name = EXCLUDED.connection_name, run_mode = EXCLUDED.run_mode,"
+    "  company_name = EXCLUDED.company_name, privacy_policy_url = EXCLUDED.privacy_policy_url,"
+    "  source_labels = EXCLUDED.source_labels, bgcheck_stage = EXCLUDED.bgcheck_stage,"
+    "  bgcheck_tag_prefix = EXCLUDED.bgcheck_tag_prefix,"
+    "  notification_url = EXCLUDED.notification_url, daily_api_budget = EXCLUDED.daily_api_budget,"
+    "  feed_interval_s = EXCLUDED.feed_interval_s, updated_at = now(),"
+    "  feed_monitor_since = CASE WHEN a.feed_interval_s IS DISTINCT FROM EXCLUDED.feed_interval_s"
+    "   THEN now() ELSE a.feed_monitor_since END,"
+    "  went_live_at = CASE WHEN a.run_mode <> 'live' AND EXCLUDED.run_mode = 'live'"
+    "   THEN now() ELSE a.went_live_at END";
+
+/* PUT /v1/accounts/{id}: validate everything first (422 lists every
+ * offending field), then in one transaction: lock the row, merge, write,
+ * record account_updated, commit. The event is produced before the commit;
+ * if the broker refuses it the change is rolled back (503). */
+void admin_account_put(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *r = NULL, *w = NULL;
+    json_object *details = NULL;
+    acct_fields in, cur, old;
+    acct_fields_init(&in);
+    acct_fields_init(&cur);
+    acct_fields_init(&old);
+    if (auth_admin(req, resp)) return;
+    const char *id = req->params[0];
+    int rc = acct_parse(req->body, &in, &details);
+    if (rc == -1) {
+        http_error(resp, 400, "malformed_body", "The body must be a JSON object.");
+        goto cleanup;
+    }
+    if (!details) details = json_object_new_array();
+    if (!text_id_ok(id))
+        api_detail(details, "account_id", "invalid_value",
+                   "must be 1 to 200 characters of letters, digits, '.', '_', ':', '@' or '-'");
+    if (json_object_array_length(details) > 0) goto invalid;
+
+    if (!(c = api_db(app, resp))) goto cleanup;
+    if (pg_run(c, "BEGIN", 0, NULL)) goto db_error;
+    r = select_account(c, id, 1);
+    if (!pg_ok(r)) goto db_error;
+    int exists = PQntuples(r) > 0;
+    char version[32] = "created";
+    if (exists) {
+        if (acct_from_row(&cur, r, 0) || acct_from_row(&old, r, 0)) goto db_error;
+        snprintf(version, sizeof version, "%s", PQgetvalue(r, 0, COL_VERSION));
+    } else if (acct_defaults(&cur)) {
+        goto db_error;
+    }
+    if (acct_merge(&cur, &in)) goto db_error;
+    if (acct_check(&cur, details) > 0) goto invalid;
+
+    char changes[512];
+    acct_changes(&old, &cur, changes, sizeof changes);
+    if (exists && !changes[0]) { /* nothing to do: no write, no event */
+        PQclear(r);
+        r = select_account(c, id, 0);
+        if (!pg_ok(r)) goto db_error;
+        http_json(resp, 200, account_json(r, 0));
+        goto cleanup;
+    }
+    const char *p[1 + AF_N] = {id};
+    for (int i = 0; i < AF_N; i++) p[1 + i] = cur.v[i];
+    w = pg_exec(c, SQL_UPSERT, 1 + AF_N, p);
+    if (!pg_ok(w)) goto db_error;
+    char detail[600];
+    snprintf(detail, sizeof detail, "%s%s", exists ? "changed: " : "created", exists ? changes : "");
+    if (emit_account_event(app, id, "account_updated", cur.v[AF_CONNECTION_NAME], detail, version)) {
+        broker_down(resp);
+        goto cleanup;
+    }
+    if (pg_run(c, "COMMIT", 0, NULL)) goto db_error;
+    PQclear(r);
+    r = select_account(c, id, 0);
+    if (!pg_ok(r) || PQntuples(r) == 0) goto db_error;
+    log_info(exists ? "account updated" : "account created", "account_id", id, "fields", changes);
+    http_json(resp, exists ? 200 : 201, account_json(r, 0));
+    goto cleanup;
+
+invalid:
+    http_error_details(resp, 422, "invalid_account", "The account has invalid fields.", details);
+    details = NULL;
+    goto cleanup;
+db_error:
+    api_db_error(resp);
+cleanup:
+    json_object_put(details);
+    PQclear(r);
+    PQclear(w);
+    pg_pool_release(app->svc.db, c); /* rolls back an open transaction */
+    acct_fields_free(&in);
+    acct_fields_free(&cur);
+    acct_fields_free(&old);
+}
+
+void admin_account_get(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    if (auth_admin(req, resp)) return;
+    const char *id = req->params[0];
+    if (!text_id_ok(id)) {
+        http_error(resp, 404, "not_found", "No such account.");
+        return;
+    }
+    PGconn *c = api_db(app, resp);
+    if (!c) return;
+    PGresult *r = select_account(c, id, 0);
+    if (!pg_ok(r)) api_db_error(resp);
+    else if (PQntuples(r) == 0) http_error(resp, 404, "not_found", "No such account.");
+    else http_json(resp, 200, account_json(r, 0));
+    PQclear(r);
+    pg_pool_release(app->svc.db, c);
+}
+
+/* GET /v1/accounts?limit=&cursor=: ordered by account id. */
+void admin_account_list(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    if (auth_admin(req, resp)) return;
+    json_object *details = json_object_new_array();
+    const char *cursor = http_query(req, "cursor");
+    char after[256];
+    int limit = 100;
+    if (cursor && (text_cursor_decode("acc", cursor, after, sizeof after) || !text_id_ok(after)))
+        api_detail(details, "cursor", "invalid_value", "cursor is not one this API returned.");
+    api_limit(req, 100, 500, &limit, details);
+    if (json_object_array_length(details) > 0) {
+        http_error_details(resp, 400, "bad_parameter", "One or more query parameters are invalid.",
+                           details);
+        return;
+    }
+    json_object_put(details);
+    PGconn *c = api_db(app, resp);
+    if (!c) return;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit + 1);
+    const char *p[] = {cursor ? after : NULL, lim};
+    PGresult *r = pg_exec(c,
+                          "SELECT " ACCOUNT_COLS " FROM status.accounts"
+                          " WHERE $1::text IS NULL OR account_id > $1 ORDER BY account_id LIMIT $2::int",
+                          2, p);
+    if (!pg_ok(r)) {
+        api_db_error(resp);
+    } else {
+        int n = PQntuples(r);
+        json_object *list = json_object_new_array();
+        for (int i = 0; i < n && i < limit; i++) json_object_array_add(list, account_json(r, i));
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "accounts", list);
+        json_object *next = NULL;
+        if (n > limit) {
+            char buf[512];
+            text_cursor_encode("acc", PQgetvalue(r, limit - 1, COL_ID), buf, sizeof buf);
+            next = json_object_new_string(buf);
+        }
+        json_object_object_add(o, "next_cursor", next);
+        http_json(resp, 200, o);
+    }
+    PQclear(r);
+    pg_pool_release(app->svc.db, c);
+}
+
+/* POST /v1/accounts/{id}/go-live: test -> live, recorded as go_live. */
+void admin_account_go_live(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGresult *r = NULL;
+    if (auth_admin(req, resp)) return;
+    const char *id = req->params[0];
+    if (!text_id_ok(id)) {
+        http_error(resp, 404, "not_found", "No such account.");
+        return;
+    }
+    PGconn *c = api_db(app, resp);
+    if (!c) return;
+    if (pg_run(c, "BEGIN", 0, NULL)) goto db_error;
+    r = select_account(c, id, 1);
+    if (!pg_ok(r)) goto db_error;
+    if (PQntuples(r) == 0) {
+        http_error(resp, 404, "not_found", "No such account.");
+        goto cleanup;
+    }
+    if (strcmp(PQgetvalue(r, 0, AF_RUN_MODE), "test") != 0) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "Go-live switches an account from test mode; it is in %s mode.",
+                 PQgetvalue(r, 0, AF_RUN_MODE));
+        http_error(resp, 409, "not_in_test_mode", msg);
+        goto cleanup;
+    }
+    const char *p[] = {id};
+    if (pg_run(c,
+               "UPDATE status.accounts SET run_mode = 'live', went_live_at = now(), updated_at = now()"
+               " WHERE account_id = $1",
+               1, p))
+        goto db_error;
+    if (emit_account_event(app, id, "go_live", PQgetvalue(r, 0, AF_CONNECTION_NAME), "test -> live",
+                           PQgetvalue(r, 0, COL_VERSION))) {
+        broker_down(resp);
+        goto cleanup;
+    }
+    if (pg_run(c, "COMMIT", 0, NULL)) goto db_error;
+    PQclear(r);
+    r = select_account(c, id, 0);
+    if (!pg_ok(r) || PQntuples(r) == 0) goto db_error;
+    log_info("account went live", "account_id", id);
+    http_json(resp, 200, account_json(r, 0));
+    goto cleanup;
+db_error:
+    api_db_error(resp);
+cleanup:
+    PQclear(r);
+    pg_pool_release(app->svc.db, c);
+}
+
+/* DELETE /v1/applications/{id}: see erasure.h for the contract. 202: status's
+ * own data is gone; the other services confirm with erasure_done. */
+void admin_application_delete(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    if (auth_admin(req, resp)) return;
+    const char *id = req->params[0];
+    if (!text_id_ok(id)) {
+        http_error(resp, 404, "not_found", "No such application.");
+        return;
+    }
+    switch (erasure_request(app, id, "admin")) {
+    case ERASURE_OK: {
+        json_object *o = json_object_new_object();
+        char url[300];
+        snprintf(url, sizeof url, "/v1/erasures/%s", id);
+        json_object_object_add(o, "application_id", json_object_new_string(id));
+        json_object_object_add(o, "erasure", json_object_new_string("requested"));
+        json_object_object_add(o, "status_url", json_object_new_string(url));
+        http_json(resp, 202, o);
+        return;
+    }
+    case ERASURE_NOT_FOUND:
+        http_error(resp, 404, "not_found", "No such application.");
+        return;
+    case ERASURE_BROKER_DOWN:
+        broker_down(resp);
+        return;
+    case ERASURE_DB_DOWN:
+        api_db_error(resp);
+        return;
+    }
+}
+
+/* GET /v1/erasures/{id}: the tombstone and which services confirmed. */
+void admin_erasure_get(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    if (auth_admin(req, resp)) return;
+    const char *id = req->params[0];
+    if (!text_id_ok(id)) {
+        http_error(resp, 404, "not_found", "No such erasure.");
+        return;
+    }
+    PGconn *c = api_db(app, resp);
+    if (!c) return;
+    const char *p[] = {id};
+    PGresult *r = pg_exec(c,
+                          "SELECT account_id, reason, " API_TS("requested_at")
+                          " FROM status.erasures WHERE application_id = $1",
+                          1, p);
+    PGresult *d = pg_exec(c,
+                          "SELECT service, " API_TS("min(at)") " FROM status.events"
+                          " WHERE application_id = $1 AND type = 'erasure_done'"
+                          " GROUP BY service ORDER BY service",
+                          1, p);
+    if (!pg_ok(r) || !pg_ok(d)) {
+        api_db_error(resp);
+    } else if (PQntuples(r) == 0) {
+        http_error(resp, 404, "not_found", "No such erasure.");
+    } else {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "application_id", json_object_new_string(id));
+        json_object_object_add(o, "account_id", api_str(r, 0, 0, 1));
+        json_object_object_add(o, "reason", api_str(r, 0, 1, 0));
+        json_object_object_add(o, "requested_at", api_str(r, 0, 2, 0));
+        json_object *conf = json_object_new_array();
+        for (int i = 0; i < PQntuples(d); i++) {
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "service", api_str(d, i, 0, 0));
+            json_object_object_add(e, "at", api_str(d, i, 1, 0));
+            json_object_array_add(conf, e);
+        }
+        json_object_object_add(o, "confirmations", conf);
+        http_json(resp, 200, o);
+    }
+    PQclear(r);
+    PQclear(d);
+    pg_pool_release(app->svc.db, c);
+}

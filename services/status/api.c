@@ -1,0 +1,62 @@
+#include "api.h"
+
+#include "auth.h"
+#include "config.h"
+#include "crypto.h"
+#include "pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int api_auth_read(const status_app *app, const http_request *req, http_response *resp) {
+    char token[256];
+    if (app->read_token && *app->read_token && auth_bearer(req, token, sizeof token) == 0 &&
+        crypto_str_equal(token, app->read_token))
+        return 0;
+    return auth_admin(req, resp);
+}
+
+PGconn *api_db(status_app *app, http_response *resp) {
+    PGconn *c = pg_pool_acquire(app->svc.db);
+    if (!c) api_db_error(resp);
+    return c;
+}
+
+void api_db_error(http_response *resp) {
+    http_set_header(resp, "Retry-After", "1");
+    http_error(resp, 503, "database_unavailable", "The database is unavailable; try again.");
+}
+
+json_object *api_str(const PGresult *r, int row, int col, int empty_is_null) {
+    if (PQgetisnull(r, row, col)) return NULL;
+    const char *v = PQgetvalue(r, row, col);
+    if (empty_is_null && !*v) return NULL;
+    return json_object_new_string(v);
+}
+
+json_object *api_int(const PGresult *r, int row, int col) {
+    if (PQgetisnull(r, row, col)) return json_object_new_int64(0);
+    return json_object_new_int64(strtoll(PQgetvalue(r, row, col), NULL, 10));
+}
+
+void api_detail(json_object *details, const char *field, const char *code, const char *message) {
+    json_object *d = json_object_new_object();
+    json_object_object_add(d, "field", json_object_new_string(field));
+    json_object_object_add(d, "code", json_object_new_string(code));
+    json_object_object_add(d, "message", json_object_new_string(message));
+    json_object_array_add(details, d);
+}
+
+int api_limit(const http_request *req, int def, int max, int *out, json_object *details) {
+    const char *s = http_query(req, "limit");
+    int64_t v = def;
+    if (s && config_parse_int(s, 1, max, &v) != 0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "limit must be an integer from 1 to %d.", max);
+        api_detail(details, "limit", "out_of_range", msg);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}

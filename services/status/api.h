@@ -1,0 +1,37 @@
+#ifndef STATUS_API_H
+#define STATUS_API_H
+
+#include "app.h"
+#include "http_server.h"
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+/* Helpers shared by the query and admin handlers. */
+
+/* ISO-8601 UTC rendering of a timestamptz column inside SQL. */
+#define API_TS(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* Query endpoints: the admin token, or ATSB_STATUS_READ_TOKEN when set.
+ * Returns 0, or -1 after answering 401. */
+int api_auth_read(const status_app *app, const http_request *req, http_response *resp);
+
+/* Borrows a database connection, or answers 503 (Retry-After) and returns NULL. */
+PGconn *api_db(status_app *app, http_response *resp);
+/* Answers 503 for a failed query (the database went away mid-request). */
+void api_db_error(http_response *resp);
+
+/* Column value as a JSON string, or JSON null when SQL NULL (or empty when
+ * empty_is_null). */
+json_object *api_str(const PGresult *r, int row, int col, int empty_is_null);
+/* Column value as a JSON integer (0 for NULL). */
+json_object *api_int(const PGresult *r, int row, int col);
+
+/* Adds {"field","code","message"} to details. */
+void api_detail(json_object *details, const char *field, const char *code, const char *message);
+
+/* Parses the `limit` query parameter (default def, 1..max) into *out; on a bad
+ * value adds a detail and returns -1. */
+int api_limit(const http_request *req, int def, int max, int *out, json_object *details);
+
+#endif

@@ -1,0 +1,39 @@
+#ifndef STATUS_ERASURE_H
+#define STATUS_ERASURE_H
+
+#include "app.h"
+#include "projections.h"
+
+/* Erasure (right to be forgotten) and retention. The contract with the other
+ * services: status records `erasure_requested` (application_id, account_id,
+ * detail = reason: "admin" or "retention") on application.events; every
+ * service that holds data about the application deletes it and confirms with
+ * an `erasure_done` event from its own service name. status keeps a tombstone
+ * (the pseudonymous application id, account, reason, time) so that late or
+ * redelivered events do not bring the application back, and keeps the
+ * erasure_* events as the proof. */
+
+typedef enum {
+    ERASURE_OK = 0,
+    ERASURE_NOT_FOUND = 1,   /* no such application and no tombstone */
+    ERASURE_DB_DOWN = -1,    /* nothing changed */
+    ERASURE_BROKER_DOWN = -2 /* the event was not taken; nothing deleted */
+} erasure_result;
+
+/* Deletes, inside the caller's transaction on c, everything status holds for
+ * the application ids in er (see projections.h PX_*): the projection row, its
+ * events except erasure_requested/erasure_done, webhooks and background
+ * checks of its ATS candidate; and writes the tombstones. Idempotent. */
+proj_result erasure_delete(PGconn *c, pgarr er[PX_NCOLS]);
+
+/* Records erasure_requested for application_id (waiting for the broker),
+ * then deletes status's data for it. Repeating it is harmless (same event
+ * id, nothing left to delete). */
+erasure_result erasure_request(status_app *app, const char *application_id, const char *reason);
+
+/* Retention: erases up to a few hundred applications not updated for
+ * ATSB_RETENTION_DAYS (no-op when 0). Returns how many were erased, or -1 when
+ * the database or broker was unavailable (the next tick tries again). */
+int erasure_retention_tick(status_app *app);
+
+#endif

@@ -1,0 +1,387 @@
+#include "query_api.h"
+
+#include "api.h"
+#include "config.h"
+#include "pg.h"
+#include "state.h"
+#include "text.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APP_COLS                                                                                   \
+    "application_id, account_id, board, posting_id, state, ats, ats_candidate_id, attempts,"      \
+    " last_error, " API_TS("received_at") ", " API_TS("updated_at") ", seq"
+
+/* The application object of CONTRACT.md (list entries add timestamps). */
+static json_object *app_json(const PGresult *r, int row, int with_times) {
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "application_id", api_str(r, row, 0, 0));
+    json_object_object_add(o, "account_id", api_str(r, row, 1, 1));
+    json_object_object_add(o, "board", api_str(r, row, 2, 1));
+    json_object_object_add(o, "posting_id", api_str(r, row, 3, 1));
+    json_object_object_add(o, "state", api_str(r, row, 4, 0));
+    json_object_object_add(o, "ats", api_str(r, row, 5, 1));
+    json_object_object_add(o, "ats_candidate_id", api_str(r, row, 6, 1));
+    json_object_object_add(o, "attempts", api_int(r, row, 7));
+    json_object_object_add(o, "last_error", api_str(r, row, 8, 1));
+    if (with_times) {
+        json_object_object_add(o, "received_at", api_str(r, row, 9, 0));
+        json_object_object_add(o, "updated_at", api_str(r, row, 10, 0));
+    }
+    return o;
+}
+
+/* 404 for an id we do not know, saying so when it was erased. */
+static void not_found(PGconn *c, http_response *resp, const char *id, const char *what) {
+    if (c && id) {
+        const char *p[] = {id};
+        PGresult *r = pg_exec(c, "SELECT 1 FROM status.erasures WHERE application_id = $1", 1, p);
+        int erased = pg_ok(r) && PQntuples(r) > 0;
+        PQclear(r);
+        if (erased) {
+            http_error(resp, 404, "erased", "This application was erased.");
+            return;
+        }
+    }
+    char msg[128];
+    snprintf(msg, sizeof msg, "No such %s.", what);
+    http_error(resp, 404, "not_found", msg);
+}
+
+void query_application_get(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *r = NULL, *ev = NULL;
+    if (api_auth_read(app, req, resp)) return;
+    const char *id = req->params[0];
+    if (!text_id_ok(id)) {
+        not_found(NULL, resp, NULL, "application");
+        return;
+    }
+    if (!(c = api_db(app, resp))) return;
+    const char *p[] = {id};
+    r = pg_exec(c, "SELECT " APP_COLS " FROM status.applications WHERE application_id = $1", 1, p);
+    if (!pg_ok(r)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    if (PQntuples(r) == 0) {
+        not_found(c, resp, id, "application");
+        goto cleanup;
+    }
+    /* The timeline: every stored event of the application, oldest first. */
+    ev = pg_exec(c,
+                 "SELECT event_id, type, " API_TS("at") ", service, detail FROM status.events"
+                 " WHERE application_id = $1 ORDER BY at, event_id",
+                 1, p);
+    if (!pg_ok(ev)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    json_object *o = app_json(r, 0, 0);
+    json_object *events = json_object_new_array();
+    for (int i = 0; i < PQntuples(ev); i++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "event_id", api_str(ev, i, 0, 0));
+        json_object_object_add(e, "type", api_str(ev, i, 1, 0));
+        json_object_object_add(e, "at", api_str(ev, i, 2, 0));
+        json_object_object_add(e, "service", api_str(ev, i, 3, 0));
+        json_object_object_add(e, "detail", api_str(ev, i, 4, 1));
+        json_object_array_add(events, e);
+    }
+    json_object_object_add(o, "events", events);
+    http_json(resp, 200, o);
+cleanup:
+    PQclear(r);
+    PQclear(ev);
+    pg_pool_release(app->svc.db, c);
+}
+
+/* Newest first by seq, which is assigned once when status first sees an
+ * application: applications arriving while a client pages through land
+ * before its cursor, so no page repeats or skips an entry. */
+void query_application_list(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *r = NULL;
+    if (api_auth_read(app, req, resp)) return;
+    json_object *details = json_object_new_array();
+    const char *account = http_query(req, "account");
+    const char *state = http_query(req, "state");
+    const char *since = http_query(req, "since");
+    const char *cursor = http_query(req, "cursor");
+    char since_ms[32], seq[32];
+    int limit = 50;
+    if (account && !text_id_ok(account))
+        api_detail(details, "account", "invalid_value", "account must be an account id.");
+    if (state && !state_is_known(state))
+        api_detail(details, "state", "invalid_value",
+                   "state must be one of received, held, resolved, delivering, retrying, delivered,"
+                   " failed, rejected.");
+    if (since) {
+        int64_t ms;
+        if (text_parse_time(since, &ms) == 0)
+            snprintf(since_ms, sizeof since_ms, "%lld", (long long)ms);
+        else
+            api_detail(details, "since", "invalid_value",
+                       "since must be an ISO-8601 time such as 2026-11-24T10:00:00Z.");
+    }
+    if (cursor) {
+        int64_t v;
+        if (text_cursor_decode("app", cursor, seq, sizeof seq) != 0 ||
+            config_parse_int(seq, 1, INT64_MAX, &v) != 0)
+            api_detail(details, "cursor", "invalid_value", "cursor is not one this API returned.");
+    }
+    api_limit(req, 50, 500, &limit, details);
+    if (json_object_array_length(details) > 0) {
+        http_error_details(resp, 400, "bad_parameter", "One or more query parameters are invalid.",
+                           details);
+        return;
+    }
+    json_object_put(details);
+    if (!(c = api_db(app, resp))) return;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit + 1);
+    const char *p[] = {account, state, since ? since_ms : NULL, cursor ? seq : NULL, lim};
+    r = pg_exec(c,
+                "SELECT " APP_COLS " FROM status.applications"
+                " WHERE ($1::text IS NULL OR account_id = $1)"
+                "  AND ($2::text IS NULL OR state = $2)"
+                "  AND ($3::bigint IS NULL OR updated_at >= timestamptz 'epoch' + $3::bigint * interval '1 millisecond')"
+                "  AND ($4::bigint IS NULL OR seq < $4::bigint)"
+                " ORDER BY seq DESC LIMIT $5::int",
+                5, p);
+    if (!pg_ok(r)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    int n = PQntuples(r);
+    json_object *list = json_object_new_array();
+    for (int i = 0; i < n && i < limit; i++) json_object_array_add(list, app_json(r, i, 1));
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "applications", list);
+    if (n > limit) {
+        char next[128];
+        text_cursor_encode("app", PQgetvalue(r, limit - 1, 11), next, sizeof next);
+        json_object_object_add(o, "next_cursor", json_object_new_string(next));
+    } else {
+        json_object_object_add(o, "next_cursor", NULL);
+    }
+    http_json(resp, 200, o);
+cleanup:
+    PQclear(r);
+    pg_pool_release(app->svc.db, c);
+}
+
+/* Progress counted from the applications that carry the task id: delivered
+ * (new candidates), duplicates (adopted existing ones), failed (failed or
+ * rejected). The task is running until every announced candidate is done. */
+void query_export_get(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *r = NULL;
+    if (api_auth_read(app, req, resp)) return;
+    const char *id = req->params[0];
+    if (!text_id_ok(id)) {
+        http_error(resp, 404, "not_found", "No such export task.");
+        return;
+    }
+    if (!(c = api_db(app, resp))) return;
+    const char *p[] = {id};
+    r = pg_exec(c,
+                "SELECT x.export_task_id IS NOT NULL, x.account_id, x.name, x.total, "
+                API_TS("x.created_at") ", n.total, n.delivered, n.duplicates, n.failed, n.account_id"
+                " FROM (SELECT $1::text AS id) q"
+                " LEFT JOIN status.exports x ON x.export_task_id = q.id"
+                " CROSS JOIN LATERAL (SELECT count(*) AS total,"
+                "  count(*) FILTER (WHERE state = 'delivered' AND NOT duplicate) AS delivered,"
+                "  count(*) FILTER (WHERE state = 'delivered' AND duplicate) AS duplicates,"
+                "  count(*) FILTER (WHERE state IN ('failed', 'rejected')) AS failed,"
+                "  max(account_id) AS account_id"
+                "  FROM status.applications WHERE export_task_id = q.id) n",
+                1, p);
+    if (!pg_ok(r)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    int known = !strcmp(PQgetvalue(r, 0, 0), "t");
+    long long seen = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
+    if (!known && seen == 0) {
+        http_error(resp, 404, "not_found", "No such export task.");
+        goto cleanup;
+    }
+    long long total = known ? strtoll(PQgetvalue(r, 0, 3), NULL, 10) : seen;
+    if (total < seen) total = seen;
+    long long delivered = strtoll(PQgetvalue(r, 0, 6), NULL, 10);
+    long long dups = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
+    long long failed = strtoll(PQgetvalue(r, 0, 8), NULL, 10);
+    long long done = delivered + dups + failed;
+    const char *state = done < total ? "running" : failed ? "completed_with_errors" : "completed";
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "export_task_id", json_object_new_string(id));
+    json_object_object_add(o, "account_id", known ? api_str(r, 0, 1, 1) : api_str(r, 0, 9, 1));
+    json_object_object_add(o, "name", known ? api_str(r, 0, 2, 1) : NULL);
+    json_object_object_add(o, "total", json_object_new_int64(total));
+    json_object_object_add(o, "delivered", json_object_new_int64(delivered));
+    json_object_object_add(o, "duplicates", json_object_new_int64(dups));
+    json_object_object_add(o, "failed", json_object_new_int64(failed));
+    json_object_object_add(o, "pending", json_object_new_int64(total - done));
+    json_object_object_add(o, "state", json_object_new_string(state));
+    json_object_object_add(o, "created_at", known ? api_str(r, 0, 4, 0) : NULL);
+    http_json(resp, 200, o);
+cleanup:
+    PQclear(r);
+    pg_pool_release(app->svc.db, c);
+}
+
+void query_account_sync(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *r = NULL;
+    if (api_auth_read(app, req, resp)) return;
+    const char *id = req->params[0];
+    if (!text_id_ok(id)) {
+        http_error(resp, 404, "not_found", "No such account.");
+        return;
+    }
+    if (!(c = api_db(app, resp))) return;
+    const char *p[] = {id};
+    r = pg_exec(c,
+                "SELECT a.account_id IS NOT NULL, s.account_id IS NOT NULL,"
+                " coalesce(a.feed_interval_s, 0), " API_TS("s.last_received_at") ","
+                " " API_TS("s.last_delivered_at") ", coalesce(s.alert_state, 'ok'),"
+                " " API_TS("s.alert_changed_at") ","
+                " (SELECT count(*) FROM status.events e WHERE e.account_id = q.id"
+                "   AND e.type IN ('retrying', 'failed', 'rejected') AND e.at > now() - interval '24 hours'),"
+                " (SELECT count(*) FROM status.events e WHERE e.account_id = q.id"
+                "   AND e.type = 'failed' AND e.at > now() - interval '24 hours')"
+                " FROM (SELECT $1::text AS id) q"
+                " LEFT JOIN status.accounts a ON a.account_id = q.id"
+                " LEFT JOIN status.account_sync s ON s.account_id = q.id",
+                1, p);
+    if (!pg_ok(r)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    if (strcmp(PQgetvalue(r, 0, 0), "t") && strcmp(PQgetvalue(r, 0, 1), "t")) {
+        http_error(resp, 404, "not_found", "No such account.");
+        goto cleanup;
+    }
+    int interval = (int)strtol(PQgetvalue(r, 0, 2), NULL, 10);
+    const char *alert = PQgetvalue(r, 0, 5);
+    if (interval == 0 && !strcmp(alert, "ok")) alert = "off";
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "state", json_object_new_string(alert));
+    json_object_object_add(a, "since", api_str(r, 0, 6, 0));
+    json_object_object_add(a, "feed_interval_s", json_object_new_int(interval));
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "account_id", json_object_new_string(id));
+    json_object_object_add(o, "last_received_at", api_str(r, 0, 3, 0));
+    json_object_object_add(o, "last_delivered_at", api_str(r, 0, 4, 0));
+    json_object_object_add(o, "failures_24h", api_int(r, 0, 7));
+    json_object_object_add(o, "dead_letters_24h", api_int(r, 0, 8));
+    json_object_object_add(o, "alert", a);
+    http_json(resp, 200, o);
+cleanup:
+    PQclear(r);
+    pg_pool_release(app->svc.db, c);
+}
+
+#define CHECK_COLS                                                                                 \
+    "check_id, account_id, opportunity_id, posting_id, stage_entry, status, order_id, score,"     \
+    " report_url, reason, " API_TS("created_at") ", " API_TS("updated_at")
+
+static json_object *check_json(const PGresult *r, int row) {
+    static const char *const names[] = {"check_id", "account_id", "opportunity_id", "posting_id",
+                                        "stage_entry", "status", "order_id", "score",
+                                        "report_url", "reason", "created_at", "updated_at"};
+    json_object *o = json_object_new_object();
+    for (int i = 0; i < 12; i++) json_object_object_add(o, names[i], api_str(r, row, i, 1));
+    return o;
+}
+
+void query_check_get(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *r = NULL, *u = NULL;
+    if (api_auth_read(app, req, resp)) return;
+    const char *id = req->params[0];
+    if (!text_id_ok(id)) {
+        http_error(resp, 404, "not_found", "No such background check.");
+        return;
+    }
+    if (!(c = api_db(app, resp))) return;
+    const char *p[] = {id};
+    r = pg_exec(c, "SELECT " CHECK_COLS " FROM status.background_checks WHERE check_id = $1", 1, p);
+    u = pg_exec(c,
+                "SELECT update_id, status, " API_TS("at") " FROM status.check_updates"
+                " WHERE check_id = $1 ORDER BY at, update_id",
+                1, p);
+    if (!pg_ok(r) || !pg_ok(u)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    if (PQntuples(r) == 0) {
+        http_error(resp, 404, "not_found", "No such background check.");
+        goto cleanup;
+    }
+    json_object *o = check_json(r, 0);
+    json_object *updates = json_object_new_array();
+    for (int i = 0; i < PQntuples(u); i++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "update_id", api_str(u, i, 0, 0));
+        json_object_object_add(e, "status", api_str(u, i, 1, 0));
+        json_object_object_add(e, "at", api_str(u, i, 2, 0));
+        json_object_array_add(updates, e);
+    }
+    json_object_object_add(o, "updates", updates);
+    http_json(resp, 200, o);
+cleanup:
+    PQclear(r);
+    PQclear(u);
+    pg_pool_release(app->svc.db, c);
+}
+
+void query_check_list(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *r = NULL;
+    if (api_auth_read(app, req, resp)) return;
+    const char *opp = http_query(req, "opportunity");
+    json_object *details = json_object_new_array();
+    int limit = 100;
+    if (!opp)
+        api_detail(details, "opportunity", "required", "opportunity is required.");
+    else if (!text_id_ok(opp))
+        api_detail(details, "opportunity", "invalid_value", "opportunity must be an ATS id.");
+    api_limit(req, 100, 500, &limit, details);
+    if (json_object_array_length(details) > 0) {
+        http_error_details(resp, 400, "bad_parameter", "One or more query parameters are invalid.",
+                           details);
+        return;
+    }
+    json_object_put(details);
+    if (!(c = api_db(app, resp))) return;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *p[] = {opp, lim};
+    r = pg_exec(c,
+                "SELECT " CHECK_COLS " FROM status.background_checks WHERE opportunity_id = $1"
+                " ORDER BY created_at, check_id LIMIT $2::int",
+                2, p);
+    if (!pg_ok(r)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    json_object *list = json_object_new_array();
+    for (int i = 0; i < PQntuples(r); i++) json_object_array_add(list, check_json(r, i));
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "background_checks", list);
+    http_json(resp, 200, o);
+cleanup:
+    PQclear(r);
+    pg_pool_release(app->svc.db, c);
+}

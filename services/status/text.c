@@ -1,0 +1,130 @@
+#include "text.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int text_utf8_ok(const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    if (!p) return 1;
+    while (*p) {
+        unsigned c = *p, min;
+        int n;
+        if (c < 0x80) {
+            p++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1, min = 0x80, c &= 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2, min = 0x800, c &= 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3, min = 0x10000, c &= 0x07;
+        } else {
+            return 0;
+        }
+        p++;
+        for (int i = 0; i < n; i++, p++) {
+            if ((*p & 0xC0) != 0x80) return 0; /* also stops at the NUL */
+            c = (c << 6) | (*p & 0x3Fu);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+    }
+    return 1;
+}
+
+int text_id_ok(const char *s) {
+    if (!s) return 0;
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@-");
+    return n > 0 && n <= 200 && s[n] == '\0';
+}
+
+/* Reads exactly n digits into *out. */
+static int digits(const char **p, int n, int *out) {
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9') return -1;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+static int expect(const char **p, char c) {
+    if (**p != c) return -1;
+    (*p)++;
+    return 0;
+}
+
+int text_parse_time(const char *s, int64_t *ms) {
+    if (!s) return -1;
+    const char *p = s;
+    int y, mo, d, h, mi, se, frac = 0;
+    if (digits(&p, 4, &y) || expect(&p, '-') || digits(&p, 2, &mo) || expect(&p, '-') ||
+        digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+        return -1;
+    p++;
+    if (digits(&p, 2, &h) || expect(&p, ':') || digits(&p, 2, &mi) || expect(&p, ':') ||
+        digits(&p, 2, &se))
+        return -1;
+    if (*p == '.') {
+        p++;
+        int nd = 0;
+        while (*p >= '0' && *p <= '9') {
+            if (nd < 3) frac = frac * 10 + (*p - '0');
+            nd++;
+            p++;
+        }
+        if (nd == 0 || nd > 9) return -1;
+        for (; nd < 3; nd++) frac *= 10;
+    }
+    int offset_min = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, oh, om;
+        p++;
+        if (digits(&p, 2, &oh) || expect(&p, ':') || digits(&p, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        offset_min = sign * (oh * 60 + om);
+    } else {
+        return -1;
+    }
+    if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+                    .tm_min = mi, .tm_sec = se};
+    time_t t = timegm(&tm);
+    if (tm.tm_mday != d && se < 60) return -1; /* e.g. February 30th normalised away */
+    *ms = ((int64_t)t - (int64_t)offset_min * 60) * 1000 + frac;
+    return 0;
+}
+
+void text_cursor_encode(const char *kind, const char *value, char *out, size_t len) {
+    char raw[300];
+    int n = snprintf(raw, sizeof raw, "%s:%s", kind, value);
+    if (n < 0 || (size_t)n >= sizeof raw ||
+        sodium_base64_encoded_len((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING) > len) {
+        if (len) out[0] = '\0';
+        return;
+    }
+    sodium_bin2base64(out, len, (const unsigned char *)raw, (size_t)n,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+int text_cursor_decode(const char *kind, const char *cursor, char *value, size_t len) {
+    unsigned char raw[300];
+    size_t n = 0;
+    if (!cursor || strlen(cursor) > 400 ||
+        sodium_base642bin(raw, sizeof raw - 1, cursor, strlen(cursor), NULL, &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return -1;
+    raw[n] = '\0';
+    size_t k = strlen(kind);
+    if (n <= k + 1 || memcmp(raw, kind, k) != 0 || raw[k] != ':' || strlen((char *)raw) != n) return -1;
+    if (n - k - 1 >= len) return -1;
+    memcpy(value, raw + k + 1, n - k);
+    return 0;
+}
