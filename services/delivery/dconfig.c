@@ -28,6 +28,6 @@ void dconfig_load(dconfig *c) {
     c->eploy_burst = rate("ATSB_EPLOY_BURST", 40);
     c->provider_url = config_str("ATSB_PROVIDER_URL", "http://127.0.0.1:8090/provider/v1");
     c->provider_api_key = config_str("ATSB_PROVIDER_API_KEY", "dev-provider-key");
-    c->provider_callback_url = config_str("ATSB_PROVIDER_CALLBACK_URL", "");
+    c->provider_callback_url = config_str("ATSB_PROVIDER_CALLBACK_URL", "http://127.0.0.1:8081/v1/callbacks/bgcheck/asurint");
     c->notify_timeout_ms = (int)config_int("ATSB_DELIVERY_NOTIFY_TIMEOUT_MS", 5000, 100, 60000);
 }
