@@ -4,6 +4,7 @@
 #include "crypto.h"
 #include "http_client.h"
 #include "log.h"
+#include "metrics.h"
 #include "pg.h"
 
 #include <json-c/json.h>
@@ -114,6 +115,23 @@ int credentials_client_grant(const char *token_url, const char *client_id, const
     return token_request(token_url, form, access, access_len, NULL, 0, expires_in_s);
 }
 
+int credentials_code_grant(const char *code, const char *redirect_uri, char *access, size_t access_len,
+                           char *refresh, size_t refresh_len, int *expires_in_s) {
+    char form[4096] = "";
+    if (http_form_add(form, sizeof form, "grant_type", "authorization_code") ||
+        http_form_add(form, sizeof form, "client_id", config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev-client")) ||
+        http_form_add(form, sizeof form, "client_secret",
+                      config_str("ATSB_LEVER_CLIENT_SECRET", "atsbridge-dev-secret")) ||
+        http_form_add(form, sizeof form, "redirect_uri", redirect_uri) ||
+        http_form_add(form, sizeof form, "code", code))
+        return -1;
+    if (refresh_len) refresh[0] = '\0';
+    int rc = token_request(config_str("ATSB_LEVER_TOKEN_URL", "http://127.0.0.1:8090/lever/auth/oauth/token"), form,
+                           access, access_len, refresh, refresh_len, expires_in_s);
+    explicit_bzero(form, sizeof form);
+    return rc;
+}
+
 static int store_secret(PGconn *c, const char *account, const char *name, json_object *secret,
                         int expires_in) {
     size_t blen;
@@ -157,6 +175,10 @@ static cred_status refresh_locked(PGconn *c, const char *account, const char *na
         rc = credentials_client_grant(url, row->client_id, cs, access, sizeof access, &expires_in);
     }
     explicit_bzero(form, sizeof form);
+    char labels[96];
+    snprintf(labels, sizeof labels, "ats=\"%s\",outcome=\"%s\"", row->ats,
+             rc == 0 ? "ok" : rc == -1 ? "refused" : "unavailable");
+    metrics_counter_add("atsb_token_refreshes_total", labels, 1);
     if (rc == -2) return CRED_UNAVAILABLE;
     if (rc == -1) {
         const char *p[] = {account, name};

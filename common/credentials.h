@@ -62,4 +62,12 @@ int credentials_record(PGconn *c, const char *account, const char *name, const c
 int credentials_client_grant(const char *token_url, const char *client_id, const char *client_secret,
                              char *access, size_t access_len, int *expires_in_s);
 
+/* Exchanges a Lever authorization code at ATSB_LEVER_TOKEN_URL with
+ * atsbridge's OAuth app (ATSB_LEVER_CLIENT_ID / ATSB_LEVER_CLIENT_SECRET).
+ * On success fills access and refresh (NUL-terminated; refresh may be empty
+ * when offline_access was not granted) and *expires_in_s and returns 0; -1
+ * when refused (4xx: invalid or used code), -2 when unreachable or 5xx. */
+int credentials_code_grant(const char *code, const char *redirect_uri, char *access, size_t access_len,
+                           char *refresh, size_t refresh_len, int *expires_in_s);
+
 #endif

@@ -1,21 +1,53 @@
-/* atsb-delivery: the only writer to an ATS or provider. See DESIGN.md. */
+/* atsb-delivery: the only writer to an ATS or provider. See DESIGN.md
+ * ("Delivery semantics", implementation notes "delivery"). */
+#include "connections_api.h"
+#include "dctx.h"
+#include "dispatcher.h"
+#include "log.h"
 #include "migrate.h"
+#include "oauth.h"
 #include "service.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 extern const migrate_file delivery_migrations[];
 
 int main(void) {
+    static dctx x;
+    dconfig_load(&x.cfg);
+    /* Each worker holds a connection for a delivery's advisory lock. */
+    if (!getenv("ATSB_PG_POOL")) {
+        char pool[16];
+        snprintf(pool, sizeof pool, "%d", x.cfg.workers + 8);
+        setenv("ATSB_PG_POOL", pool, 1);
+    }
+    static http_route routes[] = {
+        {"POST", "/v1/accounts/{id}/connections/lever", oauth_lever_start, &x, 0},
+        {"POST", "/v1/accounts/{id}/connections/eploy", connections_eploy, &x, 0},
+        {"GET", "/v1/accounts/{id}/connections", connections_list, &x, 0},
+        {"GET", "/v1/accounts/{id}/connections/{name}", connections_get, &x, 0},
+        {"DELETE", "/v1/accounts/{id}/connections/{name}", connections_delete, &x, 0},
+        {"GET", "/oauth/lever/callback", oauth_lever_callback, &x, 0},
+    };
     static const service_spec spec = {
         .name = "delivery",
         .addr_env = "ATSB_DELIVERY_ADDR",
         .addr_default = "127.0.0.1:8083",
         .migrations = delivery_migrations,
+        .routes = routes,
+        .nroutes = sizeof routes / sizeof routes[0],
     };
-    service svc;
-    if (service_start(&spec, &svc) != 0) return EXIT_FAILURE;
-    service_wait(&svc);
-    service_stop(&svc);
-    return EXIT_SUCCESS;
+    if (service_start(&spec, &x.svc) != 0) return EXIT_FAILURE;
+    http_engine_config hc = {x.cfg.http_concurrency, x.cfg.connect_timeout_ms, x.cfg.timeout_ms};
+    if (http_engine_start(&hc, &x.http) != 0) {
+        fprintf(stderr, "delivery: cannot start the HTTP engine\n");
+        service_stop(&x.svc);
+        return EXIT_FAILURE;
+    }
+    int rc = dispatcher_run(&x);
+    http_engine_stop(x.http);
+    service_stop(&x.svc);
+    log_info("stopped");
+    return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

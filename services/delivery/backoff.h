@@ -1,0 +1,31 @@
+#ifndef ATSB_DELIVERY_BACKOFF_H
+#define ATSB_DELIVERY_BACKOFF_H
+
+#include <stdint.h>
+
+/* Failure classification and retry timing (DESIGN.md "Delivery semantics").
+ * Pure functions: no I/O, no globals, safe from any thread. */
+
+typedef enum {
+    FAIL_NONE = 0,     /* 2xx: success */
+    FAIL_TRANSIENT,    /* 5xx, 408, timeouts, refused or dropped connections: backoff */
+    FAIL_RATE_LIMITED, /* 429: wait Retry-After (or the limit's reset), not an attempt */
+    FAIL_UNAUTHORIZED, /* 401: refresh the token once, then retry */
+    FAIL_PERMANENT,    /* any other 4xx (or a 3xx we do not follow): dead letter */
+} fail_class;
+
+/* Class of an HTTP outcome. status 0 means no response (transport error). */
+fail_class backoff_classify(long status);
+
+/* Exponential backoff with full jitter: a uniform value in
+ * [0, min(cap_ms, base_ms * 2^(attempt-1))] picked with rnd (any 32-bit
+ * random number). attempt < 1 counts as 1. Never overflows. */
+int64_t backoff_delay_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd);
+
+/* Milliseconds to wait from a Retry-After header value: delta-seconds or an
+ * HTTP-date (relative to now_ms, Unix milliseconds). Returns -1 when the
+ * value is absent, empty or unparsable; 0 for a date in the past. Capped at
+ * 7 days. */
+int64_t backoff_retry_after_ms(const char *value, int64_t now_ms);
+
+#endif

@@ -1,0 +1,223 @@
+#include "connections_api.h"
+
+#include "accounts.h"
+#include "auth.h"
+#include "credentials.h"
+#include "dctx.h"
+#include "events.h"
+#include "log.h"
+#include "pg.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DEFAULT_NAME "Connection-OAuth-1"
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+static int valid_name(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > 100) return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == '/') return 0;
+    return 1;
+}
+
+int connections_name_from_body(const http_request *req, http_response *resp, char *name, size_t len) {
+    snprintf(name, len, "%s", DEFAULT_NAME);
+    if (req->body_len == 0) return 0;
+    json_object *o = json_tokener_parse(req->body), *v;
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        http_error(resp, 400, "malformed_json", "The body must be a JSON object.");
+        return -1;
+    }
+    int rc = 0;
+    if (json_object_object_get_ex(o, "name", &v) && v) {
+        if (!json_object_is_type(v, json_type_string) || !valid_name(json_object_get_string(v))) {
+            json_object *d = json_object_new_array(), *e = json_object_new_object();
+            json_object_object_add(e, "field", json_object_new_string("name"));
+            json_object_object_add(e, "code", json_object_new_string("invalid"));
+            json_object_object_add(e, "message", json_object_new_string("1-100 characters, no '/'"));
+            json_object_array_add(d, e);
+            http_error_details(resp, 422, "invalid_connection", "The connection name is invalid.", d);
+            rc = -1;
+        } else {
+            snprintf(name, len, "%s", json_object_get_string(v));
+        }
+    }
+    json_object_put(o);
+    return rc;
+}
+
+static PGconn *db(dctx *x, http_response *resp) {
+    PGconn *c = pg_pool_acquire(x->svc.db);
+    if (!c) {
+        http_set_header(resp, "Retry-After", "1");
+        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+    }
+    return c;
+}
+
+static const char *body_str(json_object *o, const char *key) {
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) &&
+                   json_object_get_string_len(v) > 0
+               ? json_object_get_string(v)
+               : NULL;
+}
+
+static void missing(json_object *details, const char *field) {
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "field", json_object_new_string(field));
+    json_object_object_add(e, "code", json_object_new_string("required"));
+    json_object_object_add(e, "message", json_object_new_string("required, a non-empty string"));
+    json_object_array_add(details, e);
+}
+
+void connections_eploy(const http_request *req, http_response *resp, void *ctx) {
+    dctx *x = ctx;
+    if (auth_admin(req, resp)) return;
+    char name[128];
+    if (connections_name_from_body(req, resp, name, sizeof name)) return;
+    json_object *o = json_tokener_parse(req->body);
+    const char *site = body_str(o, "site_url"), *cid = body_str(o, "client_id"), *secret = body_str(o, "client_secret");
+    if (!site || !cid || !secret || (strncmp(site, "https://", 8) && strncmp(site, "http://", 7))) {
+        json_object *d = json_object_new_array();
+        if (!site || (strncmp(site, "https://", 8) && strncmp(site, "http://", 7))) missing(d, "site_url");
+        if (!cid) missing(d, "client_id");
+        if (!secret) missing(d, "client_secret");
+        http_error_details(resp, 422, "invalid_connection", "site_url (http/https), client_id and client_secret are required.", d);
+        json_object_put(o);
+        return;
+    }
+    char site_url[512];
+    snprintf(site_url, sizeof site_url, "%s", site);
+    size_t sl = strlen(site_url);
+    while (sl && site_url[sl - 1] == '/') site_url[--sl] = '\0';
+    PGconn *c = db(x, resp);
+    if (!c) {
+        json_object_put(o);
+        return;
+    }
+    account a;
+    int found = accounts_load(c, req->params[0], &a);
+    if (found != 0) {
+        if (found < 0) http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        else http_error(resp, 404, "account_not_found", "No such account.");
+        goto out;
+    }
+    int is_eploy = !strcmp(a.ats, "eploy");
+    account_free(&a);
+    if (!is_eploy) {
+        http_error(resp, 409, "wrong_ats", "This account is not an Eploy account.");
+        goto out;
+    }
+    char token_url[600], access[2048];
+    int expires_in = 3600;
+    snprintf(token_url, sizeof token_url, "%s/api/token", site_url);
+    int g = credentials_client_grant(token_url, cid, secret, access, sizeof access, &expires_in);
+    if (g == -1) {
+        http_error(resp, 422, "invalid_credentials", "Eploy refused the client id and secret.");
+        goto out;
+    }
+    if (g < 0) {
+        http_set_header(resp, "Retry-After", "5");
+        http_error(resp, 503, "ats_unavailable", "The Eploy site did not answer.");
+        goto out;
+    }
+    json_object *sec = json_object_new_object();
+    json_object_object_add(sec, "client_secret", json_object_new_string(secret));
+    json_object_object_add(sec, "access_token", json_object_new_string(access));
+    explicit_bzero(access, sizeof access);
+    int saved = credentials_save(c, req->params[0], name, "eploy", site_url, cid, json_object_to_json_string(sec),
+                                 events_now_ms() + (int64_t)expires_in * 1000);
+    json_object_put(sec);
+    if (saved) {
+        http_error(resp, 503, "database_unavailable", "The connection could not be stored.");
+        goto out;
+    }
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "account_id", json_object_new_string(req->params[0]));
+    json_object_object_add(r, "connection", json_object_new_string(name));
+    json_object_object_add(r, "status", json_object_new_string("connected"));
+    http_json(resp, 201, r);
+    log_info("eploy connection saved", "account", req->params[0], "connection", name);
+out:
+    json_object_put(o);
+    pg_pool_release(x->svc.db, c);
+}
+
+static json_object *str_or_null(PGresult *r, int row, int col) {
+    return PQgetisnull(r, row, col) ? NULL : json_object_new_string(PQgetvalue(r, row, col));
+}
+
+/* One connection's health from a row of the list query. */
+static json_object *health(PGresult *r, int i) {
+    static const char *const cols[] = {"name", "ats", "site_url", "client_id", "status", "last_success_at",
+                                       "last_error", "last_error_at", "token_expires_at", "created_at", "updated_at"};
+    json_object *o = json_object_new_object();
+    for (int k = 0; k < 11; k++) json_object_object_add(o, cols[k], str_or_null(r, i, k));
+    return o;
+}
+
+#define LIST_SQL                                                                                               \
+    "SELECT name, ats, site_url, client_id,"                                                                   \
+    " CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN last_error = 'invalid_grant' THEN 'broken'"         \
+    " ELSE 'connected' END, " TS("last_success_at") ", last_error, " TS("last_error_at") ", "                 \
+    TS("access_expires_at") ", " TS("created_at") ", " TS("updated_at") " FROM delivery.connections"          \
+    " WHERE account_id = $1"
+
+void connections_list(const http_request *req, http_response *resp, void *ctx) {
+    dctx *x = ctx;
+    if (auth_admin(req, resp)) return;
+    PGconn *c = db(x, resp);
+    if (!c) return;
+    const char *p[] = {req->params[0]};
+    PGresult *r = pg_exec(c, LIST_SQL " ORDER BY name", 1, p);
+    if (!pg_ok(r)) {
+        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+    } else {
+        json_object *o = json_object_new_object(), *arr = json_object_new_array();
+        for (int i = 0; i < PQntuples(r); i++) json_object_array_add(arr, health(r, i));
+        json_object_object_add(o, "account_id", json_object_new_string(req->params[0]));
+        json_object_object_add(o, "connections", arr);
+        http_json(resp, 200, o);
+    }
+    PQclear(r);
+    pg_pool_release(x->svc.db, c);
+}
+
+void connections_get(const http_request *req, http_response *resp, void *ctx) {
+    dctx *x = ctx;
+    if (auth_admin(req, resp)) return;
+    PGconn *c = db(x, resp);
+    if (!c) return;
+    const char *p[] = {req->params[0], req->params[1]};
+    PGresult *r = pg_exec(c, LIST_SQL " AND name = $2", 2, p);
+    if (!pg_ok(r)) http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+    else if (PQntuples(r) != 1) http_error(resp, 404, "connection_not_found", "No such connection.");
+    else http_json(resp, 200, health(r, 0));
+    PQclear(r);
+    pg_pool_release(x->svc.db, c);
+}
+
+void connections_delete(const http_request *req, http_response *resp, void *ctx) {
+    dctx *x = ctx;
+    if (auth_admin(req, resp)) return;
+    PGconn *c = db(x, resp);
+    if (!c) return;
+    int rc = credentials_revoke(c, req->params[0], req->params[1]);
+    if (rc < 0) {
+        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+    } else if (rc > 0) {
+        http_error(resp, 404, "connection_not_found", "No such connection.");
+    } else {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "connection", json_object_new_string(req->params[1]));
+        json_object_object_add(o, "status", json_object_new_string("revoked"));
+        http_json(resp, 200, o);
+        log_info("connection revoked", "account", req->params[0], "connection", req->params[1]);
+    }
+    pg_pool_release(x->svc.db, c);
+}

@@ -1,0 +1,306 @@
+/* Lever (api.lever.co/v1): applications through POST /postings/{id}/apply
+ * (answers, source, origin, consent; files as upload URIs from POST
+ * /uploads), duplicate search through GET /opportunities?email&posting_id,
+ * tags, notes and posting tags for commands. */
+#include "connector.h"
+
+#include "config.h"
+#include "crypto.h"
+#include "parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define URI_LEN 512
+
+/* Copies s into out with quotes, backslashes and control characters replaced (multipart header value). */
+static void header_safe(const char *s, char *out, size_t outlen) {
+    size_t j = 0;
+    for (; s && *s && j + 1 < outlen; s++) {
+        unsigned char c = (unsigned char)*s;
+        out[j++] = (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) ? '_' : (char)c;
+    }
+    out[j] = '\0';
+}
+
+/* POST /uploads (multipart field "file"). 0 with uri, or -1. */
+static int upload(cx_session *s, const cx_document *d, char *uri, size_t urilen, cx_result *res) {
+    char boundary[48], fname[200], ctype[120], head[600];
+    crypto_random_id("atsb-", boundary, sizeof boundary);
+    header_safe(d->filename && *d->filename ? d->filename : "document", fname, sizeof fname);
+    header_safe(d->content_type && *d->content_type ? d->content_type : "application/octet-stream", ctype,
+                sizeof ctype);
+    int hn = snprintf(head, sizeof head,
+                      "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+                      "Content-Type: %s\r\n\r\n",
+                      boundary, fname, ctype);
+    char tail[80];
+    int tn = snprintf(tail, sizeof tail, "\r\n--%s--\r\n", boundary);
+    size_t len = (size_t)hn + d->len + (size_t)tn;
+    char *body = malloc(len);
+    if (!body) {
+        cx_fail(res, FAIL_TRANSIENT, "out_of_memory", "out of memory building an upload");
+        return -1;
+    }
+    memcpy(body, head, (size_t)hn);
+    if (d->len) memcpy(body + hn, d->data, d->len);
+    memcpy(body + hn + d->len, tail, (size_t)tn);
+    char ct[120];
+    snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", boundary);
+    http_result r;
+    int rc = cx_send(s, "POST", "/uploads", ct, body, len, "uploads", &r, res);
+    free(body);
+    if (rc) return -1;
+    rc = parse_lever_upload_uri(r.body, r.body_len, uri, urilen);
+    http_result_free(&r);
+    if (rc) {
+        cx_fail(res, FAIL_TRANSIENT, "bad_response", "upload answer without data.uri");
+        return -1;
+    }
+    return 0;
+}
+
+static void pi_add(json_object *pi, const char *name, const char *value) {
+    if (!value || !*value) return;
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "name", json_object_new_string(name));
+    json_object_object_add(e, "value", json_object_new_string(value));
+    json_object_array_add(pi, e);
+}
+
+/* The custom-question card for id, created on first use. */
+static json_object *card_for(json_object *cards, const char *id, size_t idlen) {
+    for (size_t i = 0; i < json_object_array_length(cards); i++) {
+        json_object *c = json_object_array_get_idx(cards, i), *v;
+        if (json_object_object_get_ex(c, "id", &v) && strlen(json_object_get_string(v)) == idlen &&
+            !strncmp(json_object_get_string(v), id, idlen))
+            return c;
+    }
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "id", json_object_new_string_len(id, (int)idlen));
+    json_object_object_add(c, "fields", json_object_new_array());
+    json_object_array_add(cards, c);
+    return c;
+}
+
+/* Builds the apply body. uris[i] is the upload URI of a->docs[i] (NULL in
+ * previews: a placeholder is used). */
+static json_object *apply_body(const cx_application *a, char (*uris)[URI_LEN]) {
+    const Atsbridge__V1__ApplicationReceived *r = a->app->application;
+    const Atsbridge__V1__Candidate *c = r ? r->candidate : NULL;
+    json_object *o = json_object_new_object();
+    json_object *pi = json_object_new_array();
+    char full[512] = "";
+    if (c) snprintf(full, sizeof full, "%s%s%s", c->first_name, *c->first_name && *c->last_name ? " " : "", c->last_name);
+    pi_add(pi, "fullName", full);
+    if (c) {
+        pi_add(pi, "email", c->email);
+        pi_add(pi, "phone", c->phone);
+        pi_add(pi, "location", c->location);
+    }
+    for (size_t i = 0; i < a->ndocs; i++) {
+        if (strcmp(a->docs[i].kind, "cv")) continue;
+        pi_add(pi, "resume", uris ? uris[i] : "[upload]");
+        break;
+    }
+    json_object_object_add(o, "personalInformation", pi);
+    json_object *urls = json_object_new_array();
+    for (size_t i = 0; c && i < c->n_links; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "link%zu", i + 1);
+        pi_add(urls, name, c->links[i]);
+    }
+    json_object_object_add(o, "urls", urls);
+    json_object *cards = json_object_new_array();
+    for (size_t i = 0; i < a->app->n_mapped_answers; i++) {
+        const Atsbridge__V1__MappedAnswer *m = a->app->mapped_answers[i];
+        const char *id = m->ats_field_id, *slash = strchr(id, '/');
+        json_object *card = card_for(cards, id, slash ? (size_t)(slash - id) : strlen(id));
+        json_object *field = json_object_new_object();
+        if (slash) json_object_object_add(field, "id", json_object_new_string(slash + 1));
+        json_object *value;
+        if (!strcmp(m->type, "MULTI_SELECT")) {
+            value = json_object_new_array();
+            for (size_t k = 0; k < m->n_values; k++) json_object_array_add(value, json_object_new_string(m->values[k]));
+        } else if (!strcmp(m->type, "FILE") || *m->document_sha256) {
+            const cx_document *d = cx_document_find(a, m->document_sha256);
+            value = json_object_new_string(d && uris ? uris[d - a->docs] : "[upload]");
+        } else {
+            value = json_object_new_string(m->n_values ? m->values[0] : "");
+        }
+        json_object_object_add(field, "value", value);
+        json_object *fields;
+        json_object_object_get_ex(card, "fields", &fields);
+        json_object_array_add(fields, field);
+    }
+    json_object_object_add(o, "customQuestions", cards);
+    if (a->source_label && *a->source_label) json_object_object_add(o, "source", json_object_new_string(a->source_label));
+    json_object_object_add(o, "origin", json_object_new_string(a->origin ? a->origin : "applied"));
+    if (r && r->consent && r->consent->privacy_policy_accepted) {
+        json_object *consent = json_object_new_object();
+        json_object_object_add(consent, "store", json_object_new_boolean(1));
+        json_object_object_add(o, "consent", consent);
+    }
+    return o;
+}
+
+static const char *posting_of(const cx_application *a) {
+    return a->app->application ? a->app->application->posting_id : "";
+}
+
+static const char *email_of(const cx_application *a) {
+    const Atsbridge__V1__ApplicationReceived *r = a->app->application;
+    return r && r->candidate ? r->candidate->email : "";
+}
+
+static int lever_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+    char email[600], posting[400], path[1200];
+    if (cx_urlencode(email_of(a), email, sizeof email) || cx_urlencode(posting_of(a), posting, sizeof posting)) {
+        cx_fail(res, FAIL_PERMANENT, "invalid_input", "e-mail or posting id too long");
+        return -1;
+    }
+    snprintf(path, sizeof path, "/opportunities?email=%s&posting_id=%s&limit=1", email, posting);
+    http_result r;
+    if (cx_send(s, "GET", path, NULL, NULL, 0, "list_opportunities", &r, res)) return -1;
+    int rc = parse_lever_first_id(r.body, r.body_len, ids->candidate_id, sizeof ids->candidate_id);
+    http_result_free(&r);
+    if (rc < 0) {
+        cx_fail(res, FAIL_TRANSIENT, "bad_response", "opportunity search answer is not JSON");
+        return -1;
+    }
+    return rc == 0 ? 0 : 1;
+}
+
+static int lever_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+    if (!*posting_of(a)) {
+        cx_fail(res, FAIL_PERMANENT, "posting_required", "Lever applications need a posting");
+        return -1;
+    }
+    char (*uris)[URI_LEN] = calloc(a->ndocs ? a->ndocs : 1, URI_LEN);
+    json_object *body = NULL;
+    int rc = -1;
+    if (!uris) {
+        cx_fail(res, FAIL_TRANSIENT, "out_of_memory", "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < a->ndocs; i++)
+        if (upload(s, &a->docs[i], uris[i], URI_LEN, res)) goto done;
+    body = apply_body(a, uris);
+    char posting[400], path[600];
+    if (cx_urlencode(posting_of(a), posting, sizeof posting)) {
+        cx_fail(res, FAIL_PERMANENT, "invalid_input", "posting id too long");
+        goto done;
+    }
+    snprintf(path, sizeof path, "/postings/%s/apply?send_confirmation_email=false", posting);
+    http_result r;
+    if (cx_send_json(s, "POST", path, body, "apply", &r, res)) {
+        /* No clear answer (timeout, 5xx, dropped): the application may exist. */
+        res->unknown_outcome = res->cls == FAIL_TRANSIENT;
+        goto done;
+    }
+    parse_lever_application_id(r.body, r.body_len, ids->application_id, sizeof ids->application_id);
+    http_result_free(&r);
+    /* apply answers with the application id only: look the opportunity up. */
+    cx_result ignore;
+    if (lever_find(s, a, ids, &ignore) != 0) ids->candidate_id[0] = '\0';
+    rc = 0;
+done:
+    json_object_put(body);
+    free(uris);
+    return rc;
+}
+
+static json_object *lever_preview(const cx_application *a) {
+    json_object *body = apply_body(a, NULL);
+    json_object *o = json_object_new_object();
+    char path[600];
+    snprintf(path, sizeof path, "/postings/%s/apply", posting_of(a));
+    json_object_object_add(o, "method", json_object_new_string("POST"));
+    json_object_object_add(o, "path", json_object_new_string(path));
+    json_object_object_add(o, "body", cx_redact(body));
+    json_object_object_add(o, "uploads", json_object_new_int((int)a->ndocs));
+    json_object_put(body);
+    return o;
+}
+
+static int lever_estimate(const cx_application *a, int search) {
+    return (int)a->ndocs + 2 + (search ? 1 : 0);
+}
+
+const cx_connector connector_lever = {"lever", lever_find, lever_create, lever_preview, lever_estimate};
+
+int lever_change_tags(cx_session *s, const char *opportunity, char *const *tags, size_t n, int remove,
+                      cx_result *res) {
+    char opp[300], path[400];
+    if (cx_urlencode(opportunity, opp, sizeof opp)) {
+        cx_fail(res, FAIL_PERMANENT, "invalid_input", "opportunity id too long");
+        return -1;
+    }
+    snprintf(path, sizeof path, "/opportunities/%s/%s", opp, remove ? "removeTags" : "addTags");
+    json_object *body = json_object_new_object(), *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) json_object_array_add(arr, json_object_new_string(tags[i]));
+    json_object_object_add(body, "tags", arr);
+    http_result r;
+    int rc = cx_send_json(s, "POST", path, body, remove ? "remove_tags" : "add_tags", &r, res);
+    json_object_put(body);
+    if (rc == 0) http_result_free(&r);
+    return rc;
+}
+
+int lever_add_note(cx_session *s, const char *opportunity, const char *note, cx_result *res) {
+    char opp[300], path[700], who[256] = "";
+    const char *perform_as = config_str("ATSB_LEVER_PERFORM_AS", "");
+    if (cx_urlencode(opportunity, opp, sizeof opp) || cx_urlencode(perform_as, who, sizeof who)) {
+        cx_fail(res, FAIL_PERMANENT, "invalid_input", "opportunity id too long");
+        return -1;
+    }
+    snprintf(path, sizeof path, "/opportunities/%s/notes%s%s", opp, who[0] ? "?perform_as=" : "", who);
+    json_object *body = json_object_new_object();
+    json_object_object_add(body, "value", json_object_new_string(note));
+    json_object_object_add(body, "secret", json_object_new_boolean(0));
+    json_object_object_add(body, "notifyFollowers", json_object_new_boolean(0));
+    http_result r;
+    int rc = cx_send_json(s, "POST", path, body, "add_note", &r, res);
+    json_object_put(body);
+    if (rc == 0) http_result_free(&r);
+    return rc;
+}
+
+int lever_posting_tag(cx_session *s, const char *posting, const char *prefix, char *tag, size_t taglen,
+                      cx_result *res) {
+    char p[300], path[400];
+    if (cx_urlencode(posting, p, sizeof p)) {
+        cx_fail(res, FAIL_PERMANENT, "invalid_input", "posting id too long");
+        return -1;
+    }
+    snprintf(path, sizeof path, "/postings/%s", p);
+    http_result r;
+    if (cx_send(s, "GET", path, NULL, NULL, 0, "get_posting", &r, res)) return -1;
+    int rc = parse_lever_posting_tag(r.body, r.body_len, prefix, tag, taglen);
+    http_result_free(&r);
+    if (rc < 0) {
+        cx_fail(res, FAIL_TRANSIENT, "bad_response", "posting answer is not JSON");
+        return -1;
+    }
+    return rc;
+}
+
+int lever_contact(cx_session *s, const char *opportunity, char *name, size_t namelen, char *email,
+                  size_t emaillen, cx_result *res) {
+    char opp[300], path[400];
+    if (cx_urlencode(opportunity, opp, sizeof opp)) {
+        cx_fail(res, FAIL_PERMANENT, "invalid_input", "opportunity id too long");
+        return -1;
+    }
+    snprintf(path, sizeof path, "/opportunities/%s", opp);
+    http_result r;
+    if (cx_send(s, "GET", path, NULL, NULL, 0, "get_opportunity", &r, res)) return -1;
+    int rc = parse_lever_contact(r.body, r.body_len, name, namelen, email, emaillen);
+    http_result_free(&r);
+    if (rc) {
+        cx_fail(res, FAIL_PERMANENT, "contact_incomplete", "opportunity has no name or e-mail");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,33 @@
+#include "config.h"
+#include "dctx.h"
+
+#include <stdlib.h>
+
+/* Requests per second (or bucket sizes): whole numbers. */
+static double rate(const char *name, double def) { return (double)config_int(name, (int64_t)def, 1, 1000000); }
+
+void dconfig_load(dconfig *c) {
+    c->workers = (int)config_int("ATSB_DELIVERY_WORKERS", 64, 1, 1024);
+    c->http_concurrency = (int)config_int("ATSB_DELIVERY_HTTP_CONCURRENCY", 64, 1, 4096);
+    c->connect_timeout_ms = (long)config_int("ATSB_DELIVERY_HTTP_CONNECT_TIMEOUT_MS", 5000, 100, 600000);
+    c->timeout_ms = (long)config_int("ATSB_DELIVERY_HTTP_TIMEOUT_MS", 30000, 100, 3600000);
+    c->max_attempts = (int)config_int("ATSB_DELIVERY_MAX_ATTEMPTS", 8, 1, 1000);
+    c->backoff_base_ms = config_int("ATSB_DELIVERY_BACKOFF_BASE_MS", 1000, 1, 3600000);
+    c->backoff_cap_ms = config_int("ATSB_DELIVERY_BACKOFF_CAP_MS", 300000, 1, 86400000);
+    c->busy_retry_ms = config_int("ATSB_DELIVERY_BUSY_RETRY_MS", 2000, 1, 3600000);
+    c->group = config_str("ATSB_DELIVERY_GROUP", "delivery");
+    c->lever_api_url = config_str("ATSB_LEVER_API_URL", "http://127.0.0.1:8090/lever/v1");
+    c->lever_authorize_url = config_str("ATSB_LEVER_AUTHORIZE_URL", "http://127.0.0.1:8090/lever/auth/authorize");
+    c->lever_redirect_uri = config_str("ATSB_LEVER_REDIRECT_URI", "http://127.0.0.1:8083/oauth/lever/callback");
+    c->lever_client_id = config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev-client");
+    c->lever_rate = rate("ATSB_LEVER_RATE", 10);
+    c->lever_burst = rate("ATSB_LEVER_BURST", 20);
+    c->lever_apply_rate = rate("ATSB_LEVER_APPLY_RATE", 2);
+    c->lever_apply_burst = rate("ATSB_LEVER_APPLY_BURST", 2);
+    c->eploy_rate = rate("ATSB_EPLOY_RATE", 20);
+    c->eploy_burst = rate("ATSB_EPLOY_BURST", 40);
+    c->provider_url = config_str("ATSB_PROVIDER_URL", "http://127.0.0.1:8090/provider/v1");
+    c->provider_api_key = config_str("ATSB_PROVIDER_API_KEY", "dev-provider-key");
+    c->provider_callback_url = config_str("ATSB_PROVIDER_CALLBACK_URL", "http://127.0.0.1:8081/v1/callbacks/bgcheck/asurint");
+    c->notify_timeout_ms = (int)config_int("ATSB_DELIVERY_NOTIFY_TIMEOUT_MS", 5000, 100, 60000);
+}

@@ -1,0 +1,45 @@
+#ifndef ATSB_DELIVERY_DCTX_H
+#define ATSB_DELIVERY_DCTX_H
+
+#include "http_engine.h"
+#include "service.h"
+
+#include <stdint.h>
+
+/* Configuration and shared resources of the delivery process (README
+ * "delivery service" lists the variables). Read once at start-up; shared
+ * read-only by every thread afterwards. */
+
+typedef struct {
+    int workers;             /* ATSB_DELIVERY_WORKERS */
+    int http_concurrency;    /* ATSB_DELIVERY_HTTP_CONCURRENCY */
+    long connect_timeout_ms; /* ATSB_DELIVERY_HTTP_CONNECT_TIMEOUT_MS */
+    long timeout_ms;         /* ATSB_DELIVERY_HTTP_TIMEOUT_MS */
+    int max_attempts;        /* ATSB_DELIVERY_MAX_ATTEMPTS */
+    int64_t backoff_base_ms; /* ATSB_DELIVERY_BACKOFF_BASE_MS */
+    int64_t backoff_cap_ms;  /* ATSB_DELIVERY_BACKOFF_CAP_MS */
+    int64_t busy_retry_ms;   /* ATSB_DELIVERY_BUSY_RETRY_MS: another worker holds the application */
+    const char *group;       /* ATSB_DELIVERY_GROUP */
+    const char *lever_api_url;
+    const char *lever_authorize_url;
+    const char *lever_redirect_uri;
+    const char *lever_client_id;
+    double lever_rate, lever_burst, lever_apply_rate, lever_apply_burst;
+    double eploy_rate, eploy_burst;
+    const char *provider_url;
+    const char *provider_api_key;
+    const char *provider_callback_url;
+    int notify_timeout_ms;
+} dconfig;
+
+typedef struct {
+    service svc; /* db pool, producer, HTTP server */
+    http_engine *http;
+    dconfig cfg;
+} dctx;
+
+/* Reads every ATSB_DELIVERY_* / ATSB_LEVER_* / ATSB_EPLOY_* / ATSB_PROVIDER_*
+ * variable (bad values exit 2, see config.h). Can't fail otherwise. */
+void dconfig_load(dconfig *cfg);
+
+#endif

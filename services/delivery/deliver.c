@@ -1,0 +1,330 @@
+#include "deliver.h"
+
+#include "accounts.h"
+#include "backoff.h"
+#include "connectors/connector.h"
+#include "consume_loop.h"
+#include "credentials.h"
+#include "documents.h"
+#include "events.h"
+#include "kafka_conf.h"
+#include "ledger.h"
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "ratelimit.h"
+#include "retry.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RESOLVED_SCHEMA "atsbridge.v1.ApplicationResolved"
+
+typedef struct {
+    dctx *x;
+    const rd_kafka_message_t *m;
+    Atsbridge__V1__ApplicationResolved *r;
+    const char *app_id;
+    const char *trace;
+    char trace_buf[128];
+    int attempt;
+    int deferrals;
+    PGconn *c;
+    account acc;
+    int have_acc;
+} job;
+
+/* Emits one audit event; 0 or -1 (broker did not take it). */
+static int emit(job *j, const char *type, const char *state, const char *code, const char *detail,
+                const char *candidate, const char *discriminator) {
+    Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    char id[64];
+    const Atsbridge__V1__ApplicationReceived *a = j->r->application;
+    ev.application_id = (char *)j->app_id;
+    ev.account_id = a ? a->account_id : (char *)"";
+    ev.type = (char *)type;
+    ev.state = (char *)(state ? state : "");
+    ev.attempt = j->attempt;
+    ev.error_code = (char *)(code ? code : "");
+    ev.detail = (char *)(detail ? detail : "");
+    ev.ats_candidate_id = (char *)(candidate ? candidate : "");
+    ev.ats = j->have_acc ? j->acc.ats : j->r->ats;
+    ev.posting_id = a ? a->posting_id : (char *)"";
+    ev.board = a ? a->board : (char *)"";
+    ev.export_task_id = a ? a->export_task_id : (char *)"";
+    events_prepare(&ev, "delivery", discriminator, id, sizeof id);
+    return events_emit(j->x->svc.producer, &ev, j->trace);
+}
+
+static uint32_t rnd32(void) { return randombytes_random(); }
+
+/* Defers the message through the retry topic without counting an attempt. */
+static int defer(job *j, int64_t wait_ms, const char *code) {
+    int64_t due = events_now_ms() + (wait_ms > 0 ? wait_ms : 1);
+    if (retry_schedule(j->x->svc.producer, j->m, j->attempt, j->deferrals + 1, due, code)) return -1;
+    char w[24];
+    snprintf(w, sizeof w, "%lld", (long long)wait_ms);
+    log_event(LOG_DEBUG, j->trace, "delivery deferred", "application", j->app_id, "code", code, "wait_ms", w,
+              (const char *)NULL);
+    return 0;
+}
+
+/* Permanent failure: dead letter, ledger FAILED, event, notification. */
+static int fail(job *j, const char *code, const char *message) {
+    if (consume_deadletter(j->x->svc.producer, j->m, code, message)) return -1;
+    const char *acct = j->r->application ? j->r->application->account_id : "";
+    if (ledger_failed(j->c, j->app_id, acct, code)) return -1;
+    if (emit(j, "failed", "failed", code, message, NULL, code)) return -1;
+    if (j->have_acc)
+        notify_error(j->c, &j->acc, "permanent_failure", code, message, j->app_id, j->x->cfg.notify_timeout_ms);
+    log_event(LOG_WARN, j->trace, "delivery failed", "application", j->app_id, "code", code, (const char *)NULL);
+    return 0;
+}
+
+/* Transient failure: another attempt through the retry topic, or FAILED
+ * when the attempts are spent. */
+static int transient(job *j, const char *code, const char *message, int maybe_created) {
+    if (j->attempt >= j->x->cfg.max_attempts) return fail(j, code, message);
+    if (!maybe_created) ledger_back_to_pending(j->c, j->app_id, code);
+    else ledger_error(j->c, j->app_id, code);
+    int64_t wait = backoff_delay_ms(j->attempt, j->x->cfg.backoff_base_ms, j->x->cfg.backoff_cap_ms, rnd32());
+    if (retry_schedule(j->x->svc.producer, j->m, j->attempt + 1, j->deferrals, events_now_ms() + wait, code))
+        return -1;
+    if (emit(j, "retrying", "retrying", code, message, NULL, code)) return -1;
+    char a[16];
+    snprintf(a, sizeof a, "%d", j->attempt);
+    log_event(LOG_INFO, j->trace, "delivery retrying", "application", j->app_id, "attempt", a, "code", code,
+              (const char *)NULL);
+    return 0;
+}
+
+static const char *source_label(job *j) {
+    if (*j->r->source_label) return j->r->source_label;
+    const Atsbridge__V1__ApplicationReceived *a = j->r->application;
+    if (a && *a->source_label) return a->source_label;
+    return j->have_acc && a ? account_source_label(&j->acc, a->board) : "";
+}
+
+/* dry-run: records the redacted request instead of sending it. */
+static int dry_run(job *j, const cx_connector *cx) {
+    cx_application ca = {.app = j->r, .source_label = source_label(j),
+                         .origin = *j->r->application->export_task_id ? "sourced" : "applied"};
+    /* Documents are described by reference only: the preview needs no bytes. */
+    size_t n = j->r->application->n_documents;
+    cx_document *docs = n ? calloc(n, sizeof *docs) : NULL;
+    for (size_t i = 0; docs && i < n; i++) {
+        const Atsbridge__V1__DocumentRef *d = j->r->application->documents[i];
+        docs[i].kind = d->kind;
+        docs[i].filename = d->filename;
+        docs[i].content_type = d->content_type;
+        snprintf(docs[i].sha256, sizeof docs[i].sha256, "%s", d->sha256);
+    }
+    ca.docs = docs;
+    ca.ndocs = docs ? n : 0;
+    json_object *preview = cx->preview(&ca);
+    free(docs);
+    int rc = emit(j, "dry_run", NULL, NULL, json_object_to_json_string_ext(preview, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), NULL,
+                  "dry-run");
+    json_object_put(preview);
+    metrics_counter_add("atsb_delivery_dry_runs_total", "", 1);
+    return rc;
+}
+
+/* Takes the tokens this delivery needs. 0 taken, > 0 wait ms, -1 error. */
+static int64_t take_limits(job *j, const cx_connector *cx, const cx_application *ca, int search,
+                           int *quota_remaining) {
+    const dconfig *cfg = &j->x->cfg;
+    int n = cx->estimate(ca, search);
+    *quota_remaining = -1;
+    if (!strcmp(cx->name, "lever")) {
+        int64_t w = ratelimit_take(j->c, j->acc.account_id, "lever.apply", cfg->lever_apply_rate,
+                                   cfg->lever_apply_burst, 1);
+        if (w != 0) return w;
+        w = ratelimit_take(j->c, j->acc.account_id, "lever", cfg->lever_rate, cfg->lever_burst, n);
+        if (w != 0) ratelimit_refund(j->c, j->acc.account_id, "lever.apply", cfg->lever_apply_burst, 1);
+        return w;
+    }
+    int64_t w = ratelimit_take(j->c, j->acc.account_id, "eploy", cfg->eploy_rate, cfg->eploy_burst, n);
+    if (w != 0) return w;
+    w = ratelimit_quota_take(j->c, j->acc.account_id, j->acc.daily_api_budget, n, events_now_ms(), quota_remaining);
+    if (w != 0) ratelimit_refund(j->c, j->acc.account_id, "eploy", cfg->eploy_burst, n);
+    return w;
+}
+
+static void quota_gauge(const char *account, int remaining) {
+    if (remaining < 0) return;
+    char labels[200];
+    snprintf(labels, sizeof labels, "account=\"%s\"", account);
+    metrics_gauge_set("atsb_delivery_quota_remaining", labels, remaining);
+}
+
+/* Token failure → error code. */
+static const char *cred_code(cred_status st) {
+    switch (st) {
+    case CRED_NOT_FOUND: return "connection_missing";
+    case CRED_REVOKED: return "connection_revoked";
+    case CRED_BROKEN: return "connection_broken";
+    default: return "connection_unavailable";
+    }
+}
+
+/* The attempt proper, with the lock held and the account loaded. */
+static int attempt(job *j) {
+    ledger_row row;
+    const Atsbridge__V1__ApplicationReceived *a = j->r->application;
+    if (ledger_get(j->c, j->app_id, &row)) return -1;
+    if (row.state == LEDGER_DELIVERED) /* repeat the event: its id makes it a no-op downstream */
+        return emit(j, "delivered", "delivered", NULL, row.adopted ? "duplicate" : "", row.candidate_id, "");
+    if (row.state == LEDGER_FAILED) return 0;
+    const cx_connector *cx = connector_for(j->acc.ats);
+    if (!cx) return fail(j, "unknown_ats", "account has no supported ATS");
+    if (*j->r->ats && strcmp(j->r->ats, j->acc.ats) != 0)
+        return fail(j, "ats_mismatch", "application resolved for another ATS than the account's");
+    /* Run mode: the account's current mode decides (Go Live may have happened since resolution). */
+    const char *mode = j->acc.run_mode;
+    if (!strcmp(mode, "dry-run") || !strcmp(j->r->run_mode, "dry-run")) return dry_run(j, cx);
+    if (!strcmp(mode, "test") && !j->r->posting_is_test)
+        return emit(j, "held", "held", "test_mode", "test mode: only test postings are delivered", NULL, "");
+    if (row.state == LEDGER_NONE && ledger_pending(j->c, j->app_id, a->account_id)) return -1;
+    int search = row.state == LEDGER_IN_FLIGHT;
+    cx_application ca = {.app = j->r, .source_label = source_label(j),
+                         .origin = *a->export_task_id ? "sourced" : "applied"};
+    ca.ndocs = a->n_documents;
+    int quota_remaining;
+    int64_t wait = take_limits(j, cx, &ca, search, &quota_remaining);
+    ca.ndocs = 0;
+    if (wait < 0) return -1;
+    if (wait > 0) return defer(j, wait, "rate_limited");
+    quota_gauge(j->acc.account_id, quota_remaining);
+
+    if (ledger_in_flight(j->c, j->app_id, a->account_id, j->attempt)) return -1;
+    if (emit(j, "delivering", "delivering", NULL, search ? "searching first" : "", NULL, "")) return -1;
+
+    cx_document *docs = NULL;
+    size_t ndocs = 0;
+    int d = documents_load(j->c, a, &docs, &ndocs);
+    if (d < 0) return -1;
+    if (d > 0) return fail(j, "document_missing", "a referenced document is not in ingest.documents");
+    ca.docs = docs;
+    ca.ndocs = ndocs;
+
+    cred_token tok;
+    cred_status st = credentials_token(j->c, j->acc.account_id, j->acc.connection_name, NULL, &tok);
+    int rc;
+    cx_result res = {.cls = FAIL_NONE, .retry_after_ms = -1};
+    cx_ids ids = {0};
+    int adopted = 0, verified_absent = 0;
+    cx_session s = {.http = j->x->http, .ats = cx->name};
+    for (int pass = 0; pass < 2 && st == CRED_OK; pass++) {
+        snprintf(s.base_url, sizeof s.base_url, "%s", !strcmp(cx->name, "lever") ? j->x->cfg.lever_api_url : tok.site_url);
+        snprintf(s.token, sizeof s.token, "%s", tok.access_token);
+        memset(&ids, 0, sizeof ids);
+        memset(&res, 0, sizeof res);
+        res.retry_after_ms = -1;
+        int found = 1;
+        if (search) {
+            found = cx->find(&s, &ca, &ids, &res);
+            if (found == 0) adopted = 1;
+            if (found == 1) verified_absent = 1;
+        }
+        if (found == 1 && cx->create(&s, &ca, &ids, &res) == 0) res.cls = FAIL_NONE;
+        if (res.cls != FAIL_UNAUTHORIZED || pass == 1) break;
+        /* 401: the token was refused; refresh once (unless another worker did) and try again. */
+        metrics_counter_add("atsb_delivery_unauthorized_total", "", 1);
+        char rejected[sizeof tok.access_token];
+        snprintf(rejected, sizeof rejected, "%s", tok.access_token);
+        st = credentials_token(j->c, j->acc.account_id, j->acc.connection_name, rejected, &tok);
+        explicit_bzero(rejected, sizeof rejected);
+        search = 1; /* earlier calls of this pass may have created something */
+        verified_absent = 0;
+    }
+    explicit_bzero(&tok, sizeof tok);
+    explicit_bzero(s.token, sizeof s.token);
+    documents_free(docs, ndocs);
+
+    if (st != CRED_OK) {
+        const char *code = cred_code(st);
+        if (st != CRED_UNAVAILABLE) {
+            credentials_record(j->c, j->acc.account_id, j->acc.connection_name, code);
+            notify_error(j->c, &j->acc, "connection_broken", code, "the ATS connection needs to be re-activated",
+                         j->app_id, j->x->cfg.notify_timeout_ms);
+        }
+        return transient(j, code, "no usable ATS credentials", search && !verified_absent);
+    }
+    int maybe_created = res.unknown_outcome || (search && !verified_absent);
+    switch (res.cls) {
+    case FAIL_NONE:
+        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, NULL);
+        if (ledger_delivered(j->c, j->app_id, ids.candidate_id, ids.application_id, adopted)) return -1;
+        rc = emit(j, "delivered", "delivered", NULL, adopted ? "duplicate" : "", ids.candidate_id, "");
+        if (rc == 0) {
+            metrics_counter_add("atsb_delivery_delivered_total", adopted ? "adopted=\"true\"" : "adopted=\"false\"", 1);
+            log_event(LOG_INFO, j->trace, "delivered", "application", j->app_id, "ats", cx->name, "adopted",
+                      adopted ? "true" : "false", (const char *)NULL);
+        }
+        return rc;
+    case FAIL_RATE_LIMITED: {
+        if (!maybe_created) ledger_back_to_pending(j->c, j->app_id, res.code);
+        if (res.quota) ratelimit_quota_exhaust(j->c, j->acc.account_id, j->acc.daily_api_budget);
+        int64_t w = res.retry_after_ms >= 0 ? res.retry_after_ms
+                                            : backoff_delay_ms(j->deferrals + 1, 1000, 60000, rnd32()) + 1000;
+        if (defer(j, w, res.quota ? "quota_exhausted" : "rate_limited")) return -1;
+        return emit(j, "retrying", "retrying", res.quota ? "quota_exhausted" : "rate_limited", res.message, NULL,
+                    "rate_limited");
+    }
+    case FAIL_UNAUTHORIZED:
+        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "unauthorized");
+        return transient(j, "unauthorized", res.message, maybe_created);
+    case FAIL_TRANSIENT:
+        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, res.code);
+        return transient(j, res.code, res.message, maybe_created);
+    case FAIL_PERMANENT:
+    default:
+        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, res.code);
+        return fail(j, res.code, res.message);
+    }
+}
+
+int deliver_handle(dctx *x, const rd_kafka_message_t *m) {
+    job j = {.x = x, .m = m};
+    j.trace = kafka_header(m, HDR_TRACE_ID, j.trace_buf, sizeof j.trace_buf);
+    if (!consume_schema_is(m, RESOLVED_SCHEMA))
+        return consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.ApplicationResolved");
+    j.r = atsbridge__v1__application_resolved__unpack(NULL, m->len, m->payload);
+    if (!j.r) return consume_deadletter(x->svc.producer, m, "undecodable", "payload is not an ApplicationResolved");
+    int rc = -1;
+    if (!j.r->application || !*j.r->application->application_id || !*j.r->application->account_id) {
+        rc = consume_deadletter(x->svc.producer, m, "invalid_message", "application id or account id missing");
+        goto out;
+    }
+    j.app_id = j.r->application->application_id;
+    j.attempt = retry_attempt(m);
+    j.deferrals = retry_deferrals(m);
+    j.c = pg_pool_acquire(x->svc.db);
+    if (!j.c) goto out;
+    char key[300];
+    snprintf(key, sizeof key, "app:%s", j.app_id);
+    int locked = ledger_lock(j.c, key);
+    if (locked < 0) goto out;
+    if (locked == 0) { /* another worker or replica holds it right now */
+        rc = defer(&j, x->cfg.busy_retry_ms, "busy");
+        goto out;
+    }
+    int a = accounts_load(j.c, j.r->application->account_id, &j.acc);
+    if (a < 0) goto unlock;
+    if (a > 0) {
+        rc = fail(&j, "unknown_account", "no such account");
+        goto unlock;
+    }
+    j.have_acc = 1;
+    rc = attempt(&j);
+unlock:
+    ledger_unlock(j.c, key);
+out:
+    if (j.have_acc) account_free(&j.acc);
+    if (j.c) pg_pool_release(x->svc.db, j.c);
+    atsbridge__v1__application_resolved__free_unpacked(j.r, NULL);
+    return rc;
+}

@@ -1,0 +1,204 @@
+#include "dispatcher.h"
+
+#include "commands.h"
+#include "deliver.h"
+#include "events.h"
+#include "kafka_conf.h"
+#include "kafka_consumer.h"
+#include "log.h"
+#include "metrics.h"
+#include "offsets.h"
+#include "retry.h"
+#include "shutdown.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct item {
+    rd_kafka_message_t *m;
+    struct item *next;
+} item;
+
+typedef struct {
+    dctx *x;
+    offsets_tracker *tracker;
+    rd_kafka_t *rk;
+    char commands[256];
+    pthread_mutex_t mu;
+    pthread_cond_t work, room;
+    item *head, *tail;
+    size_t n, cap;
+    int stop;
+    int busy; /* workers inside a handler */
+} pool;
+
+static void handle(pool *p, rd_kafka_message_t *m) {
+    int is_command = !strcmp(rd_kafka_topic_name(m->rkt), p->commands);
+    int backoff = 100, done = 0;
+    for (;;) {
+        int rc = is_command ? commands_handle(p->x, m) : deliver_handle(p->x, m);
+        if (rc == 0) {
+            done = 1;
+            break;
+        }
+        metrics_counter_add("atsb_delivery_handler_retries_total", "", 1);
+        if (shutdown_requested()) break;
+        usleep((useconds_t)backoff * 1000);
+        backoff = backoff < 2500 ? backoff * 2 : 5000;
+    }
+    if (done) offsets_done(p->tracker, rd_kafka_topic_name(m->rkt), m->partition, m->offset);
+    rd_kafka_message_destroy(m);
+}
+
+static void *worker(void *arg) {
+    pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->head && !p->stop) pthread_cond_wait(&p->work, &p->mu);
+        if (p->stop) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        item *it = p->head;
+        p->head = it->next;
+        if (!p->head) p->tail = NULL;
+        p->n--;
+        p->busy++;
+        pthread_cond_signal(&p->room);
+        pthread_mutex_unlock(&p->mu);
+        handle(p, it->m);
+        free(it);
+        pthread_mutex_lock(&p->mu);
+        p->busy--;
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static void store_one(void *ctx, const char *topic, int32_t partition, int64_t next) {
+    pool *p = ctx;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = next;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_store(p->rk, l);
+    if (e && e != RD_KAFKA_RESP_ERR__STATE) /* __STATE: partition no longer ours */
+        log_warn("offset store failed", "reason", rd_kafka_err2str(e));
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Waits up to 100 ms for room in the queue. 1 when there is room. */
+static int wait_room(pool *p) {
+    pthread_mutex_lock(&p->mu);
+    if (p->n >= p->cap) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&p->room, &p->mu, &ts);
+    }
+    int room = p->n < p->cap;
+    pthread_mutex_unlock(&p->mu);
+    return room;
+}
+
+static int enqueue(pool *p, rd_kafka_message_t *m) {
+    item *it = malloc(sizeof *it);
+    if (!it) return -1;
+    it->m = m;
+    it->next = NULL;
+    pthread_mutex_lock(&p->mu);
+    if (p->tail) p->tail->next = it;
+    else p->head = it;
+    p->tail = it;
+    p->n++;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+int dispatcher_run(dctx *x) {
+    char names[3][256], err[512];
+    const char *topics[3] = {kafka_topic(TOPIC_APPLICATIONS_RESOLVED, names[0], sizeof names[0]),
+                             kafka_topic(TOPIC_APPLICATIONS_RETRY, names[1], sizeof names[1]),
+                             kafka_topic(TOPIC_ATS_COMMANDS, names[2], sizeof names[2])};
+    pool p = {.x = x, .cap = (size_t)x->cfg.workers * 2};
+    snprintf(p.commands, sizeof p.commands, "%s", names[2]);
+    kafka_consumer *c = NULL;
+    retry_gate *gate = retry_gate_new(names[1]);
+    p.tracker = offsets_new();
+    pthread_t *threads = calloc((size_t)x->cfg.workers, sizeof *threads);
+    int started = 0, rc = -1;
+    if (!gate || !p.tracker || !threads) {
+        fprintf(stderr, "delivery: out of memory\n");
+        goto out;
+    }
+    if (kafka_consumer_new("delivery", x->cfg.group, topics, 3, &c, err, sizeof err)) {
+        fprintf(stderr, "delivery: consumer: %s\n", err);
+        goto out;
+    }
+    p.rk = kafka_consumer_handle(c);
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.work, NULL);
+    pthread_cond_init(&p.room, NULL);
+    for (; started < x->cfg.workers; started++)
+        if (pthread_create(&threads[started], NULL, worker, &p) != 0) break;
+    if (started == 0) {
+        fprintf(stderr, "delivery: cannot start worker threads\n");
+        goto out;
+    }
+    log_info("delivery consuming");
+    while (!shutdown_requested()) {
+        int64_t now = events_now_ms();
+        int waiting = retry_gate_release(gate, p.rk, now);
+        offsets_collect(p.tracker, store_one, &p);
+        metrics_gauge_set("atsb_delivery_retry_partitions_waiting", "", waiting);
+        pthread_mutex_lock(&p.mu);
+        metrics_gauge_set("atsb_delivery_queue_depth", "", (double)p.n);
+        metrics_gauge_set("atsb_delivery_workers_busy", "", (double)p.busy);
+        pthread_mutex_unlock(&p.mu);
+        if (!wait_room(&p)) continue;
+        rd_kafka_message_t *m = kafka_consumer_poll(c, 100);
+        if (!m) continue;
+        if (retry_gate_check(gate, p.rk, m, now)) {
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        if (offsets_begin(p.tracker, rd_kafka_topic_name(m->rkt), m->partition, m->offset) || enqueue(&p, m)) {
+            /* Untracked work could let a later offset be stored past it: stop instead. */
+            log_error("out of memory dispatching a message: shutting down");
+            rd_kafka_message_destroy(m);
+            shutdown_request();
+        }
+    }
+    rc = 0;
+out:
+    if (started) {
+        pthread_mutex_lock(&p.mu);
+        p.stop = 1;
+        pthread_cond_broadcast(&p.work);
+        pthread_mutex_unlock(&p.mu);
+        for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);
+        for (item *it = p.head, *next; it; it = next) { /* never started: redelivered to the next owner */
+            next = it->next;
+            rd_kafka_message_destroy(it->m);
+            free(it);
+        }
+        pthread_mutex_destroy(&p.mu);
+        pthread_cond_destroy(&p.work);
+        pthread_cond_destroy(&p.room);
+    }
+    if (c) {
+        offsets_collect(p.tracker, store_one, &p);
+        kafka_consumer_commit(c);
+        kafka_consumer_destroy(c, 10000);
+    }
+    free(threads);
+    retry_gate_free(gate);
+    offsets_free(p.tracker);
+    return rc;
+}

@@ -1,0 +1,54 @@
+#ifndef ATSB_DELIVERY_LEDGER_H
+#define ATSB_DELIVERY_LEDGER_H
+
+#include <libpq-fe.h>
+
+/* The delivery ledger (delivery.ledger): one row per application,
+ * PENDING -> IN_FLIGHT(attempt) -> DELIVERED(ats ids) | FAILED. IN_FLIGHT is
+ * committed before any ATS call; an attempt that finds IN_FLIGHT does not
+ * know whether the previous call created something and searches the ATS
+ * first. Each statement runs in autocommit, so a return of 0 means durable.
+ *
+ * Exclusion: ledger_lock takes a session-level advisory lock on the
+ * application on the caller's connection; PostgreSQL releases it when the
+ * connection closes, so a worker killed with SIGKILL never leaves a stale
+ * lock (unlike a lease with a timeout). The same lock guards commands. */
+
+typedef enum {
+    LEDGER_NONE = 0,
+    LEDGER_PENDING,
+    LEDGER_IN_FLIGHT,
+    LEDGER_DELIVERED,
+    LEDGER_FAILED,
+} ledger_state;
+
+typedef struct {
+    ledger_state state;
+    int attempt;
+    int adopted;
+    char candidate_id[128];
+    char application_id[128];
+} ledger_row;
+
+/* Tries to lock key ("app:<id>" or "cmd:<id>"). 1 locked, 0 held by someone
+ * else, -1 database error. */
+int ledger_lock(PGconn *c, const char *key);
+/* Releases the lock (errors ignored: a broken connection released it). */
+void ledger_unlock(PGconn *c, const char *key);
+
+/* Reads the row; LEDGER_NONE when absent. 0 or -1. */
+int ledger_get(PGconn *c, const char *application_id, ledger_row *out);
+/* Records the application as PENDING when it has no row. 0 or -1. */
+int ledger_pending(PGconn *c, const char *application_id, const char *account_id);
+/* Sets IN_FLIGHT(attempt). 0 or -1. */
+int ledger_in_flight(PGconn *c, const char *application_id, const char *account_id, int attempt);
+/* Back to PENDING after an attempt known to have created nothing. 0 or -1. */
+int ledger_back_to_pending(PGconn *c, const char *application_id, const char *error);
+/* Records the last error (state unchanged). 0 or -1. */
+int ledger_error(PGconn *c, const char *application_id, const char *error);
+/* Terminal states. 0 or -1. */
+int ledger_delivered(PGconn *c, const char *application_id, const char *candidate_id,
+                     const char *ats_application_id, int adopted);
+int ledger_failed(PGconn *c, const char *application_id, const char *account_id, const char *error);
+
+#endif

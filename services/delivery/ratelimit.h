@@ -1,0 +1,32 @@
+#ifndef ATSB_DELIVERY_RATELIMIT_H
+#define ATSB_DELIVERY_RATELIMIT_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+/* Per-account rate limits kept in PostgreSQL (delivery.rate_buckets,
+ * delivery.quota_usage), so every replica draws from the same bucket: one
+ * upsert per take, serialized by the row lock. A caller that gets "wait"
+ * defers the message through the retry topic instead of sleeping, so a
+ * throttled account never holds a worker. */
+
+/* Takes n tokens from bucket (account, name) refilled at rate per second up
+ * to burst (n is capped at burst). Returns 0 when taken, the milliseconds
+ * until n tokens will be there (> 0), or -1 on a database error. */
+int64_t ratelimit_take(PGconn *c, const char *account, const char *name, double rate, double burst, int n);
+
+/* Gives n tokens back (a later bucket of the same request refused). */
+void ratelimit_refund(PGconn *c, const char *account, const char *name, double burst, int n);
+
+/* Reserves n requests of today's (UTC) budget. budget <= 0 means unlimited.
+ * Returns 0 (with *remaining set, -1 when unlimited), the milliseconds until
+ * the next UTC day when the budget is spent (> 0), or -1 on a database error. */
+int64_t ratelimit_quota_take(PGconn *c, const char *account, int budget, int n, int64_t now_ms, int *remaining);
+
+/* Marks today's budget spent (the ATS answered its quota 429). */
+void ratelimit_quota_exhaust(PGconn *c, const char *account, int budget);
+
+/* Milliseconds from now_ms until the next UTC midnight (>= 1). Can't fail. */
+int64_t ratelimit_until_next_day(int64_t now_ms);
+
+#endif

@@ -1,0 +1,441 @@
+#include "dtest.h"
+
+#include "crypto.h"
+#include "credentials.h"
+#include "harness.h"
+#include "kafka_conf.h"
+#include "kafka_consumer.h"
+#include "kafka_producer.h"
+#include "atsbridge/v1/events.pb-c.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const topics[] = {TOPIC_APPLICATIONS_RESOLVED, TOPIC_APPLICATIONS_RETRY,
+                                     TOPIC_APPLICATIONS_DEADLETTER, TOPIC_ATS_COMMANDS,
+                                     TOPIC_BGCHECK_UPDATES, TOPIC_APPLICATION_EVENTS};
+
+static const char *sim_bin(void) {
+    const char *b = getenv("ATSB_ATSSIM_BIN");
+    return b && *b ? b : ATSB_BIN_DIR "/tools/atssim/atssim";
+}
+
+PGconn *dtest_db(dtest *t) {
+    PGconn *c = PQconnectdb(t->dsn);
+    cr_assert(PQstatus(c) == CONNECTION_OK, "postgres: %s", PQerrorMessage(c));
+    return c;
+}
+
+void dtest_sql(dtest *t, const char *sql) {
+    PGconn *c = dtest_db(t);
+    PGresult *r = PQexec(c, sql);
+    cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "sql: %s",
+              PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+char *dtest_query1(dtest *t, const char *sql, int n, const char *const *params) {
+    PGconn *c = dtest_db(t);
+    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK, "sql: %s", PQerrorMessage(c));
+    char *v = strdup(PQntuples(r) && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
+static void apply_file(dtest *t, const char *rel) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", ATSB_SOURCE_DIR, rel);
+    char *sql = harness_read_file(path);
+    cr_assert_not_null(sql, "missing %s", path);
+    dtest_sql(t, sql);
+    free(sql);
+}
+
+void dtest_setup(dtest *t) {
+    memset(t, 0, sizeof *t);
+    harness_env_load();
+    cr_assert_eq(crypto_init(), 0);
+    char unique[64];
+    harness_unique("dl", unique, sizeof unique);
+    snprintf(t->prefix, sizeof t->prefix, "%s.", unique);
+    snprintf(t->group, sizeof t->group, "%s-delivery", unique);
+    setenv("ATSB_TOPIC_PREFIX", t->prefix, 1);
+    for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {
+        char name[256];
+        harness_create_topic(kafka_topic(topics[i], name, sizeof name), 3);
+    }
+    harness_create_db(t->dsn, sizeof t->dsn);
+    apply_file(t, "services/status/migrations/001_init.sql");
+    apply_file(t, "services/ingest/migrations/001_init.sql");
+    snprintf(t->dir, sizeof t->dir, "/tmp/%s", unique);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "%s", t->dir);
+    mkdir(cmd, 0755);
+    char port_file[300], log[300], seed[300], parent[64];
+    snprintf(port_file, sizeof port_file, "%s/sim.port", t->dir);
+    snprintf(log, sizeof log, "%s/atssim.log", t->dir);
+    snprintf(seed, sizeof seed, "%s/tools/atssim/seed.json", ATSB_SOURCE_DIR);
+    if (getenv("ATSB_ATSSIM_SEED")) snprintf(seed, sizeof seed, "%s", getenv("ATSB_ATSSIM_SEED"));
+    snprintf(parent, sizeof parent, "ATSB_SIM_PARENT_PID=%d", (int)getpid());
+    char *argv[] = {(char *)sim_bin(), "--addr", "127.0.0.1:0", "--seed", seed, "--port-file", port_file, NULL};
+    char *env[] = {parent, NULL};
+    t->sim_pid = harness_spawn(argv, env, log);
+    char *port = NULL;
+    for (int i = 0; i < 200 && !(port = harness_read_file(port_file)); i++) usleep(50 * 1000);
+    cr_assert_not_null(port, "atssim did not start (see %s)", log);
+    snprintf(t->sim, sizeof t->sim, "http://127.0.0.1:%d", atoi(port) /* test code: trusted file */);
+    free(port);
+    char url[200];
+    snprintf(url, sizeof url, "%s/_sim/faults", t->sim);
+    cr_assert_eq(harness_wait_http(url, 10000), 0, "atssim not answering");
+}
+
+static void stop_pid(pid_t *pid, int sig) {
+    if (*pid <= 0) return;
+    kill(*pid, sig);
+    for (int i = 0; i < 300; i++) {
+        if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+            *pid = 0;
+            return;
+        }
+        usleep(50 * 1000);
+    }
+    kill(*pid, SIGKILL);
+    waitpid(*pid, NULL, 0);
+    *pid = 0;
+}
+
+void dtest_teardown(dtest *t) {
+    stop_pid(&t->delivery_pid, SIGTERM);
+    stop_pid(&t->sim_pid, SIGTERM);
+}
+
+void dtest_start_delivery(dtest *t) {
+    static char env[40][768];
+    size_t n = 0;
+    if (!t->delivery_port) t->delivery_port = harness_free_port();
+    snprintf(env[n++], 768, "ATSB_PG_DSN=%s", t->dsn);
+    snprintf(env[n++], 768, "ATSB_DELIVERY_ADDR=127.0.0.1:%d", t->delivery_port);
+    snprintf(env[n++], 768, "ATSB_DELIVERY_GROUP=%s", t->group);
+    snprintf(env[n++], 768, "ATSB_LEVER_API_URL=%s/lever/v1", t->sim);
+    snprintf(env[n++], 768, "ATSB_LEVER_TOKEN_URL=%s/lever/auth/oauth/token", t->sim);
+    snprintf(env[n++], 768, "ATSB_LEVER_AUTHORIZE_URL=%s/lever/auth/authorize", t->sim);
+    snprintf(env[n++], 768, "ATSB_LEVER_REDIRECT_URI=http://127.0.0.1:%d/oauth/lever/callback", t->delivery_port);
+    snprintf(env[n++], 768, "ATSB_PROVIDER_URL=%s/provider/v1", t->sim);
+    snprintf(env[n++], 768, "ATSB_DELIVERY_WORKERS=8");
+    snprintf(env[n++], 768, "ATSB_DELIVERY_BACKOFF_BASE_MS=200");
+    snprintf(env[n++], 768, "ATSB_DELIVERY_BACKOFF_CAP_MS=1500");
+    snprintf(env[n++], 768, "ATSB_DELIVERY_BUSY_RETRY_MS=300");
+    snprintf(env[n++], 768, "ATSB_DELIVERY_HTTP_TIMEOUT_MS=4000");
+    snprintf(env[n++], 768, "ATSB_LOG_LEVEL=info");
+    for (size_t i = 0; i < t->nextra && n < 39; i++) snprintf(env[n++], 768, "%s", t->extra_env[i]);
+    char *envp[41];
+    for (size_t i = 0; i < n; i++) envp[i] = env[i];
+    envp[n] = NULL;
+    char log[300];
+    snprintf(log, sizeof log, "%s/delivery.log", t->dir);
+    char *argv[] = {ATSB_BIN_DIR "/services/delivery/atsb-delivery", NULL};
+    t->delivery_pid = harness_spawn(argv, envp, log);
+    snprintf(t->delivery, sizeof t->delivery, "http://127.0.0.1:%d", t->delivery_port);
+    char url[200];
+    snprintf(url, sizeof url, "%s/readyz", t->delivery);
+    cr_assert_eq(harness_wait_http(url, 30000), 0, "atsb-delivery not ready (see %s)", log);
+}
+
+void dtest_stop_delivery(dtest *t, int kill9) { stop_pid(&t->delivery_pid, kill9 ? SIGKILL : SIGTERM); }
+
+void dtest_account(dtest *t, const char *id, const char *ats, const char *run_mode, const char *notification_url) {
+    PGconn *c = dtest_db(t);
+    const char *p[] = {id, ats, run_mode, notification_url};
+    PGresult *r = PQexecParams(c,
+                               "INSERT INTO status.accounts (account_id, ats, run_mode, notification_url, source_labels)"
+                               " VALUES ($1,$2,$3,$4,'{\"totaljobs\":\"stepstone\"}')",
+                               4, NULL, p, NULL, NULL, 0);
+    cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK, "account: %s", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+json_object *dtest_sim(dtest *t, const char *method, const char *path, const char *body) {
+    char url[512], *resp = NULL;
+    snprintf(url, sizeof url, "%s%s", t->sim, path);
+    long st = harness_http(method, url, body, NULL, &resp);
+    cr_assert(st >= 200 && st < 300, "sim %s %s: %ld %s", method, path, st, resp ? resp : "");
+    json_object *o = json_tokener_parse(resp ? resp : "null");
+    free(resp);
+    return o;
+}
+
+static const char *jstr(json_object *o, const char *k) {
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* The code flow with atsbridge's development client, as an activation would
+ * do it (tokens minted by the control API belong to another client and
+ * could not be refreshed). */
+void dtest_lever_connection(dtest *t, const char *account) {
+    char url[1024], *html = NULL, token_url[256];
+    snprintf(url, sizeof url,
+             "%s/lever/auth/authorize?client_id=atsbridge-dev-client&redirect_uri=http://127.0.0.1:9/cb&state=s"
+             "&scope=offline_access%%20postings:read:admin%%20postings:write:admin%%20uploads:write:admin"
+             "&response_type=code&prompt=consent&audience=https://api.lever.co/v1/",
+             t->sim);
+    cr_assert_eq(harness_http("GET", url, NULL, NULL, &html), 302, "%s", html ? html : "");
+    const char *c0 = strstr(html, "code=");
+    cr_assert_not_null(c0, "%s", html);
+    c0 += 5;
+    char code[128];
+    size_t n = strcspn(c0, "&\"");
+    cr_assert_lt(n, sizeof code);
+    memcpy(code, c0, n);
+    code[n] = '\0';
+    free(html);
+    snprintf(token_url, sizeof token_url, "%s/lever/auth/oauth/token", t->sim);
+    setenv("ATSB_LEVER_TOKEN_URL", token_url, 1);
+    char access[2048], refresh[2048], secret[4200];
+    int expires_in = 0;
+    cr_assert_eq(credentials_code_grant(code, "http://127.0.0.1:9/cb", access, sizeof access, refresh, sizeof refresh,
+                                        &expires_in), 0);
+    snprintf(secret, sizeof secret, "{\"access_token\":\"%s\",\"refresh_token\":\"%s\"}", access, refresh);
+    PGconn *c = dtest_db(t);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t exp = (int64_t)ts.tv_sec * 1000 + (int64_t)expires_in * 1000;
+    cr_assert_eq(credentials_save(c, account, "Connection-OAuth-1", "lever", "", "", secret, exp), 0);
+    PQfinish(c);
+}
+
+long dtest_eploy_connection(dtest *t, const char *account, const char *client_id, const char *secret) {
+    char url[256], body[512], *resp = NULL;
+    snprintf(url, sizeof url, "%s/v1/accounts/%s/connections/eploy", t->delivery, account);
+    snprintf(body, sizeof body, "{\"site_url\":\"%s/eploy/demo-eploy-site\",\"client_id\":\"%s\",\"client_secret\":\"%s\"}",
+             t->sim, client_id, secret);
+    long st = harness_http("POST", url, body, "Authorization: Bearer dev-admin-token", &resp);
+    free(resp);
+    return st;
+}
+
+void dtest_document(dtest *t, const void *data, size_t len, const char *content_type, char *sha) {
+    crypto_sha256_hex(data, len, sha);
+    char size[32];
+    snprintf(size, sizeof size, "%zu", len);
+    const char *p[] = {sha, content_type, size, data};
+    const int lens[] = {0, 0, 0, (int)len};
+    const int fmts[] = {0, 0, 0, 1};
+    PGconn *c = dtest_db(t);
+    PGresult *r = PQexecParams(c,
+                               "INSERT INTO ingest.documents (sha256, content_type, size_bytes, content)"
+                               " VALUES ($1,$2,$3::bigint,$4) ON CONFLICT DO NOTHING",
+                               4, NULL, p, lens, fmts, 0);
+    cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK, "document: %s", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+static Atsbridge__V1__MappedAnswer *answer(const char *id, const char *type, const char *v1, const char *v2) {
+    Atsbridge__V1__MappedAnswer *a = calloc(1, sizeof *a);
+    atsbridge__v1__mapped_answer__init(a);
+    a->ats_field_id = (char *)id;
+    a->type = (char *)type;
+    a->values = calloc(2, sizeof(char *));
+    a->values[a->n_values++] = (char *)v1;
+    if (v2) a->values[a->n_values++] = (char *)v2;
+    return a;
+}
+
+void dtest_produce(dtest *t, const char *account, const char *ats, const char *posting, int posting_is_test,
+                   int with_cv, dtest_app *out) {
+    char unique[64];
+    harness_unique("app", unique, sizeof unique);
+    snprintf(out->app_id, sizeof out->app_id, "%s", unique);
+    snprintf(out->email, sizeof out->email, "%s@example.org", unique);
+    out->cv_sha[0] = '\0';
+    Atsbridge__V1__Candidate cand = ATSBRIDGE__V1__CANDIDATE__INIT;
+    cand.first_name = "Zoë";
+    cand.last_name = "Müller";
+    cand.email = out->email;
+    cand.phone = "+49 30 1234567";
+    cand.location = "Berlin";
+    Atsbridge__V1__ApplicationReceived rcv = ATSBRIDGE__V1__APPLICATION_RECEIVED__INIT;
+    rcv.application_id = out->app_id;
+    rcv.board = "totaljobs";
+    rcv.board_application_id = unique;
+    rcv.account_id = (char *)account;
+    rcv.posting_id = (char *)posting;
+    rcv.candidate = &cand;
+    Atsbridge__V1__Consent consent = ATSBRIDGE__V1__CONSENT__INIT;
+    consent.privacy_policy_accepted = 1;
+    rcv.consent = &consent;
+    Atsbridge__V1__DocumentRef doc = ATSBRIDGE__V1__DOCUMENT_REF__INIT, *docs[1] = {&doc};
+    if (with_cv) {
+        char pdf[128];
+        int n = snprintf(pdf, sizeof pdf, "%%PDF-1.4 cv of %s\n%%%%EOF\n", unique);
+        dtest_document(t, pdf, (size_t)n, "application/pdf", out->cv_sha);
+        doc.kind = "cv";
+        doc.filename = "cv.pdf";
+        doc.content_type = "application/pdf";
+        doc.sha256 = out->cv_sha;
+        doc.size_bytes = (uint64_t)n;
+        rcv.documents = docs;
+        rcv.n_documents = 1;
+    }
+    Atsbridge__V1__MappedAnswer *ans[16];
+    size_t na = 0;
+    if (!strcmp(ats, "lever") && !strcmp(posting, "demo-lever-posting")) {
+        ans[na++] = answer("cq-demo-screening/q-motivation", "TEXTAREA", "Ich liebe Logistik 🚚", NULL);
+        ans[na++] = answer("cq-demo-screening/q-years", "NUMBER", "7", NULL);
+        ans[na++] = answer("cq-demo-screening/q-forklift", "BOOLEAN", "yes", NULL);
+        ans[na++] = answer("cq-demo-screening/q-start", "DATE", "2026-12-01", NULL);
+        ans[na++] = answer("cq-demo-screening/q-shift", "SINGLE_SELECT", "early", NULL);
+        ans[na++] = answer("cq-demo-screening/q-langs", "MULTI_SELECT", "de", "en");
+    } else if (!strcmp(ats, "lever")) {
+        ans[na++] = answer("cq-short/q-years", "NUMBER", "3", NULL);
+        ans[na++] = answer("cq-short/q-right-to-work", "BOOLEAN", "yes", NULL);
+    } else if (!strcmp(posting, "demo-eploy-posting")) {
+        ans[na++] = answer("q-motivation", "TEXTAREA", "Ich koche gern", NULL);
+        ans[na++] = answer("q-years", "NUMBER", "4", NULL);
+        ans[na++] = answer("q-hygiene", "BOOLEAN", "yes", NULL);
+        ans[na++] = answer("q-start", "DATE", "2026-12-01", NULL);
+        ans[na++] = answer("q-shift", "SINGLE_SELECT", "early", NULL);
+        ans[na++] = answer("q-langs", "MULTI_SELECT", "de", "en");
+    } else {
+        ans[na++] = answer("q-years", "NUMBER", "3", NULL);
+        ans[na++] = answer("q-right-to-work", "BOOLEAN", "yes", NULL);
+    }
+    Atsbridge__V1__ApplicationResolved r = ATSBRIDGE__V1__APPLICATION_RESOLVED__INIT;
+    r.application = &rcv;
+    r.ats = (char *)ats;
+    r.source_label = !strcmp(ats, "eploy") ? "stepstone" : "Totaljobs";
+    r.mapped_answers = ans;
+    r.n_mapped_answers = na;
+    r.run_mode = "live";
+    r.posting_is_test = posting_is_test;
+    size_t len = atsbridge__v1__application_resolved__get_packed_size(&r);
+    uint8_t *buf = malloc(len);
+    atsbridge__v1__application_resolved__pack(&r, buf);
+    for (size_t i = 0; i < na; i++) {
+        free(ans[i]->values);
+        free(ans[i]);
+    }
+    char err[256], topic[256];
+    kafka_producer *p;
+    cr_assert_eq(kafka_producer_new("test", &p, err, sizeof err), 0, "%s", err);
+    kafka_msg m = {.topic = kafka_topic(TOPIC_APPLICATIONS_RESOLVED, topic, sizeof topic), .key = out->app_id,
+                   .payload = buf, .len = len, .schema = "atsbridge.v1.ApplicationResolved"};
+    cr_assert_eq(kafka_producer_send(p, &m), 0);
+    kafka_producer_destroy(p, 5000);
+    free(buf);
+}
+
+char *dtest_ledger_state(dtest *t, const char *app_id) {
+    const char *p[] = {app_id};
+    return dtest_query1(t, "SELECT state FROM delivery.ledger WHERE application_id=$1", 1, p);
+}
+
+int dtest_wait_state(dtest *t, const char *app_id, const char *want, int timeout_ms) {
+    for (int waited = 0; waited < timeout_ms; waited += 200) {
+        char *s = dtest_ledger_state(t, app_id);
+        int ok = !strcmp(s, want);
+        free(s);
+        if (ok) return 0;
+        usleep(200 * 1000);
+    }
+    return -1;
+}
+
+static int count_email(json_object *arr, const char *member_list, const char *member_str, const char *email,
+                       json_object **first) {
+    int n = 0;
+    *first = NULL;
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+        json_object *o = json_object_array_get_idx(arr, i), *v;
+        int match = 0;
+        if (member_list && json_object_object_get_ex(o, member_list, &v) && json_object_is_type(v, json_type_array)) {
+            for (size_t k = 0; k < json_object_array_length(v); k++)
+                match |= !strcasecmp(json_object_get_string(json_object_array_get_idx(v, k)), email);
+        }
+        if (member_str && jstr(o, member_str)) match |= !strcasecmp(jstr(o, member_str), email);
+        if (match) {
+            if (!n) *first = o;
+            n++;
+        }
+    }
+    return n;
+}
+
+int dtest_lever_opps(json_object *ledger, const char *email, json_object **first) {
+    json_object *lever, *opps;
+    json_object_object_get_ex(ledger, "lever", &lever);
+    json_object_object_get_ex(lever, "opportunities", &opps);
+    return count_email(opps, "emails", NULL, email, first);
+}
+
+int dtest_eploy_candidates(json_object *ledger, const char *email, json_object **first) {
+    json_object *e, *c;
+    json_object_object_get_ex(ledger, "eploy", &e);
+    json_object_object_get_ex(e, "candidates", &c);
+    return count_email(c, NULL, "EmailAddress", email, first);
+}
+
+json_object *dtest_read_topic(dtest *t, const char *base, int wait_ms) {
+    (void)t;
+    char topic[256], err[256], group[64];
+    const char *names[] = {kafka_topic(base, topic, sizeof topic)};
+    kafka_consumer *c;
+    cr_assert_eq(kafka_consumer_new("test", harness_unique("rd", group, sizeof group), names, 1, &c, err, sizeof err),
+                 0, "%s", err);
+    json_object *out = json_object_new_array();
+    int is_events = !strcmp(base, TOPIC_APPLICATION_EVENTS);
+    int idle = 0;
+    for (;;) {
+        rd_kafka_message_t *m = kafka_consumer_poll(c, 200);
+        if (!m) {
+            idle += 200;
+            /* The first message waits for the group join too. */
+            if (idle >= (json_object_array_length(out) ? wait_ms : wait_ms + 20000)) break;
+            continue;
+        }
+        idle = 0;
+        json_object *o = json_object_new_object();
+        if (is_events) {
+            Atsbridge__V1__ApplicationEvent *ev = atsbridge__v1__application_event__unpack(NULL, m->len, m->payload);
+            if (ev) {
+                json_object_object_add(o, "type", json_object_new_string(ev->type));
+                json_object_object_add(o, "application_id", json_object_new_string(ev->application_id));
+                json_object_object_add(o, "attempt", json_object_new_int(ev->attempt));
+                json_object_object_add(o, "error_code", json_object_new_string(ev->error_code));
+                json_object_object_add(o, "detail", json_object_new_string(ev->detail));
+                json_object_object_add(o, "ats_candidate_id", json_object_new_string(ev->ats_candidate_id));
+                json_object_object_add(o, "state", json_object_new_string(ev->state));
+                json_object_object_add(o, "subject_id", json_object_new_string(ev->subject_id));
+                atsbridge__v1__application_event__free_unpacked(ev, NULL);
+            }
+        } else {
+            json_object *h = json_object_new_object();
+            static const char *const hdrs[] = {"error-code", "error-message", "attempt", "original-topic",
+                                               "original-partition", "original-offset", "first-failure-ms",
+                                               "due-at-ms", "schema", NULL};
+            char buf[512];
+            for (const char *const *k = hdrs; *k; k++)
+                if (kafka_header(m, *k, buf, sizeof buf)) json_object_object_add(h, *k, json_object_new_string(buf));
+            json_object_object_add(o, "headers", h);
+            json_object_object_add(o, "key", json_object_new_string_len(m->key ? m->key : "", m->key ? (int)m->key_len : 0));
+            json_object_object_add(o, "payload_len", json_object_new_int((int)m->len));
+        }
+        json_object_array_add(out, o);
+        rd_kafka_message_destroy(m);
+    }
+    kafka_consumer_destroy(c, 5000);
+    return out;
+}
