@@ -113,12 +113,9 @@ static json_object *apply_body(const cx_application *a, char (*uris)[URI_LEN]) {
     }
     json_object_object_add(o, "urls", urls);
     json_object *cards = json_object_new_array();
+    json_object *eeo = json_object_new_object();
     for (size_t i = 0; i < a->app->n_mapped_answers; i++) {
         const Atsbridge__V1__MappedAnswer *m = a->app->mapped_answers[i];
-        const char *id = m->ats_field_id, *slash = strchr(id, '/');
-        json_object *card = card_for(cards, id, slash ? (size_t)(slash - id) : strlen(id));
-        json_object *field = json_object_new_object();
-        if (slash) json_object_object_add(field, "id", json_object_new_string(slash + 1));
         json_object *value;
         if (!strcmp(m->type, "MULTI_SELECT")) {
             value = json_object_new_array();
@@ -129,11 +126,36 @@ static json_object *apply_body(const cx_application *a, char (*uris)[URI_LEN]) {
         } else {
             value = json_object_new_string(m->n_values ? m->values[0] : "");
         }
+        /* Field ids as the questions service maps them (DESIGN.md):
+         * personalInformation/<name>, urls/<name>, eeoQuestions/<key>,
+         * customQuestions/<card>/<field> (#<n>: a field without id); a bare
+         * <card>/<field> is a custom question too. */
+        const char *id = m->ats_field_id;
+        if (!strncmp(id, "personalInformation/", 20) || !strncmp(id, "urls/", 5)) {
+            json_object *list = id[0] == 'p' ? pi : urls;
+            const char *name = strchr(id, '/') + 1;
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "name", json_object_new_string(name));
+            json_object_object_add(e, "value", value);
+            json_object_array_add(list, e);
+            continue;
+        }
+        if (!strncmp(id, "eeoQuestions/", 13)) {
+            json_object_object_add(eeo, id + 13, value);
+            continue;
+        }
+        if (!strncmp(id, "customQuestions/", 16)) id += 16;
+        const char *slash = strchr(id, '/');
+        json_object *card = card_for(cards, id, slash ? (size_t)(slash - id) : strlen(id));
+        json_object *field = json_object_new_object();
+        if (slash && slash[1] != '#') json_object_object_add(field, "id", json_object_new_string(slash + 1));
         json_object_object_add(field, "value", value);
         json_object *fields;
         json_object_object_get_ex(card, "fields", &fields);
         json_object_array_add(fields, field);
     }
+    if (json_object_object_length(eeo)) json_object_object_add(o, "eeoResponses", eeo);
+    else json_object_put(eeo);
     json_object_object_add(o, "customQuestions", cards);
     if (a->source_label && *a->source_label) json_object_object_add(o, "source", json_object_new_string(a->source_label));
     json_object_object_add(o, "origin", json_object_new_string(a->origin ? a->origin : "applied"));
