@@ -11,6 +11,8 @@ function(atsb_embed_sql out_var symbol dir)
     COMMAND ${CMAKE_COMMAND} -DSYMBOL=${symbol} -DOUT=${out}
             "-DFILES=${sql_files}" -P "${PROJECT_SOURCE_DIR}/cmake/embed_run.cmake"
     DEPENDS ${sql_files} "${PROJECT_SOURCE_DIR}/cmake/embed_run.cmake"
-    COMMENT "Embedding migrations ${symbol}")
+    COMMENT "Embedding migrations ${symbol}"
+    VERBATIM) # FILES is a ;-list: without VERBATIM the shell splits the command at ';'
+
   set(${out_var} "${out}" PARENT_SCOPE)
 endfunction()

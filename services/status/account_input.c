@@ -11,12 +11,14 @@
 const char *const acct_field_names[AF_N] = {
     "ats", "connection_name", "run_mode", "company_name", "privacy_policy_url", "source_labels",
     "bgcheck_stage", "bgcheck_tag_prefix", "notification_url", "daily_api_budget", "feed_interval_s",
+    "bgcheck_status_tag_prefix",
 };
 
 /* Defaults; NULL for optional fields (and for ats, which has none). */
 static const char *const defaults[AF_N] = {
     NULL, "Connection-OAuth-1", "test", NULL, NULL, "{}",
     "Asurint Background Check", "Asurint Package:", NULL, NULL, NULL,
+    NULL, /* bgcheck_status_tag_prefix: derived from bgcheck_tag_prefix (bgcheck.h) */
 };
 
 #define MAX_NAME 128
@@ -164,6 +166,7 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
     case AF_COMPANY_NAME:
     case AF_BGCHECK_STAGE:
     case AF_BGCHECK_TAG_PREFIX:
+    case AF_BGCHECK_STATUS_TAG_PREFIX:
         if ((s = string_field(v, name, MAX_NAME, details))) set_value(in, i, s);
         return;
     case AF_PRIVACY_POLICY_URL:

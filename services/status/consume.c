@@ -39,6 +39,7 @@ typedef struct {
 void consume_ctx_init(consume_ctx *ctx, status_app *app) {
     ctx->app = app;
     proj_batch_init(&ctx->batch);
+    ctx->batch.producer = app->svc.producer;
 }
 
 void consume_ctx_free(consume_ctx *ctx) { proj_batch_free(&ctx->batch); }

@@ -1,5 +1,7 @@
 #include "projections.h"
 
+#include "bgcheck.h"
+#include "crypto.h"
 #include "erasure.h"
 #include "pg.h"
 #include "state.h"
@@ -100,19 +102,6 @@ static const char SQL_EVENTS[] =
     " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM apps), (SELECT count(*) FROM sync),"
     "  (SELECT count(*) FROM exports)";
 
-static const char SQL_WEBHOOKS[] =
-    "INSERT INTO status.webhooks (webhook_id, account_id, ats, event, triggered_at, opportunity_id,"
-    " contact_id, from_stage_id, to_stage_id, to_stage_name, posting_id)"
-    " SELECT DISTINCT ON (webhook_id) webhook_id, coalesce(account_id, ''), ats, coalesce(event, ''),"
-    "  CASE WHEN at_ms > 0 THEN timestamptz 'epoch' + at_ms * interval '1 millisecond' END,"
-    "  opportunity_id, contact_id, from_stage_id, to_stage_id, to_stage_name, posting_id"
-    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],"
-    "  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])"
-    "  AS u(webhook_id, account_id, ats, event, at_ms, opportunity_id, contact_id, from_stage_id,"
-    "       to_stage_id, to_stage_name, posting_id)"
-    " ORDER BY webhook_id"
-    " ON CONFLICT (webhook_id) DO NOTHING";
-
 /* Updates are stored once by update id; the check row takes the status of
  * highest rank, and the details that came with it. */
 static const char SQL_CHECKS[] =
@@ -157,6 +146,8 @@ void proj_batch_init(proj_batch *b) {
     for (int i = 0; i < PW_NCOLS; i++) pgarr_init(&b->wh[i]);
     for (int i = 0; i < PC_NCOLS; i++) pgarr_init(&b->ck[i]);
     for (int i = 0; i < PX_NCOLS; i++) pgarr_init(&b->er[i]);
+    pgarr_init(&b->created);
+    bgcheck_outbox_init(&b->out);
 }
 
 void proj_batch_reset(proj_batch *b) {
@@ -164,6 +155,8 @@ void proj_batch_reset(proj_batch *b) {
     for (int i = 0; i < PW_NCOLS; i++) pgarr_reset(&b->wh[i]);
     for (int i = 0; i < PC_NCOLS; i++) pgarr_reset(&b->ck[i]);
     for (int i = 0; i < PX_NCOLS; i++) pgarr_reset(&b->er[i]);
+    pgarr_reset(&b->created);
+    bgcheck_outbox_reset(&b->out);
     b->nevents = b->nwebhooks = b->nchecks = b->nerasures = 0;
     b->stored = 0;
 }
@@ -173,6 +166,8 @@ void proj_batch_free(proj_batch *b) {
     for (int i = 0; i < PW_NCOLS; i++) pgarr_free(&b->wh[i]);
     for (int i = 0; i < PC_NCOLS; i++) pgarr_free(&b->ck[i]);
     for (int i = 0; i < PX_NCOLS; i++) pgarr_free(&b->er[i]);
+    pgarr_free(&b->created);
+    bgcheck_outbox_free(&b->out);
 }
 
 static void add_s(pgarr *a, const char *s) { pgarr_add(a, s, 1); }
@@ -223,6 +218,9 @@ void proj_add_webhook(proj_batch *b, const Atsbridge__V1__AtsWebhook *w) {
     add_s(&c[PW_TO], w->to_stage_id);
     add_s(&c[PW_TO_NAME], w->to_stage_name);
     add_s(&c[PW_POSTING], w->posting_id);
+    char check[64];
+    crypto_derive_id(check, sizeof check, "chk_", w->webhook_id, (const char *)NULL);
+    add_s(&c[PW_CHECK], check);
     b->nwebhooks++;
 }
 
@@ -269,21 +267,43 @@ static proj_result run_arrays(PGconn *c, const char *sql, pgarr *cols, int n, lo
 proj_result proj_apply(PGconn *c, proj_batch *b) {
     proj_result res = PROJ_OK;
     b->stored = 0;
+    pgarr_reset(&b->created);
+    bgcheck_outbox_reset(&b->out);
     if (pg_run(c, "BEGIN", 0, NULL)) return PROJ_TRANSIENT;
     if (b->nevents && (res = run_arrays(c, SQL_EVENTS, b->ev, PE_NCOLS, &b->stored)) != PROJ_OK)
         goto rollback;
     if (b->nerasures && (res = erasure_delete(c, b->er)) != PROJ_OK) goto rollback;
-    if (b->nwebhooks && (res = run_arrays(c, SQL_WEBHOOKS, b->wh, PW_NCOLS, NULL)) != PROJ_OK)
-        goto rollback;
+    /* Updates before stage entries: a check completed in this batch is no
+     * longer open when the same batch re-enters the stage. */
     if (b->nchecks && (res = run_arrays(c, SQL_CHECKS, b->ck, PC_NCOLS, NULL)) != PROJ_OK)
         goto rollback;
+    if (b->nwebhooks &&
+        (res = (proj_result)bgcheck_create(c, b->wh, PW_NCOLS, &b->created, &b->out)) != PROJ_OK)
+        goto rollback;
+    if (b->nchecks || b->created.n) {
+        const char *updated = b->nchecks ? pgarr_text(&b->ck[PC_CHECK]) : "{}";
+        if (!updated) {
+            res = PROJ_TRANSIENT;
+            goto rollback;
+        }
+        if ((res = (proj_result)bgcheck_outbox_collect(c, updated, &b->created, &b->out)) != PROJ_OK)
+            goto rollback;
+    }
+    /* Before the commit, like every produce of status: if the broker does
+     * not take them, nothing is stored and the batch comes again. */
+    if (bgcheck_outbox_send(&b->out, b->producer)) {
+        res = PROJ_TRANSIENT;
+        goto rollback;
+    }
     PGresult *r = pg_exec(c, "COMMIT", 0, NULL);
     res = pg_ok(r) ? PROJ_OK : proj_classify(c, r);
     PQclear(r);
     if (res != PROJ_OK) goto rollback;
+    bgcheck_outbox_reset(&b->out);
     return PROJ_OK;
 rollback:
     b->stored = 0;
+    bgcheck_outbox_reset(&b->out);
     if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
         PQclear(PQexec(c, "ROLLBACK"));
     return res;

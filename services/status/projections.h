@@ -1,6 +1,8 @@
 #ifndef STATUS_PROJECTIONS_H
 #define STATUS_PROJECTIONS_H
 
+#include "bgcheck.h"
+#include "kafka_producer.h"
 #include "pgarr.h"
 
 #include <libpq-fe.h>
@@ -32,7 +34,7 @@ enum {
 };
 enum {
     PW_ID, PW_ACCOUNT, PW_ATS, PW_EVENT, PW_AT, PW_OPPORTUNITY, PW_CONTACT, PW_FROM, PW_TO,
-    PW_TO_NAME, PW_POSTING, PW_NCOLS
+    PW_TO_NAME, PW_POSTING, PW_CHECK /* the check a stage entry would create */, PW_NCOLS
 };
 enum {
     PC_ID, PC_CHECK, PC_ORDER, PC_STATUS, PC_RANK, PC_SCORE, PC_REPORT, PC_REASON, PC_AT,
@@ -47,6 +49,12 @@ typedef struct {
     pgarr er[PX_NCOLS];
     size_t nevents, nwebhooks, nchecks, nerasures;
     long long stored; /* after proj_apply: events that were new */
+    /* Background checks (bgcheck.h): checks created by this batch, and the
+     * commands and events to produce before the commit. producer NULL: none
+     * may be queued (bench), a batch that would is refused as transient. */
+    pgarr created;
+    bgcheck_outbox out;
+    kafka_producer *producer;
 } proj_batch;
 
 void proj_batch_init(proj_batch *b);
@@ -60,8 +68,12 @@ void proj_add_event(proj_batch *b, const Atsbridge__V1__ApplicationEvent *ev);
 void proj_add_webhook(proj_batch *b, const Atsbridge__V1__AtsWebhook *w);
 void proj_add_check(proj_batch *b, const Atsbridge__V1__BackgroundCheckUpdate *u);
 
-/* Applies everything in one transaction on c. On failure the transaction is
- * rolled back and nothing changed. */
+/* Applies everything in one transaction on c: events, erasures, check
+ * updates, webhooks and the checks their stage entries create, then the
+ * background-check commands and events are produced (waiting for every
+ * delivery report) and the transaction commits. On failure the transaction
+ * is rolled back and nothing changed in the database (messages already
+ * produced carry deterministic ids, so the retry repeats them harmlessly). */
 proj_result proj_apply(PGconn *c, proj_batch *b);
 
 /* Classifies a failed result (r may be NULL when out of memory). */

@@ -306,7 +306,7 @@ static json_object *check_json(const PGresult *r, int row) {
 void query_check_get(const http_request *req, http_response *resp, void *ctx) {
     status_app *app = ctx;
     PGconn *c = NULL;
-    PGresult *r = NULL, *u = NULL;
+    PGresult *r = NULL, *u = NULL, *e = NULL;
     if (api_auth_read(app, req, resp)) return;
     const char *id = req->params[0];
     if (!text_id_ok(id)) {
@@ -320,7 +320,13 @@ void query_check_get(const http_request *req, http_response *resp, void *ctx) {
                 "SELECT update_id, status, " API_TS("at") " FROM status.check_updates"
                 " WHERE check_id = $1 ORDER BY at, update_id",
                 1, p);
-    if (!pg_ok(r) || !pg_ok(u)) {
+    /* The audit trail of the check: check_requested, check_ordered,
+     * check_status, check_failed from status and delivery. */
+    e = pg_exec(c,
+                "SELECT event_id, type, " API_TS("at") ", service, detail FROM status.events"
+                " WHERE subject_id = $1 AND type LIKE 'check\\_%' ORDER BY at, seq",
+                1, p);
+    if (!pg_ok(r) || !pg_ok(u) || !pg_ok(e)) {
         api_db_error(resp);
         goto cleanup;
     }
@@ -338,10 +344,19 @@ void query_check_get(const http_request *req, http_response *resp, void *ctx) {
         json_object_array_add(updates, e);
     }
     json_object_object_add(o, "updates", updates);
+    json_object *events = json_object_new_array();
+    static const char *const names[] = {"event_id", "type", "at", "service", "detail"};
+    for (int i = 0; i < PQntuples(e); i++) {
+        json_object *ev = json_object_new_object();
+        for (int k = 0; k < 5; k++) json_object_object_add(ev, names[k], api_str(e, i, k, k == 4));
+        json_object_array_add(events, ev);
+    }
+    json_object_object_add(o, "events", events);
     http_json(resp, 200, o);
 cleanup:
     PQclear(r);
     PQclear(u);
+    PQclear(e);
     pg_pool_release(app->svc.db, c);
 }
 

@@ -21,10 +21,11 @@ void st_start(status_proc *s, char *const *extra_env) {
     snprintf(s->prefix, sizeof s->prefix, "%s.", harness_unique("st", unique, sizeof unique));
     setenv("ATSB_TOPIC_PREFIX", s->prefix, 1);
     static const char *const topics[] = {TOPIC_APPLICATION_EVENTS, TOPIC_ATS_WEBHOOKS,
-                                         TOPIC_BGCHECK_UPDATES, TOPIC_APPLICATIONS_DEADLETTER};
-    for (size_t i = 0; i < 4; i++) {
+                                         TOPIC_BGCHECK_UPDATES, TOPIC_ATS_COMMANDS,
+                                         TOPIC_APPLICATIONS_DEADLETTER};
+    for (size_t i = 0; i < 5; i++) {
         char t[256];
-        harness_create_topic(kafka_topic(topics[i], t, sizeof t), i == 3 ? 1 : 4);
+        harness_create_topic(kafka_topic(topics[i], t, sizeof t), i == 4 ? 1 : 4);
     }
     s->port = harness_free_port();
     char bin[512], addr[128], dsn_env[640], url[256];

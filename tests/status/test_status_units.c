@@ -1,10 +1,12 @@
 /* status internals: state ranks, array literals, text checks, cursors. */
+#include "bgcheck.h"
 #include "pgarr.h"
 #include "state.h"
 #include "text.h"
 
 #include <criterion/criterion.h>
 #include <sodium.h>
+#include <stdlib.h>
 
 Test(status_state, order_never_goes_backwards) {
     const char *order[] = {"received", "held", "resolved"};
@@ -65,4 +67,48 @@ Test(status_text, utf8_ids_times_and_cursors) {
     cr_expect_str_eq(v, "12345");
     cr_expect_neq(text_cursor_decode("acc", cur, v, sizeof v), 0);
     cr_expect_neq(text_cursor_decode("app", "!!", v, sizeof v), 0);
+}
+
+Test(status_bgcheck, status_tag_prefix_is_configured_or_derived) {
+    char out[64];
+    bgcheck_status_prefix(NULL, "Asurint Package:", out, sizeof out);
+    cr_expect_str_eq(out, "Asurint:");
+    bgcheck_status_prefix("", "Checkr package :", out, sizeof out);
+    cr_expect_str_eq(out, "Checkr:");
+    bgcheck_status_prefix(NULL, "BG Check", out, sizeof out);
+    cr_expect_str_eq(out, "BG Check:");
+    bgcheck_status_prefix(NULL, "Package:", out, sizeof out);
+    cr_expect_str_eq(out, "Background Check:");
+    bgcheck_status_prefix(NULL, "Prepackage:", out, sizeof out);
+    cr_expect_str_eq(out, "Prepackage:");
+    bgcheck_status_prefix("Screening -", "Asurint Package:", out, sizeof out);
+    cr_expect_str_eq(out, "Screening -");
+    bgcheck_tag("Asurint:", BGCHECK_LEVEL_IN_PROGRESS, out, sizeof out);
+    cr_expect_str_eq(out, "Asurint: In Progress");
+}
+
+Test(status_bgcheck, levels_follow_the_check_status) {
+    cr_expect_eq(bgcheck_level_of_rank(1), BGCHECK_LEVEL_NONE);     /* requested */
+    cr_expect_eq(bgcheck_level_of_rank(2), BGCHECK_LEVEL_PENDING);  /* ordered */
+    cr_expect_eq(bgcheck_level_of_rank(3), BGCHECK_LEVEL_PENDING);
+    cr_expect_eq(bgcheck_level_of_rank(4), BGCHECK_LEVEL_IN_PROGRESS);
+    cr_expect_eq(bgcheck_level_of_rank(5), BGCHECK_LEVEL_COMPLETED);
+    cr_expect_eq(bgcheck_level_of_rank(6), BGCHECK_LEVEL_NONE);     /* failed */
+    cr_expect_eq(bgcheck_level_of_rank(7), BGCHECK_LEVEL_NONE);     /* cancelled */
+    cr_expect_null(bgcheck_level_label(0));
+    cr_expect_str_eq(bgcheck_level_label(3), "Completed");
+}
+
+Test(status_bgcheck, notes_carry_order_status_score_and_report) {
+    char *n = bgcheck_note("Asurint:", BGCHECK_LEVEL_COMPLETED, "ord_1", "Review", "https://p.example/r/1");
+    cr_assert_not_null(n);
+    cr_expect_str_eq(n, "Asurint background check: Completed\nOrder ID: ord_1\nStatus: Completed\n"
+                        "Score: Review\nReport: https://p.example/r/1");
+    free(n);
+    n = bgcheck_note("Asurint:", BGCHECK_LEVEL_PENDING, "ord_1", "Review", "");
+    cr_expect_str_eq(n, "Asurint background check: Pending Candidate\nOrder ID: ord_1\nStatus: Pending Candidate");
+    free(n);
+    n = bgcheck_note("Asurint:", BGCHECK_LEVEL_IN_PROGRESS, "", NULL, NULL);
+    cr_expect_str_eq(n, "Asurint background check: In Progress\nStatus: In Progress");
+    free(n);
 }
