@@ -26,7 +26,7 @@ int consume_schema_is(const rd_kafka_message_t *m, const char *schema) {
 
 int consume_deadletter(kafka_producer *p, const rd_kafka_message_t *m, const char *code,
                        const char *message) {
-    char topic[256], part[16], off[32], first[32], trace[128], schema[160];
+    char topic[256], part[16], off[32], first[32];
     const char *orig_topic = rd_kafka_topic_name(m->rkt);
     snprintf(part, sizeof part, "%d", (int)m->partition);
     snprintf(off, sizeof off, "%lld", (long long)m->offset);
@@ -42,21 +42,8 @@ int consume_deadletter(kafka_producer *p, const rd_kafka_message_t *m, const cha
     extra[n++] = (kafka_hdr){"first-failure-ms", first};
     char attempt[16];
     if (kafka_header(m, "attempt", attempt, sizeof attempt)) extra[n++] = (kafka_hdr){"attempt", attempt};
-    char key[256];
-    size_t klen = m->key_len < sizeof key - 1 ? m->key_len : sizeof key - 1;
-    if (m->key) memcpy(key, m->key, klen);
-    key[klen] = '\0';
-    kafka_msg out = {
-        .topic = kafka_topic(TOPIC_APPLICATIONS_DEADLETTER, topic, sizeof topic),
-        .key = m->key ? key : NULL,
-        .payload = m->payload,
-        .len = m->len,
-        .schema = kafka_header(m, HDR_SCHEMA, schema, sizeof schema) ? schema : "unknown",
-        .trace_id = kafka_header(m, HDR_TRACE_ID, trace, sizeof trace),
-        .extra = extra,
-        .nextra = n,
-    };
-    rd_kafka_resp_err_t e = kafka_producer_send(p, &out);
+    rd_kafka_resp_err_t e =
+        kafka_producer_forward(p, m, kafka_topic(TOPIC_APPLICATIONS_DEADLETTER, topic, sizeof topic), extra, n);
     char labels[200];
     snprintf(labels, sizeof labels, "topic=\"%s\",code=\"%s\"", orig_topic, code);
     if (!e) metrics_counter_add("atsb_deadletters_total", labels, 1);

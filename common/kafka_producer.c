@@ -145,6 +145,25 @@ rd_kafka_resp_err_t kafka_producer_send(kafka_producer *p, const kafka_msg *m) {
     return w.err;
 }
 
+rd_kafka_resp_err_t kafka_producer_forward(kafka_producer *p, const rd_kafka_message_t *m,
+                                           const char *topic, const kafka_hdr *extra, size_t nextra) {
+    char key[512], schema[160], trace[128];
+    size_t klen = m->key_len < sizeof key - 1 ? m->key_len : sizeof key - 1;
+    if (m->key) memcpy(key, m->key, klen);
+    key[klen] = '\0';
+    kafka_msg out = {
+        .topic = topic,
+        .key = m->key ? key : NULL,
+        .payload = m->payload,
+        .len = m->len,
+        .schema = kafka_header(m, HDR_SCHEMA, schema, sizeof schema) ? schema : "unknown",
+        .trace_id = kafka_header(m, HDR_TRACE_ID, trace, sizeof trace),
+        .extra = extra,
+        .nextra = nextra,
+    };
+    return kafka_producer_send(p, &out);
+}
+
 int kafka_producer_ready(kafka_producer *p, int timeout_ms) {
     const struct rd_kafka_metadata *md = NULL;
     if (rd_kafka_metadata(p->rk, 0, NULL, &md, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;

@@ -45,6 +45,13 @@ rd_kafka_resp_err_t kafka_producer_send(kafka_producer *p, const kafka_msg *m);
 rd_kafka_resp_err_t kafka_producer_send_async(kafka_producer *p, const kafka_msg *m,
                                               kafka_delivery_fn fn, void *opaque);
 
+/* Produces m's key and payload unchanged to topic, keeping its schema and
+ * trace-id headers and adding extra, and waits for the delivery report (the
+ * retry and dead-letter topics, and replays from them). Returns the report's
+ * error (RD_KAFKA_RESP_ERR_NO_ERROR when durable). */
+rd_kafka_resp_err_t kafka_producer_forward(kafka_producer *p, const rd_kafka_message_t *m,
+                                           const char *topic, const kafka_hdr *extra, size_t nextra);
+
 /* True when a broker answered metadata within timeout_ms (for /readyz). */
 int kafka_producer_ready(kafka_producer *p, int timeout_ms);
 

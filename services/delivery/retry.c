@@ -31,7 +31,7 @@ int64_t retry_due_ms(const rd_kafka_message_t *m) { return header_int(m, "due-at
 
 int retry_schedule(kafka_producer *p, const rd_kafka_message_t *m, int attempt, int deferrals, int64_t due_ms,
                    const char *error_code) {
-    char topic[256], a[16], d[16], due[32], first[32], trace[128], schema[160], key[256];
+    char topic[256], a[16], d[16], due[32], first[32];
     snprintf(a, sizeof a, "%d", attempt);
     snprintf(d, sizeof d, "%d", deferrals);
     snprintf(due, sizeof due, "%lld", (long long)due_ms);
@@ -39,20 +39,8 @@ int retry_schedule(kafka_producer *p, const rd_kafka_message_t *m, int attempt, 
         snprintf(first, sizeof first, "%lld", (long long)events_now_ms());
     kafka_hdr extra[] = {{"attempt", a}, {"due-at-ms", due}, {"error-code", error_code},
                          {"first-failure-ms", first}, {"deferrals", d}};
-    size_t klen = m->key_len < sizeof key - 1 ? m->key_len : sizeof key - 1;
-    if (m->key) memcpy(key, m->key, klen);
-    key[klen] = '\0';
-    kafka_msg out = {
-        .topic = kafka_topic(TOPIC_APPLICATIONS_RETRY, topic, sizeof topic),
-        .key = m->key ? key : NULL,
-        .payload = m->payload,
-        .len = m->len,
-        .schema = kafka_header(m, HDR_SCHEMA, schema, sizeof schema) ? schema : "unknown",
-        .trace_id = kafka_header(m, HDR_TRACE_ID, trace, sizeof trace),
-        .extra = extra,
-        .nextra = sizeof extra / sizeof extra[0],
-    };
-    rd_kafka_resp_err_t e = kafka_producer_send(p, &out);
+    rd_kafka_resp_err_t e = kafka_producer_forward(p, m, kafka_topic(TOPIC_APPLICATIONS_RETRY, topic, sizeof topic),
+                                                   extra, sizeof extra / sizeof extra[0]);
     if (e) return -1;
     char labels[96];
     snprintf(labels, sizeof labels, "code=\"%s\"", error_code);

@@ -193,7 +193,7 @@ static int on_dlq_show(const rd_kafka_message_t *m, void *vctx) {
 /* Re-produces m to its original topic with its original headers, minus the
  * dead-letter ones, plus replayed-from. */
 static int replay(trail_ctx *c, const rd_kafka_message_t *m) {
-    char orig[256], schema[160], trace[128], from[64], key[512];
+    char orig[256], from[64];
     if (!kafka_header(m, "original-topic", orig, sizeof orig)) {
         fprintf(stderr, "trail: %d:%lld has no original-topic header; skipped\n", (int)m->partition,
                 (long long)m->offset);
@@ -218,13 +218,7 @@ static int replay(trail_ctx *c, const rd_kafka_message_t *m) {
     }
     snprintf(from, sizeof from, "%s/%d/%lld", rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset);
     extra[n++] = (kafka_hdr){"replayed-from", from};
-    size_t klen = m->key_len < sizeof key - 1 ? m->key_len : sizeof key - 1;
-    if (m->key) memcpy(key, m->key, klen);
-    key[klen] = '\0';
-    kafka_msg out = {.topic = orig, .key = m->key ? key : NULL, .payload = m->payload, .len = m->len,
-                     .schema = kafka_header(m, HDR_SCHEMA, schema, sizeof schema) ? schema : "unknown",
-                     .trace_id = kafka_header(m, HDR_TRACE_ID, trace, sizeof trace), .extra = extra, .nextra = n};
-    rd_kafka_resp_err_t e = kafka_producer_send(c->producer, &out);
+    rd_kafka_resp_err_t e = kafka_producer_forward(c->producer, m, orig, extra, n);
     if (e) {
         fprintf(stderr, "trail: replay of %s failed: %s\n", from, rd_kafka_err2str(e));
         return -1;
