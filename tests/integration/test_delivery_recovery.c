@@ -41,7 +41,7 @@ Test(delivery_recovery, kill9_mid_batch_leaves_exactly_one_candidate_each) {
     /* Wait until some are delivered and others are in flight, then SIGKILL. */
     for (int i = 0; i < 600; i++) {
         char *n = dtest_query1(&t, "SELECT count(*) FROM delivery.ledger WHERE state='DELIVERED'", 0, NULL);
-        int done = atoi(n); /* test code: trusted query result */
+        long done = strtol(n, NULL, 10);
         free(n);
         if (done >= 2) break;
         usleep(100 * 1000);
