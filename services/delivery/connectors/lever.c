@@ -309,7 +309,7 @@ int lever_posting_tag(cx_session *s, const char *posting, const char *prefix, ch
 }
 
 int lever_contact(cx_session *s, const char *opportunity, char *name, size_t namelen, char *email,
-                  size_t emaillen, cx_result *res) {
+                  size_t emaillen, char *posting, size_t postinglen, cx_result *res) {
     char opp[300], path[400];
     if (cx_urlencode(opportunity, opp, sizeof opp)) {
         cx_fail(res, FAIL_PERMANENT, "invalid_input", "opportunity id too long");
@@ -319,6 +319,8 @@ int lever_contact(cx_session *s, const char *opportunity, char *name, size_t nam
     http_result r;
     if (cx_send(s, "GET", path, NULL, NULL, 0, "get_opportunity", &r, res)) return -1;
     int rc = parse_lever_contact(r.body, r.body_len, name, namelen, email, emaillen);
+    if (posting && parse_lever_opportunity_posting(r.body, r.body_len, posting, postinglen) != 0 && postinglen)
+        posting[0] = '\0';
     http_result_free(&r);
     if (rc) {
         cx_fail(res, FAIL_PERMANENT, "contact_incomplete", "opportunity has no name or e-mail");
