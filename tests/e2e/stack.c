@@ -138,6 +138,47 @@ long stack_apply(stack *s, const char *json, char *app_id, size_t idlen) {
     return st;
 }
 
+void stack_lever_app_json(char *buf, size_t len, const char *board_app_id, const char *email, const char *posting) {
+    const char *answers = !strcmp(posting, "demo-lever-posting")
+                              ? "{\"question_id\":\"q-motivation\",\"value\":\"Ich liebe Logistik\"},"
+                                "{\"question_id\":\"q-years\",\"value\":\"5\"},"
+                                "{\"question_id\":\"q-forklift\",\"value\":\"yes\"},"
+                                "{\"question_id\":\"q-start\",\"value\":\"2026-12-01\"},"
+                                "{\"question_id\":\"q-shift\",\"value\":\"late\"},"
+                                "{\"question_id\":\"q-langs\",\"values\":[\"de\"]}"
+                              : "{\"question_id\":\"q-years\",\"value\":\"3\"},"
+                                "{\"question_id\":\"q-right-to-work\",\"value\":\"yes\"}";
+    snprintf(buf, len,
+             "{\"board\":\"stepstone_de\",\"board_application_id\":\"%s\",\"account_id\":\"demo-lever\","
+             "\"posting_id\":\"%s\",\"candidate\":{\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
+             "\"email\":\"%s\"},\"answers\":[%s],\"consent\":{\"privacy_policy_accepted\":true}}",
+             board_app_id, posting, email, answers);
+}
+
+void stack_lever_deliver(stack *s, const char *board_app_id, const char *email, const char *posting, char *opp,
+                         size_t opplen) {
+    char body[4096], app_id[128];
+    stack_lever_app_json(body, sizeof body, board_app_id, email, posting);
+    cr_assert_eq(stack_apply(s, body, app_id, sizeof app_id), 202, "application %s not accepted", board_app_id);
+    json_object *a = stack_wait_app(s, app_id, "delivered", 60000);
+    snprintf(opp, opplen, "%s", js(a, "ats_candidate_id"));
+    cr_assert(*opp, "no opportunity id for %s", app_id);
+    json_object_put(a);
+}
+
+void stack_sim_opportunity(stack *s, const char *email, const char *posting, char *opp, size_t opplen) {
+    json_object *tok = stack_ok(s, STACK_SIM, "POST", "/_sim/lever/tokens", "{\"site\":\"demo-lever-site\"}", NULL);
+    char auth[512], body[512];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", js(tok, "access_token"));
+    json_object_put(tok);
+    snprintf(body, sizeof body, "{\"name\":\"Grace Hopper\",\"emails\":[\"%s\"],\"postings\":[%s%s%s]}", email,
+             posting ? "\"" : "", posting ? posting : "", posting ? "\"" : "");
+    json_object *o = stack_ok(s, STACK_SIM, "POST", "/lever/v1/opportunities?perform_as=user-recruiter", body, auth);
+    snprintf(opp, opplen, "%s", js(o, "data.id"));
+    cr_assert(*opp, "no opportunity id from the simulator");
+    json_object_put(o);
+}
+
 static int state_is(json_object *o, void *want) { return !strcmp(js(o, "state"), (const char *)want); }
 
 json_object *stack_wait_app(stack *s, const char *app_id, const char *state, int timeout_ms) {

@@ -67,6 +67,18 @@ json_object *stack_poll(stack *s, int proc, const char *path, int (*ok)(json_obj
  * app_id (may be NULL) gets application_id. */
 long stack_apply(stack *s, const char *json, char *app_id, size_t idlen);
 
+/* A stepstone_de application JSON for a demo-lever-site posting with its
+ * required answers (form-demo for demo-lever-posting, form-short else) and
+ * consent; account demo-lever. */
+void stack_lever_app_json(char *buf, size_t len, const char *board_app_id, const char *email, const char *posting);
+/* Applies it and waits until status shows `delivered`; the opportunity id
+ * (status's ats_candidate_id) into opp. */
+void stack_lever_deliver(stack *s, const char *board_app_id, const char *email, const char *posting, char *opp,
+                         size_t opplen);
+/* Creates an opportunity directly in the simulator's Lever (as a recruiter
+ * would, not through atsbridge); posting may be NULL. Its id into opp. */
+void stack_sim_opportunity(stack *s, const char *email, const char *posting, char *opp, size_t opplen);
+
 /* Waits until status shows the application in state; returns the last
  * answer (caller puts), aborting when the state is not reached. */
 json_object *stack_wait_app(stack *s, const char *app_id, const char *state, int timeout_ms);
