@@ -270,6 +270,10 @@ static int attempt(job *j) {
         if (res.quota) ratelimit_quota_exhaust(j->c, j->acc.account_id, j->acc.daily_api_budget);
         int64_t w = res.retry_after_ms >= 0 ? res.retry_after_ms
                                             : backoff_delay_ms(j->deferrals + 1, 1000, 60000, rnd32()) + 1000;
+        /* A spent Eploy quota resets at midnight UTC (Retry-After), but the
+         * customer's account manager may raise it during the day: look again
+         * at most every ATSB_EPLOY_QUOTA_RECHECK_S (one refused request). */
+        if (res.quota && w > j->x->cfg.eploy_quota_recheck_ms) w = j->x->cfg.eploy_quota_recheck_ms;
         if (defer(j, w, res.quota ? "quota_exhausted" : "rate_limited")) return -1;
         return emit(j, "retrying", "retrying", res.quota ? "quota_exhausted" : "rate_limited", res.message, NULL,
                     "rate_limited");

@@ -304,12 +304,15 @@ void dtest_produce(dtest *t, const char *account, const char *ats, const char *p
         ans[na++] = answer("cq-short/q-years", "NUMBER", "3", NULL);
         ans[na++] = answer("cq-short/q-right-to-work", "BOOLEAN", "yes", NULL);
     } else if (!strcmp(posting, "demo-eploy-posting")) {
-        ans[na++] = answer("q-motivation", "TEXTAREA", "Ich koche gern", NULL);
-        ans[na++] = answer("q-years", "NUMBER", "4", NULL);
-        ans[na++] = answer("q-hygiene", "BOOLEAN", "yes", NULL);
-        ans[na++] = answer("q-start", "DATE", "2026-12-01", NULL);
-        ans[na++] = answer("q-shift", "SINGLE_SELECT", "early", NULL);
-        ans[na++] = answer("q-langs", "MULTI_SELECT", "de", "en");
+        /* The ids as the questions service maps them (Questions/<id>,
+         * Candidate/<field> for the personal block). */
+        ans[na++] = answer("Candidate/FirstName", "TEXT", "Zoë", NULL);
+        ans[na++] = answer("Questions/q-motivation", "TEXTAREA", "Ich koche gern", NULL);
+        ans[na++] = answer("Questions/q-years", "NUMBER", "4", NULL);
+        ans[na++] = answer("Questions/q-hygiene", "BOOLEAN", "true", NULL);
+        ans[na++] = answer("Questions/q-start", "DATE", "2026-12-01", NULL);
+        ans[na++] = answer("Questions/q-shift", "SINGLE_SELECT", "early", NULL);
+        ans[na++] = answer("Questions/q-langs", "MULTI_SELECT", "de", "en");
     } else {
         ans[na++] = answer("q-years", "NUMBER", "3", NULL);
         ans[na++] = answer("q-right-to-work", "BOOLEAN", "yes", NULL);

@@ -185,8 +185,11 @@ json_object *stack_wait_app(stack *s, const char *app_id, const char *state, int
     char path[256];
     snprintf(path, sizeof path, "/v1/applications/%s", app_id);
     json_object *o = stack_poll(s, STACK_STATUS, path, state_is, (void *)state, timeout_ms);
-    cr_assert(o && state_is(o, (void *)state), "application %s: state %s, expected %s (logs in %s): %s", app_id,
-              o ? js(o, "state") : "(none)", state, s->dir, o ? json_object_to_json_string(o) : "");
+    json_object *evs = jo(o, "events");
+    json_object *last = evs && json_object_array_length(evs) ? json_object_array_get_idx(evs, json_object_array_length(evs) - 1) : NULL;
+    cr_assert(o && state_is(o, (void *)state), "application %s: state %s, expected %s (logs in %s); last error %s; last event %s: %s",
+              app_id, o ? js(o, "state") : "(none)", state, s->dir, js(o, "last_error"), js(last, "type"),
+              js(last, "detail"));
     return o;
 }
 
