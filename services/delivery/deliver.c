@@ -188,7 +188,12 @@ static int attempt(job *j) {
     if (!strcmp(mode, "test") && !j->r->posting_is_test)
         return emit(j, "held", "held", "test_mode", "test mode: only test postings are delivered", NULL, "");
     if (row.state == LEDGER_NONE && ledger_pending(j->c, j->app_id, a->account_id)) return -1;
-    int search = row.state == LEDGER_IN_FLIGHT;
+    /* Exports with duplicate_policy skip (or merge, which we do not
+     * implement beyond not duplicating) look for the candidate first and
+     * report an existing one as a duplicate instead of creating it. */
+    const char *policy = a->duplicate_policy ? a->duplicate_policy : "";
+    int dup_check = *a->export_task_id && (!strcmp(policy, "skip") || !strcmp(policy, "merge"));
+    int search = row.state == LEDGER_IN_FLIGHT || dup_check;
     cx_application ca = {.app = j->r, .source_label = source_label(j),
                          .origin = *a->export_task_id ? "sourced" : "applied"};
     ca.ndocs = a->n_documents;
