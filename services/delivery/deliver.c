@@ -288,6 +288,9 @@ static int attempt(job *j) {
         return transient(j, "unauthorized", res.message, maybe_created);
     case FAIL_TRANSIENT:
         credentials_record(j->c, j->acc.account_id, j->acc.connection_name, res.code);
+        if (res.connection)
+            notify_error(j->c, &j->acc, "connection_broken", res.code, res.message, j->app_id,
+                         j->x->cfg.notify_timeout_ms);
         return transient(j, res.code, res.message, maybe_created);
     case FAIL_PERMANENT:
     default:

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 static stack s;
-static char *const env[] = {"ATSB_EPLOY_QUOTA_RECHECK_S=2", NULL};
+static char *const env[] = {"ATSB_EPLOY_QUOTA_RECHECK_S=2", "ATSB_DELIVERY_MAX_ATTEMPTS=50", NULL};
 static void setup(void) {
     stack_start(&s, env);
     stack_seed(&s);
@@ -134,9 +134,17 @@ Test(e2e_eploy, seed_001_acceptance) {
     cr_expect_str_eq(js(n, "ats"), "eploy");
     cr_expect_neq(*js(n, "error_code"), '\0');
     cr_expect_null(strstr(stack_sink_body(sink, 0), "blocked.e2e@example.org"), "no personal data in notifications");
+    cr_expect_str_eq(js(n, "error_class"), "connection_broken");
     json_object_put(n);
     ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
     cr_expect_eq(eploy_apps(ledger, "blocked.e2e@example.org", NULL), 0);
     json_object_put(ledger);
     stack_sink_stop(sink);
+
+    /* The application waits for the connection instead of being dropped:
+     * once the address is allowed again it is delivered. */
+    json_object *w = stack_wait_app(&s, app_id, "retrying", 30000);
+    json_object_put(w);
+    json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/client-ip", "{\"ip\":\"\"}", NULL));
+    json_object_put(stack_wait_app(&s, app_id, "delivered", 60000));
 }

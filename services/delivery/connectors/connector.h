@@ -23,6 +23,7 @@ typedef struct {
     int64_t retry_after_ms; /* from Retry-After, -1 when absent */
     int quota;              /* Eploy: the site's daily request quota is spent */
     int unknown_outcome;    /* a create call failed without a clear answer: the entity may exist */
+    int connection;         /* the ATS refused the connection itself (Eploy 403: IP allow-list, key permission) */
     char code[64];          /* machine code, e.g. "http_503", "timeout", "BadRequestError" */
     char message[256];      /* log-safe text */
 } cx_result;
