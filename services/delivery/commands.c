@@ -75,7 +75,12 @@ static cred_status ats_session(cjob *j, cx_session *s, const char *rejected) {
     return CRED_OK;
 }
 
-static int emit_update(cjob *j, Atsbridge__V1__CheckStatus status, const char *order_id, const char *reason) {
+/* Reports the ORDER_CHECK outcome on bgcheck.updates (ORDERED with the order
+ * id and the provider's report link when it gave one, or FAILED with
+ * reason) and records check_ordered / check_failed. 0, or -1 when the broker
+ * did not take it (nothing is half-reported: the ids are deterministic). */
+static int emit_update(cjob *j, Atsbridge__V1__CheckStatus status, const char *order_id, const char *report_url,
+                       const char *reason) {
     Atsbridge__V1__BackgroundCheckUpdate u = ATSBRIDGE__V1__BACKGROUND_CHECK_UPDATE__INIT;
     char uid[64];
     crypto_derive_id(uid, sizeof uid, "upd_", j->cmd->command_id, status == ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_ORDERED ? "ordered" : "failed",
@@ -85,6 +90,7 @@ static int emit_update(cjob *j, Atsbridge__V1__CheckStatus status, const char *o
     u.order_id = (char *)(order_id ? order_id : "");
     u.status = status;
     u.reason = (char *)(reason ? reason : "");
+    u.report_url = (char *)(report_url ? report_url : "");
     u.occurred_at_ms = events_now_ms();
     u.account_id = j->cmd->account_id;
     size_t len = atsbridge__v1__background_check_update__get_packed_size(&u);
@@ -135,45 +141,69 @@ static int execute(cjob *j, cx_session *s, cx_result *res, char *result, size_t 
         snprintf(result, rlen, "note added");
         return lever_add_note(s, cmd->opportunity_id, cmd->note, res);
     case ATSBRIDGE__V1__ATS_COMMAND__KIND__ORDER_CHECK: {
-        char tag[512], package[512], name[512], email[320], first[512], last[512], order[128];
-        int t = lever_posting_tag(s, cmd->posting_id, j->acc.bgcheck_tag_prefix, tag, sizeof tag, res);
-        if (t < 0) return -1;
+        char tag[512], package[512], name[512], email[320], first[512], last[512], order[128], report[1024];
+        char opp_posting[256];
+        /* The opportunity first: the candidate for the order, and its posting
+         * when the command has none (DESIGN.md: ORDER_CHECK may omit it). */
+        int rc = lever_contact(s, cmd->opportunity_id, name, sizeof name, email, sizeof email, opp_posting,
+                               sizeof opp_posting, res);
+        if (rc) goto order_out;
+        const char *posting = *cmd->posting_id ? cmd->posting_id : opp_posting;
+        int t = 1;
+        if (*posting) {
+            t = lever_posting_tag(s, posting, j->acc.bgcheck_tag_prefix, tag, sizeof tag, res);
+            if (t < 0) {
+                rc = -1;
+                goto order_out;
+            }
+        }
         if (t == 1) {
-            char note[1024], reason[512];
-            snprintf(reason, sizeof reason,
-                     "No background check package tag starting with \"%s\" on posting %s",
-                     j->acc.bgcheck_tag_prefix, cmd->posting_id);
-            snprintf(note, sizeof note,
-                     "Background check not ordered: %s. Add the package tag to the posting in Lever "
-                     "(e.g. \"%s Basic Search\") and move the candidate to \"%s\" again.",
-                     reason, j->acc.bgcheck_tag_prefix, j->acc.bgcheck_stage);
-            if (lever_add_note(s, cmd->opportunity_id, note, res)) return -1;
-            if (emit_update(j, ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_FAILED, NULL, reason)) {
+            char note[1024];
+            if (*posting)
+                snprintf(note, sizeof note,
+                         "Background check not ordered: posting %s has no tag starting with \"%s\". Add the "
+                         "package tag to the posting in Lever (e.g. \"%s Basic Search\") and move the candidate "
+                         "to \"%s\" again.",
+                         posting, j->acc.bgcheck_tag_prefix, j->acc.bgcheck_tag_prefix, j->acc.bgcheck_stage);
+            else
+                snprintf(note, sizeof note,
+                         "Background check not ordered: the opportunity has no posting, so no package tag "
+                         "(\"%s ...\") names the package. Add the candidate to a posting with a package tag "
+                         "and move the candidate to \"%s\" again.",
+                         j->acc.bgcheck_tag_prefix, j->acc.bgcheck_stage);
+            rc = -1;
+            if (lever_add_note(s, cmd->opportunity_id, note, res)) goto order_out;
+            if (emit_update(j, ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_FAILED, NULL, NULL, "no package tag")) {
                 cx_fail(res, FAIL_TRANSIENT, "broker_unavailable", "bgcheck update not produced");
-                return -1;
+                goto order_out;
             }
             snprintf(result, rlen, "no package tag");
-            return 0;
+            rc = 0;
+            goto order_out;
         }
         const char *p = tag + strlen(j->acc.bgcheck_tag_prefix);
         while (*p == ' ') p++;
         snprintf(package, sizeof package, "%s", p);
-        if (lever_contact(s, cmd->opportunity_id, name, sizeof name, email, sizeof email, res)) return -1;
         split_name(name, first, sizeof first, last, sizeof last);
         cx_session ps = {.http = j->x->http, .ats = "provider"};
         snprintf(ps.base_url, sizeof ps.base_url, "%s", j->x->cfg.provider_url);
         snprintf(ps.token, sizeof ps.token, "%s", j->x->cfg.provider_api_key);
-        int rc = provider_order(&ps, *cmd->check_id ? cmd->check_id : cmd->command_id, package, first, last, email,
-                                j->x->cfg.provider_callback_url, order, sizeof order, res);
-        explicit_bzero(name, sizeof name);
-        explicit_bzero(email, sizeof email);
-        if (rc) return -1;
-        if (emit_update(j, ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_ORDERED, order, NULL)) {
+        rc = provider_order(&ps, *cmd->check_id ? cmd->check_id : cmd->command_id, package, first, last, email,
+                            j->x->cfg.provider_callback_url, order, sizeof order, report, sizeof report, res);
+        explicit_bzero(ps.token, sizeof ps.token);
+        if (rc) goto order_out;
+        if (emit_update(j, ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_ORDERED, order, report, NULL)) {
             cx_fail(res, FAIL_TRANSIENT, "broker_unavailable", "bgcheck update not produced");
-            return -1;
+            rc = -1;
+            goto order_out;
         }
         snprintf(result, rlen, "ordered %s", order);
-        return 0;
+    order_out:
+        explicit_bzero(name, sizeof name);
+        explicit_bzero(email, sizeof email);
+        explicit_bzero(first, sizeof first);
+        explicit_bzero(last, sizeof last);
+        return rc;
     }
     default:
         snprintf(result, rlen, "ignored");
@@ -201,7 +231,10 @@ static int run(cjob *j) {
     int refreshed = 0;
     for (int i = 0; i < INLINE_TRIES && !shutdown_requested(); i++) {
         cred_status cs = ats_session(j, &s, NULL);
-        if (cs != CRED_OK) {
+        if (cs == CRED_REVOKED) {
+            /* The customer (or we) revoked the connection: no ATS writes, no order. */
+            cx_fail(&res, FAIL_PERMANENT, "connection_revoked", "connection revoked");
+        } else if (cs != CRED_OK) {
             cx_fail(&res, cs == CRED_UNAVAILABLE ? FAIL_TRANSIENT : FAIL_PERMANENT, "connection_unavailable",
                     "no usable ATS credentials");
         } else if (execute(j, &s, &res, result, sizeof result) == 0) {
@@ -224,7 +257,7 @@ static int run(cjob *j) {
               "code", res.code, (const char *)NULL);
     metrics_counter_add("atsb_delivery_commands_total", "outcome=\"failed\"", 1);
     if (cmd->kind == ATSBRIDGE__V1__ATS_COMMAND__KIND__ORDER_CHECK &&
-        emit_update(j, ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_FAILED, NULL, res.message))
+        emit_update(j, ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_FAILED, NULL, NULL, res.message))
         return -1;
     return set_state(j->c, cmd, "FAILED", res.code);
 }

@@ -30,6 +30,7 @@ typedef struct {
     const char *provider_api_key;
     const char *provider_callback_url;
     int notify_timeout_ms;
+    int64_t eploy_quota_recheck_ms; /* longest deferral for a spent Eploy quota */
 } dconfig;
 
 typedef struct {

@@ -188,7 +188,12 @@ static int attempt(job *j) {
     if (!strcmp(mode, "test") && !j->r->posting_is_test)
         return emit(j, "held", "held", "test_mode", "test mode: only test postings are delivered", NULL, "");
     if (row.state == LEDGER_NONE && ledger_pending(j->c, j->app_id, a->account_id)) return -1;
-    int search = row.state == LEDGER_IN_FLIGHT;
+    /* Exports with duplicate_policy skip (or merge, which we do not
+     * implement beyond not duplicating) look for the candidate first and
+     * report an existing one as a duplicate instead of creating it. */
+    const char *policy = a->duplicate_policy ? a->duplicate_policy : "";
+    int dup_check = *a->export_task_id && (!strcmp(policy, "skip") || !strcmp(policy, "merge"));
+    int search = row.state == LEDGER_IN_FLIGHT || dup_check;
     cx_application ca = {.app = j->r, .source_label = source_label(j),
                          .origin = *a->export_task_id ? "sourced" : "applied"};
     ca.ndocs = a->n_documents;
@@ -270,6 +275,10 @@ static int attempt(job *j) {
         if (res.quota) ratelimit_quota_exhaust(j->c, j->acc.account_id, j->acc.daily_api_budget);
         int64_t w = res.retry_after_ms >= 0 ? res.retry_after_ms
                                             : backoff_delay_ms(j->deferrals + 1, 1000, 60000, rnd32()) + 1000;
+        /* A spent Eploy quota resets at midnight UTC (Retry-After), but the
+         * customer's account manager may raise it during the day: look again
+         * at most every ATSB_EPLOY_QUOTA_RECHECK_S (one refused request). */
+        if (res.quota && w > j->x->cfg.eploy_quota_recheck_ms) w = j->x->cfg.eploy_quota_recheck_ms;
         if (defer(j, w, res.quota ? "quota_exhausted" : "rate_limited")) return -1;
         return emit(j, "retrying", "retrying", res.quota ? "quota_exhausted" : "rate_limited", res.message, NULL,
                     "rate_limited");
@@ -279,6 +288,9 @@ static int attempt(job *j) {
         return transient(j, "unauthorized", res.message, maybe_created);
     case FAIL_TRANSIENT:
         credentials_record(j->c, j->acc.account_id, j->acc.connection_name, res.code);
+        if (res.connection)
+            notify_error(j->c, &j->acc, "connection_broken", res.code, res.message, j->app_id,
+                         j->x->cfg.notify_timeout_ms);
         return transient(j, res.code, res.message, maybe_created);
     case FAIL_PERMANENT:
     default:

@@ -5,10 +5,13 @@
 #include "log.h"
 #include "metrics.h"
 
+#include "shutdown.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static pthread_mutex_t release_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -71,6 +74,28 @@ done:
     return rc < 0 ? -1 : decided;
 }
 
+/* status produces go_live before it commits the account's new run mode
+ * (README: produced, then committed, so a broker failure changes nothing),
+ * so the event can arrive while status.accounts still says "test" and the
+ * release would find nothing releasable. Waits up to GO_LIVE_WAIT_MS for the
+ * commit. Returns 1 when the account is out of test mode, 0 when it is not
+ * (the change was rolled back, or is slower than the wait: the sweep
+ * releases later), -1 on a database error. */
+#define GO_LIVE_WAIT_MS 15000
+static int wait_out_of_test_mode(qr_ctx *ctx, const char *account) {
+    const char *p[] = {account};
+    for (int waited = 0;; waited += 100) {
+        PGconn *c = pg_pool_acquire(ctx->db);
+        if (!c) return -1;
+        PGresult *r = pg_exec(c, "SELECT run_mode <> 'test' FROM status.accounts WHERE account_id = $1", 1, p);
+        int rc = !pg_ok(r) ? -1 : PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t") ? 1 : 0;
+        PQclear(r);
+        pg_pool_release(ctx->db, c);
+        if (rc != 0 || waited >= GO_LIVE_WAIT_MS || shutdown_requested()) return rc;
+        usleep(100 * 1000);
+    }
+}
+
 loop_result held_events_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
     qr_ctx *ctx = vctx;
     for (size_t i = 0; i < n; i++) {
@@ -82,9 +107,12 @@ loop_result held_events_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
         int rc = 0;
         if (go_live) {
             log_info("go_live: releasing held applications", "account_id", ev->account_id);
+            int live = wait_out_of_test_mode(ctx, ev->account_id);
+            if (live == 0)
+                log_warn("go_live: account still in test mode, left to the sweep", "account_id", ev->account_id);
             /* Loop until this account has nothing releasable left. */
-            int k;
-            while ((k = held_release(ctx, ev->account_id)) > 0) {
+            int k = live;
+            while (live > 0 && (k = held_release(ctx, ev->account_id)) > 0) {
             }
             rc = k;
         }

@@ -20,16 +20,20 @@ static int add_reason(qv_result *r, const char *id, const char *code) {
     return 0;
 }
 
-/* The reason code for one question, or NULL when its answer is acceptable. */
+/* The reason code for one question, or NULL when its answer is acceptable.
+ * A sourcing-tool export answers no form (the recruiter sources the
+ * candidate into the job: Lever creates the opportunity directly), so for
+ * exports a missing answer is fine; given answers are still checked. */
 static const char *check(const Atsbridge__V1__ApplicationReceived *app, const qs_set *set, const qs_question *q) {
     if (q->type == QT_INFORMATION) return NULL;
+    int required = q->required && !(app->export_task_id && *app->export_task_id);
     qa_value v;
     qa_resolve(app, set, q, &v);
     if (q->type == QT_FILE) {
         if (v.document_sha256) return qa_has_document(app, v.document_sha256) ? NULL : "unknown_document";
-        return q->required ? "file_missing" : NULL;
+        return required ? "file_missing" : NULL;
     }
-    if (v.n == 0) return q->required ? "required" : NULL;
+    if (v.n == 0) return required ? "required" : NULL;
     if (v.too_many) return "too_many_values";
     if (q->type != QT_MULTI_SELECT && v.n > 1) return "too_many_values";
     for (size_t i = 0; i < v.n; i++) {

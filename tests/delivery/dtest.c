@@ -6,6 +6,7 @@
 #include "kafka_conf.h"
 #include "kafka_consumer.h"
 #include "kafka_producer.h"
+#include "atsbridge/v1/ats.pb-c.h"
 #include "atsbridge/v1/events.pb-c.h"
 
 #include <criterion/criterion.h>
@@ -303,12 +304,15 @@ void dtest_produce(dtest *t, const char *account, const char *ats, const char *p
         ans[na++] = answer("cq-short/q-years", "NUMBER", "3", NULL);
         ans[na++] = answer("cq-short/q-right-to-work", "BOOLEAN", "yes", NULL);
     } else if (!strcmp(posting, "demo-eploy-posting")) {
-        ans[na++] = answer("q-motivation", "TEXTAREA", "Ich koche gern", NULL);
-        ans[na++] = answer("q-years", "NUMBER", "4", NULL);
-        ans[na++] = answer("q-hygiene", "BOOLEAN", "yes", NULL);
-        ans[na++] = answer("q-start", "DATE", "2026-12-01", NULL);
-        ans[na++] = answer("q-shift", "SINGLE_SELECT", "early", NULL);
-        ans[na++] = answer("q-langs", "MULTI_SELECT", "de", "en");
+        /* The ids as the questions service maps them (Questions/<id>,
+         * Candidate/<field> for the personal block). */
+        ans[na++] = answer("Candidate/FirstName", "TEXT", "Zoë", NULL);
+        ans[na++] = answer("Questions/q-motivation", "TEXTAREA", "Ich koche gern", NULL);
+        ans[na++] = answer("Questions/q-years", "NUMBER", "4", NULL);
+        ans[na++] = answer("Questions/q-hygiene", "BOOLEAN", "true", NULL);
+        ans[na++] = answer("Questions/q-start", "DATE", "2026-12-01", NULL);
+        ans[na++] = answer("Questions/q-shift", "SINGLE_SELECT", "early", NULL);
+        ans[na++] = answer("Questions/q-langs", "MULTI_SELECT", "de", "en");
     } else {
         ans[na++] = answer("q-years", "NUMBER", "3", NULL);
         ans[na++] = answer("q-right-to-work", "BOOLEAN", "yes", NULL);
@@ -397,6 +401,7 @@ json_object *dtest_read_topic(dtest *t, const char *base, int wait_ms) {
                  0, "%s", err);
     json_object *out = json_object_new_array();
     int is_events = !strcmp(base, TOPIC_APPLICATION_EVENTS);
+    int is_updates = !strcmp(base, TOPIC_BGCHECK_UPDATES);
     int idle = 0;
     for (;;) {
         rd_kafka_message_t *m = kafka_consumer_poll(c, 200);
@@ -432,6 +437,16 @@ json_object *dtest_read_topic(dtest *t, const char *base, int wait_ms) {
             json_object_object_add(o, "headers", h);
             json_object_object_add(o, "key", json_object_new_string_len(m->key ? m->key : "", m->key ? (int)m->key_len : 0));
             json_object_object_add(o, "payload_len", json_object_new_int((int)m->len));
+            Atsbridge__V1__BackgroundCheckUpdate *u =
+                is_updates ? atsbridge__v1__background_check_update__unpack(NULL, m->len, m->payload) : NULL;
+            if (u) {
+                json_object_object_add(o, "check_id", json_object_new_string(u->check_id));
+                json_object_object_add(o, "status", json_object_new_int(u->status));
+                json_object_object_add(o, "order_id", json_object_new_string(u->order_id));
+                json_object_object_add(o, "reason", json_object_new_string(u->reason));
+                json_object_object_add(o, "report_url", json_object_new_string(u->report_url));
+                atsbridge__v1__background_check_update__free_unpacked(u, NULL);
+            }
         }
         json_object_array_add(out, o);
         rd_kafka_message_destroy(m);

@@ -30,6 +30,10 @@ Test(parse, lever_shapes) {
     cr_assert_str_eq(email, "z@e.org");
     cr_assert_eq(parse_lever_contact(P("{\"data\":{\"name\":\"Zoe\",\"emails\":[]}}"), name, sizeof name, email,
                                      sizeof email), 1);
+    cr_assert_eq(parse_lever_opportunity_posting(P("{\"data\":{\"postings\":[\"p-1\",\"p-2\"]}}"), out,
+                                                 sizeof out), 0);
+    cr_assert_str_eq(out, "p-1");
+    cr_assert_eq(parse_lever_opportunity_posting(P("{\"data\":{\"postings\":[]}}"), out, sizeof out), 1);
 }
 
 Test(parse, eploy_and_provider_shapes) {

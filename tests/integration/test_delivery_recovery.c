@@ -201,10 +201,13 @@ Test(delivery_recovery, commands_tags_notes_and_background_checks) {
     command("cmd-note", ATSBRIDGE__V1__ATS_COMMAND__KIND__ADD_NOTE, opp_a, "");
     command("chk-1", ATSBRIDGE__V1__ATS_COMMAND__KIND__ORDER_CHECK, opp_a, "demo-lever-posting");
     command("chk-2", ATSBRIDGE__V1__ATS_COMMAND__KIND__ORDER_CHECK, opp_b, "lever-posting-unlisted-office");
+    /* No posting in the command: delivery reads the opportunity's posting. */
+    command("chk-3", ATSBRIDGE__V1__ATS_COMMAND__KIND__ORDER_CHECK, opp_a, "");
     cr_assert_eq(wait_command("cmd-tag", "DONE"), 0, "see %s", t.dir);
     cr_assert_eq(wait_command("cmd-note", "DONE"), 0);
     cr_assert_eq(wait_command("chk-1", "DONE"), 0);
     cr_assert_eq(wait_command("chk-2", "DONE"), 0);
+    cr_assert_eq(wait_command("chk-3", "DONE"), 0);
     json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *lever, *tags, *notes, *prov, *orders;
     json_object_object_get_ex(ledger, "lever", &lever);
     json_object_object_get_ex(lever, "tags", &tags);
@@ -227,15 +230,30 @@ Test(delivery_recovery, commands_tags_notes_and_background_checks) {
     cr_assert_eq(ntags, 1);
     cr_assert_eq(plain_note, 1);
     cr_assert_eq(fix_note, 1, "a note says what to fix");
-    cr_assert_eq(json_object_array_length(orders), 1);
-    json_object *order = json_object_array_get_idx(orders, 0);
-    cr_assert_str_eq(jstr(order, "reference"), "chk-1");
-    cr_assert_str_eq(jstr(order, "package"), "Basic Search + Employment + Education");
+    cr_assert_eq(json_object_array_length(orders), 2, "chk-1 and chk-3 ordered");
+    json_object *order = NULL;
+    for (size_t i = 0; i < json_object_array_length(orders); i++) {
+        json_object *o = json_object_array_get_idx(orders, i);
+        cr_assert_str_eq(jstr(o, "package"), "Basic Search + Employment + Education",
+                         "the package of the opportunity's posting, also without posting_id");
+        if (!strcmp(jstr(o, "reference"), "chk-1")) order = o;
+    }
+    cr_assert_not_null(order);
     json_object *upd = dtest_read_topic(&t, TOPIC_BGCHECK_UPDATES, 1000);
-    cr_assert_eq(json_object_array_length(upd), 2, "ORDERED and FAILED reported");
+    cr_assert_eq(json_object_array_length(upd), 3, "ORDERED, FAILED and ORDERED reported");
     int by_order = 0;
-    for (size_t i = 0; i < json_object_array_length(upd); i++)
-        by_order += !strcmp(jstr(json_object_array_get_idx(upd, i), "key"), jstr(order, "order_id"));
+    for (size_t i = 0; i < json_object_array_length(upd); i++) {
+        json_object *u = json_object_array_get_idx(upd, i);
+        by_order += !strcmp(jstr(u, "key"), jstr(order, "order_id"));
+        if (!strcmp(jstr(u, "check_id"), "chk-2")) {
+            cr_assert_eq(jint(u, "status"), ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_FAILED);
+            cr_assert_str_eq(jstr(u, "reason"), "no package tag", "the contract's reason, exactly");
+        } else {
+            cr_assert_eq(jint(u, "status"), ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_ORDERED);
+            cr_assert(strstr(jstr(u, "report_url"), "/provider/reports/"), "ORDERED carries the report link: %s",
+                      jstr(u, "report_url"));
+        }
+    }
     cr_assert_eq(by_order, 1, "ORDERED keyed by the order id");
     json_object_put(upd);
     json_object_put(ledger);

@@ -116,6 +116,12 @@ Test(delivery_smoke, eploy_connection_and_application) {
         napps++;
         cr_assert_str_eq(jstr(ap, "Source"), "stepstone");
         cr_assert_str_eq(jstr(ap, "VacancyId"), "demo-eploy-posting");
+        json_object *answers;
+        cr_assert(json_object_object_get_ex(ap, "Answers", &answers) && json_object_array_length(answers) == 6,
+                  "the six question answers, not the candidate fields: %s", json_object_to_json_string(ap));
+        for (size_t k = 0; k < json_object_array_length(answers); k++)
+            cr_assert_null(strchr(jstr(json_object_array_get_idx(answers, k), "QuestionId"), '/'),
+                           "bare Eploy QuestionIds");
     }
     for (size_t i = 0; i < json_object_array_length(docs); i++) {
         json_object *d = json_object_array_get_idx(docs, i);

@@ -460,8 +460,9 @@ Test(questions_service, rejected_resolved_held_and_released_on_go_live) {
     cr_assert_str_eq(PQgetvalue(res, 0, 0), "test_mode");
     PQclear(res);
 
-    /* Go live (what status does): run mode, then the account-level event. */
-    run(c, "UPDATE status.accounts SET run_mode = 'live' WHERE account_id = 'demo-lever'", 0, NULL);
+    /* Go live as status does it: the account-level event is produced first,
+     * the new run mode committed after it (here a second later); questions
+     * must not judge the held application by the old mode. */
     Atsbridge__V1__ApplicationEvent gl = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
     char id[64];
     gl.account_id = "demo-lever";
@@ -469,6 +470,8 @@ Test(questions_service, rejected_resolved_held_and_released_on_go_live) {
     gl.type = "go_live";
     events_prepare(&gl, "status", "test", id, sizeof id);
     cr_assert_eq(events_emit(producer, &gl, NULL), 0);
+    sleep(1); /* the gap between status's produce and its COMMIT */
+    run(c, "UPDATE status.accounts SET run_mode = 'live' WHERE account_id = 'demo-lever'", 0, NULL);
     r = wait_resolved(resolved, "app-held");
     cr_assert_str_eq(r->run_mode, "live");
     cr_assert(!r->posting_is_test);

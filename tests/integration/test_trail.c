@@ -46,8 +46,9 @@ static int run(const char *args, char **out) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static void emit(const char *app, const char *type, const char *state) {
+static void emit_at(const char *app, const char *type, const char *state, int64_t at_ms) {
     Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    ev.at_ms = at_ms;
     char id[64];
     ev.application_id = (char *)app;
     ev.account_id = "acc";
@@ -56,6 +57,8 @@ static void emit(const char *app, const char *type, const char *state) {
     events_prepare(&ev, "test", NULL, id, sizeof id);
     cr_assert_eq(events_emit(prod, &ev, "tr-1"), 0);
 }
+
+static void emit(const char *app, const char *type, const char *state) { emit_at(app, type, state, 0); }
 
 TestSuite(trail, .init = setup, .fini = teardown);
 
@@ -98,6 +101,21 @@ Test(trail, app_timeline) {
     char *r = strstr(out, "resolved");
     cr_assert(r && r > strstr(out, "received"), "timeline in order: %s", out);
     cr_assert_null(strstr(out, "app-8"));
+    free(out);
+}
+
+/* The services' events for one application share a partition but are
+ * stored in the order their producers got acks: questions' "resolved" can
+ * land after delivery's "delivering". The timeline is in event time. */
+Test(trail, app_timeline_sorted_by_event_time) {
+    int64_t t0 = 1764000000000;
+    emit_at("app-5", "received", "received", t0);
+    emit_at("app-5", "delivering", "delivering", t0 + 2000);
+    emit_at("app-5", "resolved", "resolved", t0 + 1000);
+    char *out;
+    cr_assert_eq(run("app app-5", &out), 0, "%s", out);
+    char *a = strstr(out, "received"), *b = strstr(out, "resolved"), *c = strstr(out, "delivering");
+    cr_assert(a && b && c && a < b && b < c, "timeline in event time: %s", out);
     free(out);
 }
 

@@ -144,6 +144,22 @@ Test(validate, required_missing_one_reason_per_question) {
     qs_set_free(&s);
 }
 
+Test(validate, exports_answer_no_form_but_given_answers_are_checked) {
+    qs_set s = load("lever");
+    app_t a;
+    base(&a);
+    a.app.export_task_id = "exp_1";
+    a.app.consent = NULL;
+    answer(&a, "q-years", "seven");
+    qv_result r = check(&a, &s);
+    cr_assert_null(reason(&r, "q-motivation"), "a sourced candidate answered no form");
+    cr_assert_null(reason(&r, "consent.privacy_policy"));
+    cr_assert_str_eq(reason(&r, "q-years"), "not_a_number", "what is given must still be valid");
+    cr_assert_eq(r.n, 1);
+    qv_result_free(&r);
+    qs_set_free(&s);
+}
+
 Test(validate, option_not_offered) {
     qs_set s = load("lever");
     app_t a;

@@ -28,7 +28,8 @@ static json_object *notes, *note_by_key;
 /* Ledger-only members of an opportunity, removed from API answers. */
 static const char *const sim_only[] = {"site",  "create_requests", "created_via", "perform_as",
                                        "answers", "files",         "consent",     "ipAddress",
-                                       "eeoResponses", "source",   NULL};
+                                       "eeoResponses", "source",   "personalInformation", "submitted_urls",
+                                       NULL};
 
 static void put_all(void) {
     json_object **all[] = {&sites, &opps, &opp_by_id, &opp_by_key, &contact_by_email, &uploads,
@@ -513,9 +514,13 @@ void lever_apply(const http_request *req, http_response *resp) {
         json_object_object_add(rec, "location", json_object_get(loc));
         str_add(rec, "created_via", "apply");
         json_object *x;
-        static const char *const copy[] = {"customQuestions", "eeoResponses", "consent", "ipAddress", "source"};
-        static const char *const as[] = {"answers", "eeoResponses", "consent", "ipAddress", "source"};
-        for (size_t i = 0; i < 5; i++)
+        /* personalInformation as sent too (every field, not only those an
+         * opportunity has a place for), so tests see what was submitted. */
+        static const char *const copy[] = {"customQuestions", "eeoResponses", "consent", "ipAddress", "source",
+                                           "personalInformation", "urls"};
+        static const char *const as[] = {"answers", "eeoResponses", "consent", "ipAddress", "source",
+                                         "personalInformation", "submitted_urls"};
+        for (size_t i = 0; i < 7; i++)
             if (json_object_object_get_ex(body, copy[i], &x)) json_object_object_add(rec, as[i], util_copy(x));
         json_object_object_add(rec, "files", json_object_get(fc.files));
         int is_new;

@@ -40,6 +40,16 @@ typedef struct {
     kafka_producer *producer;
     int replayed;
     int failed;
+    /* app: the timeline's lines, printed sorted by event time at the end
+     * (unless following): the services' events for one application share a
+     * partition but are produced in the order their producers got acks, so
+     * a later decision can be stored before an earlier one. */
+    struct app_line {
+        int64_t at_ms;
+        size_t seq;
+        char *text;
+    } *lines;
+    size_t nlines, caplines;
 } trail_ctx;
 
 static void usage(void) {
@@ -148,10 +158,56 @@ static int on_app(const rd_kafka_message_t *m, void *vctx) {
     gmtime_r(&secs, &tm);
     char at[32];
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S", &tm);
-    printf("%s.%03dZ  %-10s %-12s %s%s%s%s\n", at, (int)(ev->at_ms % 1000), ev->service, ev->type,
-           ev->state[0] ? "state=" : "", ev->state, ev->state[0] ? " " : "", ev->detail);
+    char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    if (f) {
+        fprintf(f, "%s.%03dZ  %-10s %-12s %s%s%s%s\n", at, (int)(ev->at_ms % 1000), ev->service, ev->type,
+                ev->state[0] ? "state=" : "", ev->state, ev->state[0] ? " " : "", ev->detail);
+        fclose(f);
+    }
+    int64_t at_ms = ev->at_ms;
     atsbridge__v1__application_event__free_unpacked(ev, NULL);
+    if (!line) return 0;
+    if (c->ro.follow) { /* nothing to wait for: print as it comes */
+        fputs(line, stdout);
+        fflush(stdout);
+        free(line);
+        return 0;
+    }
+    if (c->nlines == c->caplines) {
+        size_t cap = c->caplines ? c->caplines * 2 : 64;
+        struct app_line *n = realloc(c->lines, cap * sizeof *n);
+        if (!n) {
+            free(line);
+            c->failed = 1;
+            return 0;
+        }
+        c->lines = n;
+        c->caplines = cap;
+    }
+    c->lines[c->nlines] = (struct app_line){at_ms, c->nlines, line};
+    c->nlines++;
     return 0;
+}
+
+static int line_cmp(const void *a, const void *b) {
+    const struct app_line *x = a, *y = b;
+    if (x->at_ms != y->at_ms) return x->at_ms < y->at_ms ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Prints the collected timeline in event-time order (ties: read order) and frees it. */
+static void print_lines(trail_ctx *c) {
+    qsort(c->lines, c->nlines, sizeof *c->lines, line_cmp);
+    for (size_t i = 0; i < c->nlines; i++) {
+        fputs(c->lines[i].text, stdout);
+        free(c->lines[i].text);
+    }
+    fflush(stdout);
+    free(c->lines);
+    c->lines = NULL;
+    c->nlines = c->caplines = 0;
 }
 
 static int on_dlq_list(const rd_kafka_message_t *m, void *vctx) {
@@ -327,6 +383,7 @@ int main(int argc, char **argv) {
         bad_usage("unknown command");
     }
     int rc = reader_run(&c.ro, fn, &c, err, sizeof err);
+    print_lines(&c);
     if (c.producer) kafka_producer_destroy(c.producer, 10000);
     if (rc) {
         fprintf(stderr, "trail: %s\n", err);

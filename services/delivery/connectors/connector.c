@@ -71,6 +71,14 @@ int cx_send(cx_session *s, const char *method, const char *path, const char *con
     snprintf(res->message, sizeof res->message, "%s %.40s: HTTP %ld%s%.160s", method, endpoint, out->status,
              msg[0] ? ": " : "", msg);
     if (out->status == 429 && strstr(msg, "daily")) res->quota = 1;
+    /* Eploy answers 403 when our address is off the site's allow-list or the
+     * key lacks a permission: the connection's configuration is wrong, not
+     * the application, so it waits (retried with backoff) while the customer
+     * is told, instead of being dead-lettered at once. */
+    if (out->status == 403 && s->ats && !strcmp(s->ats, "eploy")) {
+        res->cls = FAIL_TRANSIENT;
+        res->connection = 1;
+    }
     http_result_free(out);
     return -1;
 }

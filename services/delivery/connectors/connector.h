@@ -23,6 +23,7 @@ typedef struct {
     int64_t retry_after_ms; /* from Retry-After, -1 when absent */
     int quota;              /* Eploy: the site's daily request quota is spent */
     int unknown_outcome;    /* a create call failed without a clear answer: the entity may exist */
+    int connection;         /* the ATS refused the connection itself (Eploy 403: IP allow-list, key permission) */
     char code[64];          /* machine code, e.g. "http_503", "timeout", "BadRequestError" */
     char message[256];      /* log-safe text */
 } cx_result;
@@ -85,15 +86,18 @@ int lever_add_note(cx_session *s, const char *opportunity, const char *note, cx_
 /* The posting's first tag starting with prefix: 0 found, 1 none, -1 failed. */
 int lever_posting_tag(cx_session *s, const char *posting, const char *prefix, char *tag, size_t taglen,
                       cx_result *res);
-/* The opportunity's name and e-mail (personal data: never log). 0 or -1. */
+/* The opportunity's name and e-mail (personal data: never log) and its
+ * first posting into posting ("" when it has none; posting may be NULL).
+ * 0 or -1. */
 int lever_contact(cx_session *s, const char *opportunity, char *name, size_t namelen, char *email,
-                  size_t emaillen, cx_result *res);
+                  size_t emaillen, char *posting, size_t postinglen, cx_result *res);
 
 /* Provider: places an order (idempotent per reference + package at the
- * provider). 0 with order_id, or -1. */
+ * provider). 0 with order_id and report_url ("" when the answer has none),
+ * or -1. */
 int provider_order(cx_session *s, const char *reference, const char *package, const char *first_name,
                    const char *last_name, const char *email, const char *callback_url, char *order_id,
-                   size_t idlen, cx_result *res);
+                   size_t idlen, char *report_url, size_t urllen, cx_result *res);
 
 /* --- helpers shared by the connectors (connector.c) --- */
 

@@ -88,8 +88,16 @@ static json_object *application_body(const cx_application *a, const char *candid
     json_object *answers = json_object_new_array();
     for (size_t i = 0; i < a->app->n_mapped_answers; i++) {
         const Atsbridge__V1__MappedAnswer *m = a->app->mapped_answers[i];
+        /* Field ids as the questions service maps them (DESIGN.md):
+         * Questions/<QuestionId> is an answer; Candidate/<field> is the
+         * candidate record (name, e-mail, phone) or its CV document, sent by
+         * the candidate and document calls, not as an answer. A bare id is
+         * taken as a QuestionId. */
+        const char *qid = m->ats_field_id;
+        if (!strncmp(qid, "Candidate/", 10)) continue;
+        if (!strncmp(qid, "Questions/", 10)) qid += 10;
         json_object *ans = json_object_new_object();
-        json_object_object_add(ans, "QuestionId", json_object_new_string(m->ats_field_id));
+        json_object_object_add(ans, "QuestionId", json_object_new_string(qid));
         if (!strcmp(m->type, "MULTI_SELECT")) {
             json_object *v = json_object_new_array();
             for (size_t k = 0; k < m->n_values; k++) json_object_array_add(v, json_object_new_string(m->values[k]));

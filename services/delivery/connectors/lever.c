@@ -182,7 +182,8 @@ static int lever_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_re
         cx_fail(res, FAIL_PERMANENT, "invalid_input", "e-mail or posting id too long");
         return -1;
     }
-    snprintf(path, sizeof path, "/opportunities?email=%s&posting_id=%s&limit=1", email, posting);
+    if (*posting) snprintf(path, sizeof path, "/opportunities?email=%s&posting_id=%s&limit=1", email, posting);
+    else snprintf(path, sizeof path, "/opportunities?email=%s&limit=1", email);
     http_result r;
     if (cx_send(s, "GET", path, NULL, NULL, 0, "list_opportunities", &r, res)) return -1;
     int rc = parse_lever_first_id(r.body, r.body_len, ids->candidate_id, sizeof ids->candidate_id);
@@ -194,7 +195,69 @@ static int lever_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_re
     return rc == 0 ? 0 : 1;
 }
 
+/* A sourcing-tool export: the recruiter sources the candidate, nobody fills
+ * the apply form, so the opportunity is created directly (POST
+ * /opportunities?perform_as, origin sourced, the export's stage and posting
+ * when given), as Lever's own sourcing integrations do. Documents are not
+ * attached (JSON create; left for a multipart create). */
+static int lever_create_sourced(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+    const Atsbridge__V1__ApplicationReceived *r = a->app->application;
+    const Atsbridge__V1__Candidate *c = r->candidate;
+    char who[256], path[400];
+    const char *perform_as = config_str("ATSB_LEVER_PERFORM_AS", "");
+    if (!*perform_as) {
+        cx_fail(res, FAIL_PERMANENT, "perform_as_required", "exports to Lever need ATSB_LEVER_PERFORM_AS");
+        return -1;
+    }
+    if (cx_urlencode(perform_as, who, sizeof who)) {
+        cx_fail(res, FAIL_PERMANENT, "invalid_input", "perform_as too long");
+        return -1;
+    }
+    snprintf(path, sizeof path, "/opportunities?perform_as=%s", who);
+    json_object *o = json_object_new_object();
+    char full[512] = "";
+    if (c) snprintf(full, sizeof full, "%s%s%s", c->first_name, *c->first_name && *c->last_name ? " " : "", c->last_name);
+    json_object_object_add(o, "name", json_object_new_string(full));
+    json_object *emails = json_object_new_array(), *phones = json_object_new_array(), *links = json_object_new_array();
+    if (c && *c->email) json_object_array_add(emails, json_object_new_string(c->email));
+    if (c && *c->phone) {
+        json_object *ph = json_object_new_object();
+        json_object_object_add(ph, "value", json_object_new_string(c->phone));
+        json_object_array_add(phones, ph);
+    }
+    for (size_t i = 0; c && i < c->n_links; i++) json_object_array_add(links, json_object_new_string(c->links[i]));
+    json_object_object_add(o, "emails", emails);
+    json_object_object_add(o, "phones", phones);
+    json_object_object_add(o, "links", links);
+    if (c && *c->location) json_object_object_add(o, "location", json_object_new_string(c->location));
+    json_object_object_add(o, "origin", json_object_new_string("sourced"));
+    json_object *sources = json_object_new_array();
+    if (a->source_label && *a->source_label) json_object_array_add(sources, json_object_new_string(a->source_label));
+    json_object_object_add(o, "sources", sources);
+    if (*posting_of(a)) {
+        json_object *postings = json_object_new_array();
+        json_object_array_add(postings, json_object_new_string(posting_of(a)));
+        json_object_object_add(o, "postings", postings);
+    }
+    if (*r->stage) json_object_object_add(o, "stage", json_object_new_string(r->stage));
+    http_result hr;
+    int rc = cx_send_json(s, "POST", path, o, "create_opportunity", &hr, res);
+    json_object_put(o);
+    if (rc) {
+        res->unknown_outcome = res->cls == FAIL_TRANSIENT;
+        return -1;
+    }
+    parse_lever_opportunity_id(hr.body, hr.body_len, ids->candidate_id, sizeof ids->candidate_id);
+    http_result_free(&hr);
+    return 0;
+}
+
+static int is_export(const cx_application *a) {
+    return a->app->application && *a->app->application->export_task_id;
+}
+
 static int lever_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+    if (is_export(a)) return lever_create_sourced(s, a, ids, res);
     if (!*posting_of(a)) {
         cx_fail(res, FAIL_PERMANENT, "posting_required", "Lever applications need a posting");
         return -1;
@@ -247,6 +310,7 @@ static json_object *lever_preview(const cx_application *a) {
 }
 
 static int lever_estimate(const cx_application *a, int search) {
+    if (is_export(a)) return 1 + (search ? 1 : 0);
     return (int)a->ndocs + 2 + (search ? 1 : 0);
 }
 
@@ -309,7 +373,7 @@ int lever_posting_tag(cx_session *s, const char *posting, const char *prefix, ch
 }
 
 int lever_contact(cx_session *s, const char *opportunity, char *name, size_t namelen, char *email,
-                  size_t emaillen, cx_result *res) {
+                  size_t emaillen, char *posting, size_t postinglen, cx_result *res) {
     char opp[300], path[400];
     if (cx_urlencode(opportunity, opp, sizeof opp)) {
         cx_fail(res, FAIL_PERMANENT, "invalid_input", "opportunity id too long");
@@ -319,6 +383,8 @@ int lever_contact(cx_session *s, const char *opportunity, char *name, size_t nam
     http_result r;
     if (cx_send(s, "GET", path, NULL, NULL, 0, "get_opportunity", &r, res)) return -1;
     int rc = parse_lever_contact(r.body, r.body_len, name, namelen, email, emaillen);
+    if (posting && parse_lever_opportunity_posting(r.body, r.body_len, posting, postinglen) != 0 && postinglen)
+        posting[0] = '\0';
     http_result_free(&r);
     if (rc) {
         cx_fail(res, FAIL_PERMANENT, "contact_incomplete", "opportunity has no name or e-mail");

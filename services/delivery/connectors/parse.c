@@ -127,6 +127,10 @@ int parse_lever_contact(const char *body, size_t len, char *name, size_t namelen
     return a == 0 && b == 0 ? 0 : 1;
 }
 
+int parse_lever_opportunity_posting(const char *body, size_t len, char *out, size_t outlen) {
+    return parse_json_path(body, len, "data.postings.0", out, outlen);
+}
+
 int parse_eploy_id(const char *body, size_t len, const char *member, char *out, size_t outlen) {
     if (!member || strchr(member, '.')) return -1;
     return parse_json_path(body, len, member, out, outlen);

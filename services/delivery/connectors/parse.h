@@ -30,6 +30,9 @@ int parse_lever_posting_tag(const char *body, size_t len, const char *prefix, ch
 int parse_lever_contact(const char *body, size_t len, char *name, size_t namelen, char *email,
                         size_t emaillen);
 
+/* Lever: the first posting of an opportunity ({"data": {"postings": [id]}}). */
+int parse_lever_opportunity_posting(const char *body, size_t len, char *out, size_t outlen);
+
 /* Eploy: a top-level id member of a create answer ({"CandidateId": 123}). */
 int parse_eploy_id(const char *body, size_t len, const char *member, char *out, size_t outlen);
 /* Eploy: member of the first record of a search ({"Records": [{...}]}). */

@@ -10,7 +10,7 @@
 
 int provider_order(cx_session *s, const char *reference, const char *package, const char *first_name,
                    const char *last_name, const char *email, const char *callback_url, char *order_id,
-                   size_t idlen, cx_result *res) {
+                   size_t idlen, char *report_url, size_t urllen, cx_result *res) {
     json_object *o = json_object_new_object(), *cand = json_object_new_object();
     json_object_object_add(o, "reference", json_object_new_string(reference));
     json_object_object_add(o, "package", json_object_new_string(package));
@@ -24,6 +24,7 @@ int provider_order(cx_session *s, const char *reference, const char *package, co
     json_object_put(o);
     if (rc) return -1;
     rc = parse_provider_order_id(r.body, r.body_len, order_id, idlen);
+    if (parse_json_path(r.body, r.body_len, "report_url", report_url, urllen) != 0 && urllen) report_url[0] = '\0';
     http_result_free(&r);
     if (rc) {
         cx_fail(res, FAIL_TRANSIENT, "bad_response", "order answer without order_id");

@@ -1,0 +1,486 @@
+#include "stack.h"
+
+#include "harness.h"
+#include "http_server.h"
+#include "kafka_conf.h"
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const names[STACK_NPROC] = {"atssim", "status", "delivery", "questions", "ingest"};
+
+static const char *const all_topics[] = {TOPIC_APPLICATIONS_RECEIVED, TOPIC_APPLICATIONS_RESOLVED,
+                                         TOPIC_APPLICATIONS_RETRY,    TOPIC_APPLICATIONS_DEADLETTER,
+                                         TOPIC_ATS_WEBHOOKS,          TOPIC_BGCHECK_UPDATES,
+                                         TOPIC_ATS_COMMANDS,          TOPIC_APPLICATION_EVENTS};
+
+/* --- JSON --- */
+
+json_object *jo(json_object *o, const char *path) {
+    char seg[128];
+    const char *p = path;
+    while (o && *p) {
+        size_t n = strcspn(p, ".");
+        if (n == 0 || n >= sizeof seg) return NULL;
+        memcpy(seg, p, n);
+        seg[n] = '\0';
+        p += n;
+        if (*p == '.') p++;
+        if (json_object_is_type(o, json_type_array)) {
+            char *end = NULL;
+            long idx = strtol(seg, &end, 10);
+            if (end == seg || *end || idx < 0 || (size_t)idx >= json_object_array_length(o)) return NULL;
+            o = json_object_array_get_idx(o, (size_t)idx);
+        } else if (json_object_is_type(o, json_type_object)) {
+            json_object *v = NULL;
+            if (!json_object_object_get_ex(o, seg, &v)) return NULL;
+            o = v;
+        } else {
+            return NULL;
+        }
+    }
+    return o;
+}
+
+const char *js(json_object *o, const char *path) {
+    json_object *v = jo(o, path);
+    return v ? json_object_get_string(v) : "";
+}
+
+long long ji(json_object *o, const char *path) {
+    json_object *v = jo(o, path);
+    return v ? (long long)json_object_get_int64(v) : -1;
+}
+
+/* --- HTTP --- */
+
+long stack_http(stack *s, int proc, const char *method, const char *path, const char *body, const char *auth,
+                json_object **out) {
+    char url[1024], *resp = NULL;
+    snprintf(url, sizeof url, "%s%s", s->url[proc], path);
+    long st = harness_http(method, url, body, auth, &resp);
+    if (out) *out = resp && *resp ? json_tokener_parse(resp) : NULL;
+    free(resp);
+    return st;
+}
+
+json_object *stack_ok(stack *s, int proc, const char *method, const char *path, const char *body,
+                      const char *auth) {
+    char url[1024], *resp = NULL;
+    snprintf(url, sizeof url, "%s%s", s->url[proc], path);
+    long st = harness_http(method, url, body, auth, &resp);
+    cr_assert(st >= 200 && st < 300, "%s %s %s: %ld %s (logs in %s)", names[proc], method, path, st,
+              resp ? resp : "", s->dir);
+    json_object *o = resp && *resp ? json_tokener_parse(resp) : NULL;
+    free(resp);
+    return o;
+}
+
+static size_t to_file(char *ptr, size_t size, size_t n, void *f) { return fwrite(ptr, size, n, f); }
+
+long stack_follow(const char *url, char *final_url, size_t urllen, char **body) {
+    CURL *c = curl_easy_init();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_file);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        char *eff = NULL;
+        curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
+        if (final_url && urllen) snprintf(final_url, urllen, "%s", eff ? eff : "");
+    }
+    fclose(f);
+    curl_easy_cleanup(c);
+    if (body) *body = buf;
+    else free(buf);
+    return status;
+}
+
+json_object *stack_poll(stack *s, int proc, const char *path, int (*ok)(json_object *, void *), void *arg,
+                        int timeout_ms) {
+    json_object *last = NULL;
+    for (int waited = 0; waited <= timeout_ms; waited += 200) {
+        json_object *o = NULL;
+        if (stack_http(s, proc, "GET", path, NULL, STACK_ADMIN, &o) == 200 && o) {
+            json_object_put(last);
+            last = o;
+            if (!ok || ok(o, arg)) return last;
+        } else {
+            json_object_put(o);
+        }
+        usleep(200 * 1000);
+    }
+    return last;
+}
+
+long stack_apply(stack *s, const char *json, char *app_id, size_t idlen) {
+    json_object *o = NULL;
+    long st = stack_http(s, STACK_INGEST, "POST", "/v1/applications", json, "Authorization: Bearer " STACK_BOARD_KEY,
+                         &o);
+    if (app_id && idlen) snprintf(app_id, idlen, "%s", js(o, "application_id"));
+    json_object_put(o);
+    return st;
+}
+
+void stack_lever_app_json(char *buf, size_t len, const char *board_app_id, const char *email, const char *posting) {
+    const char *answers = !strcmp(posting, "demo-lever-posting")
+                              ? "{\"question_id\":\"q-motivation\",\"value\":\"Ich liebe Logistik\"},"
+                                "{\"question_id\":\"q-years\",\"value\":\"5\"},"
+                                "{\"question_id\":\"q-forklift\",\"value\":\"yes\"},"
+                                "{\"question_id\":\"q-start\",\"value\":\"2026-12-01\"},"
+                                "{\"question_id\":\"q-shift\",\"value\":\"late\"},"
+                                "{\"question_id\":\"q-langs\",\"values\":[\"de\"]}"
+                              : "{\"question_id\":\"q-years\",\"value\":\"3\"},"
+                                "{\"question_id\":\"q-right-to-work\",\"value\":\"yes\"}";
+    snprintf(buf, len,
+             "{\"board\":\"stepstone_de\",\"board_application_id\":\"%s\",\"account_id\":\"demo-lever\","
+             "\"posting_id\":\"%s\",\"candidate\":{\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
+             "\"email\":\"%s\"},\"answers\":[%s],\"consent\":{\"privacy_policy_accepted\":true}}",
+             board_app_id, posting, email, answers);
+}
+
+void stack_lever_deliver(stack *s, const char *board_app_id, const char *email, const char *posting, char *opp,
+                         size_t opplen) {
+    char body[4096], app_id[128];
+    stack_lever_app_json(body, sizeof body, board_app_id, email, posting);
+    cr_assert_eq(stack_apply(s, body, app_id, sizeof app_id), 202, "application %s not accepted", board_app_id);
+    json_object *a = stack_wait_app(s, app_id, "delivered", 60000);
+    snprintf(opp, opplen, "%s", js(a, "ats_candidate_id"));
+    cr_assert(*opp, "no opportunity id for %s", app_id);
+    json_object_put(a);
+}
+
+void stack_sim_opportunity(stack *s, const char *email, const char *posting, char *opp, size_t opplen) {
+    json_object *tok = stack_ok(s, STACK_SIM, "POST", "/_sim/lever/tokens", "{\"site\":\"demo-lever-site\"}", NULL);
+    char auth[512], body[512];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", js(tok, "access_token"));
+    json_object_put(tok);
+    snprintf(body, sizeof body, "{\"name\":\"Grace Hopper\",\"emails\":[\"%s\"],\"postings\":[%s%s%s]}", email,
+             posting ? "\"" : "", posting ? posting : "", posting ? "\"" : "");
+    json_object *o = stack_ok(s, STACK_SIM, "POST", "/lever/v1/opportunities?perform_as=user-recruiter", body, auth);
+    snprintf(opp, opplen, "%s", js(o, "data.id"));
+    cr_assert(*opp, "no opportunity id from the simulator");
+    json_object_put(o);
+}
+
+static int state_is(json_object *o, void *want) { return !strcmp(js(o, "state"), (const char *)want); }
+
+json_object *stack_wait_app(stack *s, const char *app_id, const char *state, int timeout_ms) {
+    char path[256];
+    snprintf(path, sizeof path, "/v1/applications/%s", app_id);
+    json_object *o = stack_poll(s, STACK_STATUS, path, state_is, (void *)state, timeout_ms);
+    json_object *evs = jo(o, "events");
+    json_object *last = evs && json_object_array_length(evs) ? json_object_array_get_idx(evs, json_object_array_length(evs) - 1) : NULL;
+    cr_assert(o && state_is(o, (void *)state), "application %s: state %s, expected %s (logs in %s); last error %s; last event %s: %s",
+              app_id, o ? js(o, "state") : "(none)", state, s->dir, js(o, "last_error"), js(last, "type"),
+              js(last, "detail"));
+    return o;
+}
+
+char *stack_trail(stack *s, const char *args, int *status) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "ATSB_TOPIC_PREFIX='%s' '%s/tools/trail/trail' --brokers '%s' %s 2>>'%s/trail.log'",
+             s->prefix, ATSB_BIN_DIR, getenv("ATSB_KAFKA_BROKERS"), args, s->dir);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "popen trail");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) fwrite(chunk, 1, n, f);
+    fclose(f);
+    int st = pclose(p);
+    if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return buf;
+}
+
+char *stack_pdf_b64(const char *marker) {
+    char pdf[256];
+    int n = snprintf(pdf, sizeof pdf, "%%PDF-1.4\n%% cv %s\n1 0 obj<<>>endobj\ntrailer<<>>\n%%%%EOF\n", marker);
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc(((size_t)n + 2) / 3 * 4 + 1);
+    size_t j = 0;
+    for (int i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)pdf[i] << 16;
+        if (i + 1 < n) v |= (unsigned char)pdf[i + 1] << 8;
+        if (i + 2 < n) v |= (unsigned char)pdf[i + 2];
+        out[j++] = tbl[(v >> 18) & 63];
+        out[j++] = tbl[(v >> 12) & 63];
+        out[j++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+        out[j++] = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    out[j] = '\0';
+    return out;
+}
+
+/* --- processes --- */
+
+static int parse_port(const char *text) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    return errno || end == text || v <= 0 || v > 65535 ? -1 : (int)v;
+}
+
+static void spawn(stack *s, int proc, char *const argv[], char **env, size_t n) {
+    for (char *const *e = s->extra_env; *e && n < 46; e++) env[n++] = *e;
+    env[n] = NULL;
+    char log[512];
+    snprintf(log, sizeof log, "%s/%s.log", s->dir, names[proc]);
+    s->pid[proc] = harness_spawn(argv, env, log);
+    if (proc == STACK_SIM) return;
+    char url[128];
+    snprintf(url, sizeof url, "%s/readyz", s->url[proc]);
+    cr_assert_eq(harness_wait_http(url, 60000), 0, "%s not ready (see %s)", names[proc], log);
+}
+
+#define ENV(...) (snprintf(buf[n], sizeof buf[n], __VA_ARGS__), env[n] = buf[n], n++)
+
+void stack_start(stack *s, char *const *extra_env) {
+    memset(s, 0, sizeof *s);
+    harness_env_load();
+    size_t ne = 0;
+    for (char *const *e = extra_env; e && *e && ne < 15; e++) s->extra_env[ne++] = *e;
+    char unique[64];
+    harness_unique("e2e", unique, sizeof unique);
+    snprintf(s->prefix, sizeof s->prefix, "%s.", unique);
+    setenv("ATSB_TOPIC_PREFIX", s->prefix, 1);
+    snprintf(s->dir, sizeof s->dir, "%s/testenv/%s", ATSB_BIN_DIR, unique);
+    mkdir(ATSB_BIN_DIR "/testenv", 0755);
+    cr_assert(mkdir(s->dir, 0755) == 0, "mkdir %s", s->dir);
+    for (size_t i = 0; i < sizeof all_topics / sizeof all_topics[0]; i++) {
+        char t[256];
+        harness_create_topic(kafka_topic(all_topics[i], t, sizeof t), 2);
+    }
+    harness_create_db(s->dsn, sizeof s->dsn);
+    for (int i = STACK_STATUS; i < STACK_NPROC; i++) {
+        s->port[i] = harness_free_port();
+        snprintf(s->url[i], sizeof s->url[i], "http://127.0.0.1:%d", s->port[i]);
+    }
+
+    /* The simulator picks its own port and reports it in a file. */
+    char port_file[400], seed[400], parent[64];
+    snprintf(port_file, sizeof port_file, "%s/atssim.port", s->dir);
+    snprintf(seed, sizeof seed, "%s/tools/atssim/seed.json", ATSB_SOURCE_DIR);
+    snprintf(parent, sizeof parent, "ATSB_SIM_PARENT_PID=%d", (int)getpid());
+    char *sim_argv[] = {ATSB_BIN_DIR "/tools/atssim/atssim", "--addr", "127.0.0.1:0", "--seed", seed,
+                        "--port-file", port_file, NULL};
+    static char buf[48][768];
+    char *env[48];
+    size_t n = 0;
+    ENV("%s", parent);
+    spawn(s, STACK_SIM, sim_argv, env, n);
+    char *port = NULL;
+    for (int i = 0; i < 300 && !(port = harness_read_file(port_file)); i++) usleep(50 * 1000);
+    cr_assert_not_null(port, "atssim did not start (see %s)", s->dir);
+    s->port[STACK_SIM] = parse_port(port);
+    free(port);
+    cr_assert_gt(s->port[STACK_SIM], 0);
+    snprintf(s->url[STACK_SIM], sizeof s->url[STACK_SIM], "http://127.0.0.1:%d", s->port[STACK_SIM]);
+    char url[200];
+    snprintf(url, sizeof url, "%s/_sim/faults", s->url[STACK_SIM]);
+    cr_assert_eq(harness_wait_http(url, 20000), 0, "atssim not answering (see %s)", s->dir);
+    const char *sim = s->url[STACK_SIM];
+
+    /* status first (it owns status.accounts, which the others read), then
+     * delivery (connections, read by questions), questions, ingest. */
+    n = 0;
+    ENV("ATSB_PG_DSN=%s", s->dsn);
+    ENV("ATSB_TOPIC_PREFIX=%s", s->prefix);
+    ENV("ATSB_PG_POOL=4");
+    size_t common_n = n;
+    ENV("ATSB_STATUS_ADDR=127.0.0.1:%d", s->port[STACK_STATUS]);
+    char *st_argv[] = {ATSB_BIN_DIR "/services/status/atsb-status", NULL};
+    spawn(s, STACK_STATUS, st_argv, env, n);
+
+    n = common_n;
+    ENV("ATSB_DELIVERY_ADDR=127.0.0.1:%d", s->port[STACK_DELIVERY]);
+    ENV("ATSB_DELIVERY_GROUP=%sdelivery", s->prefix);
+    ENV("ATSB_LEVER_API_URL=%s/lever/v1", sim);
+    ENV("ATSB_LEVER_TOKEN_URL=%s/lever/auth/oauth/token", sim);
+    ENV("ATSB_LEVER_AUTHORIZE_URL=%s/lever/auth/authorize", sim);
+    ENV("ATSB_LEVER_REDIRECT_URI=%s/oauth/lever/callback", s->url[STACK_DELIVERY]);
+    ENV("ATSB_LEVER_PERFORM_AS=user-atsbridge");
+    ENV("ATSB_PROVIDER_URL=%s/provider/v1", sim);
+    ENV("ATSB_PROVIDER_CALLBACK_URL=%s/v1/callbacks/bgcheck/asurint", s->url[STACK_INGEST]);
+    ENV("ATSB_DELIVERY_WORKERS=8");
+    ENV("ATSB_PG_POOL=16");
+    ENV("ATSB_DELIVERY_BACKOFF_BASE_MS=300");
+    ENV("ATSB_DELIVERY_BACKOFF_CAP_MS=2000");
+    ENV("ATSB_DELIVERY_BUSY_RETRY_MS=300");
+    ENV("ATSB_DELIVERY_HTTP_TIMEOUT_MS=10000");
+    ENV("ATSB_DELIVERY_NOTIFY_TIMEOUT_MS=3000");
+    char *dl_argv[] = {ATSB_BIN_DIR "/services/delivery/atsb-delivery", NULL};
+    spawn(s, STACK_DELIVERY, dl_argv, env, n);
+
+    n = common_n;
+    ENV("ATSB_QUESTIONS_ADDR=127.0.0.1:%d", s->port[STACK_QUESTIONS]);
+    ENV("ATSB_QUESTIONS_GROUP=%squestions", s->prefix);
+    ENV("ATSB_LEVER_API_URL=%s/lever/v1", sim);
+    ENV("ATSB_LEVER_TOKEN_URL=%s/lever/auth/oauth/token", sim);
+    ENV("ATSB_QUESTIONS_FETCH_TIMEOUT_MS=10000");
+    char *qs_argv[] = {ATSB_BIN_DIR "/services/questions/atsb-questions", NULL};
+    spawn(s, STACK_QUESTIONS, qs_argv, env, n);
+
+    n = common_n;
+    ENV("ATSB_INGEST_ADDR=127.0.0.1:%d", s->port[STACK_INGEST]);
+    ENV("ATSB_INGEST_STATUS_URL_BASE=%s", s->url[STACK_STATUS]);
+    char *in_argv[] = {ATSB_BIN_DIR "/services/ingest/atsb-ingest", NULL};
+    spawn(s, STACK_INGEST, in_argv, env, n);
+}
+
+void stack_stop(stack *s) {
+    /* Services first (they may still be talking to the simulator). */
+    static const int order[] = {STACK_INGEST, STACK_QUESTIONS, STACK_DELIVERY, STACK_STATUS, STACK_SIM};
+    for (size_t i = 0; i < STACK_NPROC; i++)
+        if (s->pid[order[i]] > 0) kill(s->pid[order[i]], SIGTERM);
+    int unclean = -1, code = 0;
+    for (size_t i = 0; i < STACK_NPROC; i++) {
+        int p = order[i];
+        if (s->pid[p] <= 0) continue;
+        int st = 0, done = 0;
+        for (int k = 0; k < 600 && !done; k++) {
+            if (waitpid(s->pid[p], &st, WNOHANG) == s->pid[p]) done = 1;
+            else usleep(50 * 1000);
+        }
+        if (!done) {
+            kill(s->pid[p], SIGKILL);
+            waitpid(s->pid[p], &st, 0);
+        }
+        if (p != STACK_SIM && unclean < 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+            unclean = p;
+            code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        s->pid[p] = 0;
+    }
+    cr_expect(unclean < 0, "%s did not exit cleanly on SIGTERM (status %d, see %s)",
+              unclean >= 0 ? names[unclean] : "", code, s->dir);
+}
+
+/* --- seeding through the public APIs --- */
+
+void stack_seed(stack *s) {
+    json_object *o;
+    /* Accounts (status admin API). */
+    o = stack_ok(s, STACK_STATUS, "PUT", "/v1/accounts/demo-lever",
+                 "{\"ats\":\"lever\",\"run_mode\":\"test\",\"company_name\":\"Demo Logistik GmbH\","
+                 "\"privacy_policy_url\":\"https://example.org/privacy\"}",
+                 STACK_ADMIN);
+    json_object_put(o);
+    o = stack_ok(s, STACK_STATUS, "PUT", "/v1/accounts/demo-eploy",
+                 "{\"ats\":\"eploy\",\"run_mode\":\"test\",\"source_labels\":{\"stepstone_de\":\"stepstone\"}}",
+                 STACK_ADMIN);
+    json_object_put(o);
+
+    /* ingest: board and sourcing-tool keys, Lever signature tokens, provider secret. */
+    json_object_put(stack_ok(s, STACK_INGEST, "PUT", "/v1/admin/boards/stepstone_de/keys",
+                             "{\"key\":\"" STACK_BOARD_KEY "\"}", STACK_ADMIN));
+    json_object_put(stack_ok(s, STACK_INGEST, "PUT", "/v1/admin/source-tools/provenbase/keys",
+                             "{\"key\":\"" STACK_TOOL_KEY "\"}", STACK_ADMIN));
+    json_object_put(stack_ok(s, STACK_INGEST, "PUT", "/v1/admin/accounts/demo-lever/lever-webhook-tokens",
+                             "{\"candidateStageChange\":\"whsec-demo-lever-stage-change\","
+                             "\"applicationCreated\":\"whsec-demo-lever-application-created\","
+                             "\"candidateHired\":\"whsec-demo-lever-candidate-hired\","
+                             "\"candidateArchiveChange\":\"whsec-demo-lever-archive-change\"}",
+                             STACK_ADMIN));
+    json_object_put(stack_ok(s, STACK_INGEST, "PUT", "/v1/admin/providers/asurint/callback-secret",
+                             "{\"secret\":\"dev-provider-callback-secret\"}", STACK_ADMIN));
+
+    /* Lever: the activation link, followed on the simulator (auto-approve),
+     * which redirects to delivery's callback. */
+    o = stack_ok(s, STACK_DELIVERY, "POST", "/v1/accounts/demo-lever/connections/lever", "{}", STACK_ADMIN);
+    const char *link = js(o, "activation_url");
+    cr_assert(*link, "no activation_url");
+    snprintf(s->activation_url, sizeof s->activation_url, "%s", link);
+    char final[1024], *body = NULL;
+    long st = stack_follow(link, final, sizeof final, &body);
+    cr_assert_eq(st, 200, "activation: %ld at %s: %s (logs in %s)", st, final, body ? body : "", s->dir);
+    json_object *cb = json_tokener_parse(body ? body : "");
+    cr_assert(cb && json_object_get_boolean(jo(cb, "connected")), "callback answer: %s", body ? body : "");
+    cr_assert_str_eq(js(cb, "account_id"), "demo-lever");
+    json_object_put(cb);
+    free(body);
+    json_object_put(o);
+
+    /* Eploy: client credentials, validated by delivery with a token. */
+    char req[512];
+    snprintf(req, sizeof req,
+             "{\"site_url\":\"%s/eploy/demo-eploy-site\",\"client_id\":\"demo-eploy-client\","
+             "\"client_secret\":\"demo-eploy-secret\"}",
+             s->url[STACK_SIM]);
+    json_object_put(stack_ok(s, STACK_DELIVERY, "POST", "/v1/accounts/demo-eploy/connections/eploy", req, STACK_ADMIN));
+
+    /* The simulator's Lever webhooks go to ingest. */
+    snprintf(req, sizeof req, "{\"url\":\"%s/v1/webhooks/lever/demo-lever\",\"site\":\"demo-lever-site\"}",
+             s->url[STACK_INGEST]);
+    json_object_put(stack_ok(s, STACK_SIM, "POST", "/_sim/lever/webhooks", req, NULL));
+}
+
+/* --- notification receiver --- */
+
+struct stack_sink {
+    http_server *srv;
+    pthread_mutex_t mu;
+    char *bodies[64];
+    size_t n;
+    http_route route;
+};
+
+static void sink_post(const http_request *req, http_response *resp, void *ctx) {
+    stack_sink *k = ctx;
+    pthread_mutex_lock(&k->mu);
+    if (k->n < 64) k->bodies[k->n++] = strndup(req->body ? req->body : "", req->body_len);
+    pthread_mutex_unlock(&k->mu);
+    http_json(resp, 200, json_object_new_object());
+}
+
+stack_sink *stack_sink_start(char *url, size_t urllen) {
+    stack_sink *k = calloc(1, sizeof *k);
+    cr_assert_not_null(k);
+    pthread_mutex_init(&k->mu, NULL);
+    k->route = (http_route){"POST", "/notify", sink_post, k, 0};
+    char err[256];
+    cr_assert_eq(http_server_start("127.0.0.1", 0, &k->route, 1, NULL, NULL, &k->srv, err, sizeof err), 0, "%s",
+                 err);
+    snprintf(url, urllen, "http://127.0.0.1:%d/notify", http_server_port(k->srv));
+    return k;
+}
+
+size_t stack_sink_count(stack_sink *k) {
+    pthread_mutex_lock(&k->mu);
+    size_t n = k->n;
+    pthread_mutex_unlock(&k->mu);
+    return n;
+}
+
+const char *stack_sink_body(stack_sink *k, size_t i) {
+    pthread_mutex_lock(&k->mu);
+    const char *b = i < k->n ? k->bodies[i] : NULL;
+    pthread_mutex_unlock(&k->mu);
+    return b;
+}
+
+void stack_sink_stop(stack_sink *k) {
+    if (!k) return;
+    http_server_stop(k->srv);
+    for (size_t i = 0; i < k->n; i++) free(k->bodies[i]);
+    pthread_mutex_destroy(&k->mu);
+    free(k);
+}

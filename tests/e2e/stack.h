@@ -1,0 +1,107 @@
+#ifndef ATSB_TEST_E2E_STACK_H
+#define ATSB_TEST_E2E_STACK_H
+
+/* The whole atsbridge stack as processes for one end-to-end test binary:
+ * the ATS simulator (atssim with the source tree's seed) and the four
+ * services on free ports, one fresh database, every topic of DESIGN.md
+ * under a unique ATSB_TOPIC_PREFIX (also set in the test process, so trail
+ * and test consumers see the same topics). stack_seed() then configures it
+ * only through the public APIs, the way an operator would: accounts on
+ * status, the board key and webhook/callback secrets on ingest, the Lever
+ * connection through delivery's activation link followed on the simulator,
+ * the Eploy connection with client credentials, the simulator's Lever
+ * webhook URL pointing at ingest.
+ *
+ * Every child gets PDEATHSIG (harness_spawn) and ATSB_SIM_PARENT_PID, so
+ * none outlives the test; stack_stop() sends SIGTERM and waits. Logs go to
+ * <dir>/<name>.log (dir printed in failure messages). */
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define STACK_ADMIN "Authorization: Bearer dev-admin-token"
+#define STACK_BOARD_KEY "dev-stepstone-key"
+#define STACK_TOOL_KEY "dev-provenbase-key"
+
+enum { STACK_SIM, STACK_STATUS, STACK_DELIVERY, STACK_QUESTIONS, STACK_INGEST, STACK_NPROC };
+
+typedef struct {
+    pid_t pid[STACK_NPROC];
+    int port[STACK_NPROC];
+    char url[STACK_NPROC][64]; /* http://127.0.0.1:port */
+    char dsn[512];
+    char prefix[96]; /* ATSB_TOPIC_PREFIX */
+    char dir[256];   /* logs */
+    char activation_url[1024]; /* the Lever activation link stack_seed followed */
+    char *extra_env[16]; /* "K=V" for every service (static strings), NULL-terminated */
+} stack;
+
+/* Creates database and topics, starts everything and waits for /readyz.
+ * extra_env: NULL-terminated "K=V" list added to every service's
+ * environment (may be NULL). Aborts the test on failure. */
+void stack_start(stack *s, char *const *extra_env);
+/* SIGTERM to every process (services first), waits, reports unclean exits. */
+void stack_stop(stack *s);
+
+/* The operator's setup of CONTRACT.md's demo accounts (see file comment). */
+void stack_seed(stack *s);
+
+/* HTTP to one process. Returns the status; *out (may be NULL) gets the
+ * parsed JSON answer (caller puts; NULL when not JSON). */
+long stack_http(stack *s, int proc, const char *method, const char *path, const char *body, const char *auth,
+                json_object **out);
+/* The same, aborting the test unless the answer is 2xx; returns the JSON. */
+json_object *stack_ok(stack *s, int proc, const char *method, const char *path, const char *body,
+                      const char *auth);
+/* GET url following redirects; returns the final status, *final_url (may be
+ * NULL) the last URL, *body (may be NULL) the final body (malloc'd). */
+long stack_follow(const char *url, char *final_url, size_t urllen, char **body);
+
+/* Polls GET path on proc (admin token) until ok(json, arg) or timeout;
+ * returns the last 200 answer (caller puts) or NULL. */
+json_object *stack_poll(stack *s, int proc, const char *path, int (*ok)(json_object *, void *), void *arg,
+                        int timeout_ms);
+
+/* POST /v1/applications on ingest with the board key; returns the status,
+ * app_id (may be NULL) gets application_id. */
+long stack_apply(stack *s, const char *json, char *app_id, size_t idlen);
+
+/* A stepstone_de application JSON for a demo-lever-site posting with its
+ * required answers (form-demo for demo-lever-posting, form-short else) and
+ * consent; account demo-lever. */
+void stack_lever_app_json(char *buf, size_t len, const char *board_app_id, const char *email, const char *posting);
+/* Applies it and waits until status shows `delivered`; the opportunity id
+ * (status's ats_candidate_id) into opp. */
+void stack_lever_deliver(stack *s, const char *board_app_id, const char *email, const char *posting, char *opp,
+                         size_t opplen);
+/* Creates an opportunity directly in the simulator's Lever (as a recruiter
+ * would, not through atsbridge); posting may be NULL. Its id into opp. */
+void stack_sim_opportunity(stack *s, const char *email, const char *posting, char *opp, size_t opplen);
+
+/* Waits until status shows the application in state; returns the last
+ * answer (caller puts), aborting when the state is not reached. */
+json_object *stack_wait_app(stack *s, const char *app_id, const char *state, int timeout_ms);
+
+/* Runs build/tools/trail/trail with args against the stack's broker and
+ * prefix; returns its stdout (malloc'd) and *status the exit status. */
+char *stack_trail(stack *s, const char *args, int *status);
+
+/* JSON helpers: member (dotted path, digits index arrays) as string ("" when
+ * absent or null), as int64 (-1), the object itself (NULL). */
+const char *js(json_object *o, const char *path);
+long long ji(json_object *o, const char *path);
+json_object *jo(json_object *o, const char *path);
+
+/* A small PDF (valid magic) as base64, malloc'd. */
+char *stack_pdf_b64(const char *marker);
+
+/* A notification receiver on a free port: records every POST body. */
+typedef struct stack_sink stack_sink;
+stack_sink *stack_sink_start(char *url, size_t urllen);
+/* Number of bodies received; body i (valid until stop) into *out. */
+size_t stack_sink_count(stack_sink *k);
+const char *stack_sink_body(stack_sink *k, size_t i);
+void stack_sink_stop(stack_sink *k);
+
+#endif

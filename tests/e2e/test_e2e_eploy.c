@@ -1,0 +1,150 @@
+/* Seed 001 (Eploy), its own acceptance process through the whole stack:
+ * the client-credential connection, an application with source value
+ * `stepstone` (the account's label for stepstone_de), the shared daily
+ * quota spent → deferred and delivered once the quota is back, and a
+ * client address off the allow-list → connection error in the connection
+ * health and a notification to the account's notification_url. */
+#include "harness.h"
+#include "stack.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static stack s;
+static char *const env[] = {"ATSB_EPLOY_QUOTA_RECHECK_S=2", "ATSB_DELIVERY_MAX_ATTEMPTS=50", NULL};
+static void setup(void) {
+    stack_start(&s, env);
+    stack_seed(&s);
+}
+static void teardown(void) { stack_stop(&s); }
+TestSuite(e2e_eploy, .init = setup, .fini = teardown, .timeout = 180);
+
+static void eploy_app_json(char *buf, size_t len, const char *board_app_id, const char *email) {
+    char *cv = stack_pdf_b64(board_app_id);
+    snprintf(buf, len,
+             "{\"board\":\"stepstone_de\",\"board_application_id\":\"%s\",\"account_id\":\"demo-eploy\","
+             "\"posting_id\":\"demo-eploy-posting\",\"candidate\":{\"first_name\":\"Siobhán\",\"last_name\":\"O'Brien\","
+             "\"email\":\"%s\",\"phone\":\"+353 1 234 5678\"},"
+             "\"answers\":[{\"question_id\":\"q-motivation\",\"value\":\"Ich koche gern\"},"
+             "{\"question_id\":\"q-years\",\"value\":\"4\"},{\"question_id\":\"q-hygiene\",\"value\":\"yes\"},"
+             "{\"question_id\":\"q-start\",\"value\":\"2026-12-01\"},{\"question_id\":\"q-shift\",\"value\":\"early\"},"
+             "{\"question_id\":\"q-langs\",\"values\":[\"de\",\"en\"]}],"
+             "\"consent\":{\"privacy_policy_accepted\":true},"
+             "\"documents\":[{\"kind\":\"cv\",\"filename\":\"cv.pdf\",\"content_type\":\"application/pdf\","
+             "\"content_base64\":\"%s\"}]}",
+             board_app_id, email, cv);
+    free(cv);
+}
+
+/* Applications of the candidate with this e-mail in the simulator's Eploy. */
+static int eploy_apps(json_object *ledger, const char *email, json_object **first) {
+    json_object *cands = jo(ledger, "eploy.candidates"), *apps = jo(ledger, "eploy.applications");
+    long long cid = -1;
+    for (size_t i = 0; cands && i < json_object_array_length(cands); i++) {
+        json_object *c = json_object_array_get_idx(cands, i);
+        if (!strcasecmp(js(c, "EmailAddress"), email)) cid = ji(c, "CandidateId");
+    }
+    int n = 0;
+    for (size_t i = 0; cid >= 0 && apps && i < json_object_array_length(apps); i++) {
+        json_object *a = json_object_array_get_idx(apps, i);
+        if (ji(a, "CandidateId") == cid && !n++ && first) *first = a;
+    }
+    return n;
+}
+
+static int has_last_error(json_object *o, void *arg) {
+    (void)arg;
+    return *js(o, "last_error") != '\0';
+}
+
+Test(e2e_eploy, seed_001_acceptance) {
+    /* 1. The client-credential connection is healthy and shows no secret. */
+    char *raw = NULL, url[256];
+    snprintf(url, sizeof url, "%s/v1/accounts/demo-eploy/connections/Connection-OAuth-1", s.url[STACK_DELIVERY]);
+    cr_assert_eq(harness_http("GET", url, NULL, STACK_ADMIN, &raw), 200);
+    json_object *h = json_tokener_parse(raw);
+    cr_expect_str_eq(js(h, "status"), "connected");
+    cr_expect_str_eq(js(h, "client_id"), "demo-eploy-client");
+    cr_expect_null(strstr(raw, "demo-eploy-secret"), "no secret in the health answer");
+    json_object_put(h);
+    free(raw);
+
+    /* 2. An application lands once with the source value `stepstone`. */
+    char body[8192], app_id[128];
+    eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-1", "siobhan.e2e@example.org");
+    cr_assert_eq(stack_apply(&s, body, app_id, sizeof app_id), 202);
+    json_object_put(stack_wait_app(&s, app_id, "delivered", 60000));
+    json_object *ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL), *app = NULL;
+    cr_assert_eq(eploy_apps(ledger, "siobhan.e2e@example.org", &app), 1, "one application");
+    cr_expect_str_eq(js(app, "Source"), "stepstone");
+    cr_expect_str_eq(js(app, "VacancyId"), "demo-eploy-posting");
+    json_object *answers = jo(app, "Answers");
+    int years = 0;
+    for (size_t i = 0; answers && i < json_object_array_length(answers); i++) {
+        json_object *x = json_object_array_get_idx(answers, i);
+        cr_expect_null(strchr(js(x, "QuestionId"), '/'), "Eploy QuestionIds: %s", js(x, "QuestionId"));
+        if (!strcmp(js(x, "QuestionId"), "q-years")) years = !strcmp(js(x, "Value"), "4");
+    }
+    cr_expect(years, "q-years answered: %s", json_object_to_json_string(app));
+    json_object_put(ledger);
+
+    /* 3. The daily quota is spent: deferred (retrying, quota_exhausted), then
+     * delivered once the quota is back. */
+    json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/quota",
+                             "{\"limit\":5000,\"used\":5000}", NULL));
+    eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-2", "quota.e2e@example.org");
+    cr_assert_eq(stack_apply(&s, body, app_id, sizeof app_id), 202);
+    json_object *a = stack_wait_app(&s, app_id, "retrying", 60000);
+    cr_expect(strstr(js(a, "last_error"), "quota"), "deferred for the quota: %s", json_object_to_json_string(a));
+    json_object_put(a);
+    ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
+    cr_assert_eq(eploy_apps(ledger, "quota.e2e@example.org", NULL), 0, "nothing created while the quota is spent");
+    json_object_put(ledger);
+    json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/quota", "{\"limit\":5000,\"used\":0}",
+                             NULL));
+    json_object_put(stack_wait_app(&s, app_id, "delivered", 60000));
+    ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
+    cr_assert_eq(eploy_apps(ledger, "quota.e2e@example.org", NULL), 1, "delivered once after the reset");
+    json_object_put(ledger);
+
+    /* 4. Our address is not on the allow-list: the connection health shows the
+     * error and the account's notification_url is told. */
+    char notify[128], acc[256];
+    stack_sink *sink = stack_sink_start(notify, sizeof notify);
+    snprintf(acc, sizeof acc, "{\"notification_url\":\"%s\"}", notify);
+    json_object_put(stack_ok(&s, STACK_STATUS, "PUT", "/v1/accounts/demo-eploy", acc, STACK_ADMIN));
+    json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/client-ip", "{\"ip\":\"203.0.113.77\"}",
+                             NULL));
+    eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-3", "blocked.e2e@example.org");
+    cr_assert_eq(stack_apply(&s, body, app_id, sizeof app_id), 202);
+    h = stack_poll(&s, STACK_DELIVERY, "/v1/accounts/demo-eploy/connections/Connection-OAuth-1", has_last_error, NULL,
+                   60000);
+    cr_assert(h && has_last_error(h, NULL), "connection error surfaced (logs in %s): %s", s.dir,
+              h ? json_object_to_json_string(h) : "");
+    cr_expect_neq(*js(h, "last_error_at"), '\0');
+    json_object_put(h);
+    for (int waited = 0; waited < 30000 && stack_sink_count(sink) == 0; waited += 200) usleep(200 * 1000);
+    cr_assert_geq(stack_sink_count(sink), 1, "a notification was sent");
+    json_object *n = json_tokener_parse(stack_sink_body(sink, 0));
+    cr_expect_str_eq(js(n, "account_id"), "demo-eploy");
+    cr_expect_str_eq(js(n, "ats"), "eploy");
+    cr_expect_neq(*js(n, "error_code"), '\0');
+    cr_expect_null(strstr(stack_sink_body(sink, 0), "blocked.e2e@example.org"), "no personal data in notifications");
+    cr_expect_str_eq(js(n, "error_class"), "connection_broken");
+    json_object_put(n);
+    ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
+    cr_expect_eq(eploy_apps(ledger, "blocked.e2e@example.org", NULL), 0);
+    json_object_put(ledger);
+    stack_sink_stop(sink);
+
+    /* The application waits for the connection instead of being dropped:
+     * once the address is allowed again it is delivered. */
+    json_object *w = stack_wait_app(&s, app_id, "retrying", 30000);
+    json_object_put(w);
+    json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/client-ip", "{\"ip\":\"\"}", NULL));
+    json_object_put(stack_wait_app(&s, app_id, "delivered", 60000));
+}
