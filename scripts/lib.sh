@@ -9,6 +9,22 @@ ATSB_PACKAGES="build-essential cmake pkg-config git curl ca-certificates procps
   postgresql postgresql-client
   openjdk-17-jre-headless maven docker-compose"
 
+# Debian packages only `scripts/dev bench` needs (never the tests or CI).
+ATSB_BENCH_PACKAGES="wrk gnuplot-nox"
+
+atsb_bench_bootstrap() {
+  local missing=() p
+  for p in $ATSB_BENCH_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing Debian packages for the bench: ${missing[*]} (apt-get install them)"
+  echo "atsbridge: installing ${missing[*]} (bench only)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/tmp/atsb-apt.log 2>&1 || die "apt-get update failed (see /tmp/atsb-apt.log)"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/atsb-apt.log 2>&1 || die "apt-get install failed (see /tmp/atsb-apt.log)"
+}
+
 atsb_bootstrap() {
   local missing=() p
   for p in $ATSB_PACKAGES; do

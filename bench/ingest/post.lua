@@ -13,7 +13,7 @@ end
 local counter = 0
 local non202 = 0
 local body_fmt = '{"board":"stepstone_de","board_application_id":"bench-%s-%d-%d",' ..
-  '"account_id":"demo-lever","posting_id":"demo-lever-posting",' ..
+  '"account_id":"%s","posting_id":"%s",' ..
   '"candidate":{"first_name":"Zo\\u00eb","last_name":"M\\u00fcller","email":"zoe@example.org",' ..
   '"phone":"+49 30 1234567","location":"Berlin","links":["https://example.org/zoe"]},' ..
   '"answers":[{"question_id":"q-years","value":"7"},{"question_id":"q-langs","values":["de","en"]}],' ..
@@ -21,10 +21,12 @@ local body_fmt = '{"board":"stepstone_de","board_application_id":"bench-%s-%d-%d
   '"documents":[{"kind":"cv","filename":"cv.pdf","content_type":"application/pdf",' ..
   '"content_base64":"JVBERi0xLjQKJSVFT0YK"}]}'
 local run_id = os.getenv("BENCH_RUN") or "0"
+local account = os.getenv("BENCH_ACCOUNT") or "demo-lever"
+local posting = os.getenv("BENCH_POSTING") or "demo-lever-posting"
 
 function request()
   counter = counter + 1
-  local body = string.format(body_fmt, run_id, tid, counter)
+  local body = string.format(body_fmt, run_id, tid, counter, account, posting)
   return wrk.format("POST", "/v1/applications",
     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer dev-stepstone-key"}, body)
 end

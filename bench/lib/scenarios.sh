@@ -1,0 +1,211 @@
+# The scenarios of `scripts/dev bench` (sourced by bench/run.sh). Each one
+# uses its own topic prefix, so no scenario sees another's messages, and
+# calls `record` (bench/lib/report.sh) with its figure, the baseline
+# measured in the same run, and the ratio.
+
+# field NAME LINE: value of NAME=value in a RESULT line.
+field() { local v; v=$(echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"); echo "${v:-0}"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+yesno() { if ge "$1" "$2"; then echo yes; else echo no; fi; }
+
+# count_bg TOPIC N TIMEOUT [TYPE]: bench_topic count in the background,
+# returned once it has the topic assigned; its output goes to $work/count.out.
+count_bg() {
+  "$build/bench/pipeline/bench_topic" count "$@" >"$work/count.out" 2>>"$work/count.err" &
+  count_pid=$!
+  BG_PIDS+=("$count_pid")
+  local i
+  for ((i = 0; i < 300; i++)); do grep -q READY "$work/count.out" 2>/dev/null && return 0; sleep 0.1; done
+  die "bench: bench_topic count did not start (see $work/count.err)"
+}
+# count_wait: waits for it (not in a subshell: it must be our child); the
+# RESULT line goes to COUNT_RESULT.
+count_wait() {
+  wait "$count_pid" || true
+  COUNT_RESULT=$(grep '^RESULT' "$work/count.out") || COUNT_RESULT="RESULT count=0 rate=0"
+}
+
+scenario_ingest() {
+  local p=ing. dur=$INGEST_SECONDS conns=32 bare_port bare_pid line
+  topics $p
+  svc_start ingest ingest $p
+  bare_port=$(free_port 18900)
+  "$build/bench/ingest/bench_bare202" "$bare_port" &
+  bare_pid=$!
+  BG_PIDS+=("$bare_pid")
+  sleep 0.3
+  wrk_run() {
+    BENCH_RUN=$RANDOM BENCH_ACCOUNT=bench-0 BENCH_POSTING=load-lever-posting \
+      wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$root/bench/ingest/post.lua" "$1" | grep '^RESULT'
+  }
+  local bare ing
+  bare=$(wrk_run "http://127.0.0.1:$bare_port")
+  ing=$(wrk_run "http://127.0.0.1:${SVC_PORT[ingest]}")
+  kill "$bare_pid" 2>/dev/null || true
+  local rss
+  rss=$(rss_kb "${SVC_PID[ingest]}" VmHWM)
+  svc_stop ingest
+  local a b
+  a=$(field rps "$ing")
+  b=$(field rps "$bare")
+  record ingest "$a" "accepted/s" "$b" "bare libmicrohttpd 202" "$(ratio "$a" "$b")" "none (report)" "-" \
+    "wrk -t2 -c$conns -d${dur}s each; non-202 $(field non202 "$ing"); ingest peak RSS $((rss / 1024)) MiB" \
+    "\"p99_ms\":$(field p99_ms "$ing"),\"baseline_p99_ms\":$(field p99_ms "$bare"),\"peak_rss_kb\":$rss"
+}
+
+scenario_status() {
+  local bin out s u
+  bin=$(pg_bindir)
+  as_pg "$bin/createdb" -h 127.0.0.1 -p "$pg_port" -U atsbridge bench_status 2>/dev/null || true
+  out=$(ATSB_PG_DSN="host=127.0.0.1 port=$pg_port user=atsbridge dbname=bench_status" \
+    "$build/bench/status/bench_status_persist" "$STATUS_EVENTS" 4)
+  s=$(echo "$out" | sed -n 's/^status batch path.*: *\([0-9]*\) events.*/\1/p')
+  u=$(echo "$out" | sed -n 's/^raw libpq unnest.*: *\([0-9]*\) events.*/\1/p')
+  record status "$s" "events/s" "$u" "raw libpq unnest INSERT" "$(ratio "$s" "$u")" ">= 0.5" \
+    "$(yesno "$(ratio "$s" "$u")" 0.5)" "$STATUS_EVENTS events, 4 per application, batches of 500"
+}
+
+scenario_questions() {
+  local p=q. n=$QUESTIONS_APPS line pass q
+  topics $p
+  ATSB_TOPIC_PREFIX= "$build/tools/topics/atsb-topics" --bootstrap "$ATSB_KAFKA_BROKERS" --create ${p}bench.passthrough >>"$work/topics.log" 2>&1
+  svc_start ingest ingest $p
+  line=$("$build/bench/pipeline/bench_apply" ingest "http://127.0.0.1:${SVC_PORT[ingest]}" "$n" 16 \
+    --accounts "$accounts" --run "q$RANDOM" --timeout 120 | grep '^RESULT') || true
+  svc_stop ingest
+  [ "$(field ok "$line")" = "$n" ] || die "bench: questions: only $(field ok "$line") of $n applications accepted"
+  # Baseline: a bare consumer -> producer over the same messages.
+  count_bg ${p}bench.passthrough "$n" 120
+  "$build/bench/pipeline/bench_topic" pass ${p}applications.received ${p}bench.passthrough "$n" 60 >>"$work/pass.out" 2>&1 || true
+  count_wait
+  pass=$COUNT_RESULT
+  # questions with the cache warm (setup): resolved applications/s.
+  count_bg ${p}applications.resolved "$n" 240
+  svc_start questions questions $p
+  count_wait
+  q=$COUNT_RESULT
+  svc_stop questions
+  local a b
+  a=$(field rate "$q")
+  b=$(field rate "$pass")
+  record questions "$a" "resolved/s" "$b" "pass-through consumer->producer" "$(ratio "$a" "$b")" ">= 0.7" \
+    "$(yesno "$(ratio "$a" "$b")" 0.7)" "$n applications queued first; resolved $(field count "$q") of $n; rate between first and last message"
+}
+
+# pipeline_run PREFIX N C QREPLICAS DREPLICAS [VAR=VALUE...]: starts the four
+# services (replicas of questions and delivery as asked), posts N
+# applications with C in flight, waits for every `delivered`; the RESULT
+# line goes to PIPE_RESULT (no subshell: svc_stop records peak RSS).
+pipeline_run() {
+  local p=$1 n=$2 c=$3 qr=$4 dr=$5 i
+  shift 5
+  topics "$p"
+  svc_start status status "$p"
+  for ((i = 1; i <= dr; i++)); do svc_start "delivery-$i" delivery "$p" "$@"; done
+  for ((i = 1; i <= qr; i++)); do svc_start "questions-$i" questions "$p"; done
+  svc_start ingest ingest "$p"
+  sleep 1
+  PIPE_RESULT=$("$build/bench/pipeline/bench_apply" ingest "http://127.0.0.1:${SVC_PORT[ingest]}" "$n" "$c" \
+    --accounts "$accounts" --run "${p%.}$RANDOM" --wait delivered --events "${p}application.events" \
+    --timeout "$PIPELINE_TIMEOUT" 2>>"$work/apply.err" | grep '^RESULT') || true
+  [ -n "$PIPE_RESULT" ] || PIPE_RESULT="RESULT done=0 rate=0"
+  local keys=(status ingest)
+  for ((i = 1; i <= dr; i++)); do keys+=("delivery-$i"); done
+  for ((i = 1; i <= qr; i++)); do keys+=("questions-$i"); done
+  svc_stop "${keys[@]}"
+}
+
+scenario_pipeline() {
+  local n=$PIPELINE_APPS c=$PIPELINE_CONC line base
+  sim_latency 10
+  pipeline_run p. "$n" "$c" 1 1
+  line=$PIPE_RESULT
+  base=$("$build/bench/pipeline/bench_apply" lever "$sim/lever/v1" "$n" "$c" --tokens "$work/tokens" \
+    --accounts "$accounts" --run "pb$RANDOM" 2>>"$work/apply.err" | grep '^RESULT') || true
+  [ -n "$base" ] || base="RESULT rate=0"
+  sim_latency 0
+  local a b
+  a=$(field rate "$line")
+  b=$(field rate "$base")
+  record pipeline "$a" "delivered/s" "$b" "direct to simulated Lever (upload + apply)" "$(ratio "$a" "$b")" ">= 0.7" \
+    "$(yesno "$(ratio "$a" "$b")" 0.7)" \
+    "$n applications, $c in flight, $accounts accounts, +10 ms ATS latency; delivered $(field done "$line")/$n; latency 202 -> delivered p50 $(field p50_ms "$line") ms p99 $(field p99_ms "$line") ms (baseline p50 $(field p50_ms "$base") p99 $(field p99_ms "$base"))" \
+    "\"p50_ms\":$(field p50_ms "$line"),\"p99_ms\":$(field p99_ms "$line"),\"baseline_p50_ms\":$(field p50_ms "$base"),\"baseline_p99_ms\":$(field p99_ms "$base")"
+}
+
+scenario_scaleout() {
+  local n=$SCALE_APPS w=$SCALE_WORKERS one two
+  sim_latency 10
+  pipeline_run s1. "$n" 32 1 1 ATSB_DELIVERY_WORKERS="$w" ATSB_DELIVERY_HTTP_CONCURRENCY="$w"
+  one=$PIPE_RESULT
+  pipeline_run s2. "$n" 32 2 2 ATSB_DELIVERY_WORKERS="$w" ATSB_DELIVERY_HTTP_CONCURRENCY="$w"
+  two=$PIPE_RESULT
+  sim_latency 0
+  local a b
+  a=$(field rate "$two")
+  b=$(field rate "$one")
+  record scaleout "$a" "delivered/s" "$b" "one replica each" "$(ratio "$a" "$b")" ">= 1.6" \
+    "$(yesno "$(ratio "$a" "$b")" 1.6)" \
+    "$n applications per run, 32 in flight, +10 ms ATS latency, latency-bound: $w delivery workers/connections per replica; 2x questions + 2x delivery vs 1x; p99 $(field p99_ms "$two") vs $(field p99_ms "$one") ms" \
+    "\"p50_ms\":$(field p50_ms "$two"),\"p99_ms\":$(field p99_ms "$two"),\"baseline_p50_ms\":$(field p50_ms "$one"),\"baseline_p99_ms\":$(field p99_ms "$one")"
+}
+
+# delivery + backlog: M applications resolved and queued while delivery is
+# stopped, then drained by one delivery with the default 64 workers against
+# +20 ms ATS latency (real Kafka).
+scenario_drain() {
+  local p=d. m=$BACKLOG_APPS line drained r0 r1 rtt
+  sim_latency 20
+  topics $p
+  svc_start status status $p
+  svc_start questions questions $p
+  svc_start ingest ingest $p
+  line=$("$build/bench/pipeline/bench_apply" ingest "http://127.0.0.1:${SVC_PORT[ingest]}" "$m" 16 \
+    --accounts "$accounts" --run "d$RANDOM" --wait resolved --events ${p}application.events --timeout 300 \
+    2>>"$work/apply.err" | grep '^RESULT') || true
+  [ "$(field done "$line")" = "$m" ] || die "bench: backlog: only $(field done "$line") of $m resolved"
+  # One ATS round trip with the added latency, unloaded (mean of 20).
+  local tok
+  tok=$(head -n 1 "$work/tokens")
+  rtt=$(for _ in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $tok" "$sim/lever/v1/stages"; done \
+    | awk '{ s += $1 } END { printf "%.4f", s / NR }')
+  r0=$(sim_requests)
+  count_bg ${p}application.events "$m" 300 delivered
+  svc_start delivery delivery $p
+  count_wait
+  drained=$COUNT_RESULT
+  r1=$(sim_requests)
+  local drss
+  drss=$(rss_kb "${SVC_PID[delivery]}" VmHWM)
+  svc_stop delivery status questions ingest
+  sim_latency 0
+  local per conc ceiling rate drain ideal
+  per=$(awk -v a="$r0" -v b="$r1" -v m="$m" 'BEGIN { printf "%.2f", (b - a) / m }')
+  conc=64
+  ceiling=$(awk -v c="$conc" -v p="$per" -v l="$rtt" 'BEGIN { printf "%.1f", c / (p * l) }')
+  rate=$(field rate "$drained")
+  drain=$(field elapsed_s "$drained")
+  ideal=$(awk -v m="$m" -v c="$ceiling" 'BEGIN { printf "%.2f", m / c }')
+  record delivery "$rate" "delivered/s" "$ceiling" "Little's law: $conc / ($per requests x $(awk -v l="$rtt" 'BEGIN{printf "%.1f", l*1000}') ms)" \
+    "$(ratio "$rate" "$ceiling")" ">= 0.8" "$(yesno "$(ratio "$rate" "$ceiling")" 0.8)" \
+    "$m queued applications drained, 64 workers and connections, +20 ms ATS latency; delivered $(field count "$drained")/$m"
+  record backlog "$drain" "s to drain $m" "$ideal" "ideal: $m / Little's-law ceiling" "$(ratio "$ideal" "$drain")" \
+    "peak RSS <= 64 MiB" "$(if [ "$drss" -le 65536 ]; then echo yes; else echo no; fi)" \
+    "real Kafka; delivery peak RSS $((drss / 1024)) MiB while draining; ingest+questions queued them at $(field rate "$line")/s" \
+    "\"peak_rss_kb\":$drss"
+}
+
+scenario_memory() {
+  local s idle peak
+  for s in ingest questions delivery status; do
+    idle=${IDLE_KB[$s]:-0}
+    peak=${PEAK_KB[$s]:-0}
+    record "memory-$s" "$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')" "MiB peak RSS" \
+      "$(awk -v k="$idle" 'BEGIN { printf "%.1f", k / 1024 }')" "idle RSS (MiB)" \
+      "$(awk -v k="$peak" 'BEGIN { printf "%.2f", k / 65536 }')" "<= 64 MiB" \
+      "$(if [ "$peak" -le 65536 ]; then echo yes; else echo no; fi)" \
+      "VmHWM over every scenario run (ratio = peak / 64 MiB); idle = VmRSS 2 s after start" \
+      "\"idle_kb\":$idle,\"peak_kb\":$peak"
+  done
+}

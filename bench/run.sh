@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `scripts/dev bench [SCENARIO...]`: every benchmark scenario (or the ones
+# named) against a private stack, each figure with its baseline measured in
+# the same run; writes bench/results/latest.{json,png} and prints a table.
+# Scenarios: ingest status questions pipeline scaleout delivery backlog memory
+# (delivery and backlog are one drain run; memory reports the peak RSS of
+# every service over the scenarios that ran, and runs the pipeline when
+# alone). Counts are environment variables (defaults sized for a 2-core
+# machine, see README "Benchmarks"): BENCH_ACCOUNTS, BENCH_INGEST_SECONDS,
+# BENCH_STATUS_EVENTS, BENCH_QUESTIONS_APPS, BENCH_PIPELINE_APPS,
+# BENCH_PIPELINE_CONC, BENCH_SCALE_APPS, BENCH_SCALE_WORKERS, BENCH_BACKLOG_APPS.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/lib.sh"
+build=${ATSB_BUILD_DIR:-$root/build}
+
+accounts=${BENCH_ACCOUNTS:-8}
+INGEST_SECONDS=${BENCH_INGEST_SECONDS:-8}
+STATUS_EVENTS=${BENCH_STATUS_EVENTS:-40000}
+QUESTIONS_APPS=${BENCH_QUESTIONS_APPS:-2000}
+PIPELINE_APPS=${BENCH_PIPELINE_APPS:-2000}
+PIPELINE_CONC=${BENCH_PIPELINE_CONC:-32}
+PIPELINE_TIMEOUT=${BENCH_PIPELINE_TIMEOUT:-150}
+SCALE_APPS=${BENCH_SCALE_APPS:-800}
+SCALE_WORKERS=${BENCH_SCALE_WORKERS:-4}
+BACKLOG_APPS=${BENCH_BACKLOG_APPS:-2000}
+
+all="ingest status questions pipeline scaleout delivery backlog memory"
+want=" ${*:-$all} "
+for s in $want; do case " $all " in *" $s "*) ;; *) die "unknown scenario '$s' (one of: $all)" ;; esac; done
+wants() { case "$want" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+. "$root/bench/lib/stack.sh"
+. "$root/bench/lib/setup.sh"
+. "$root/bench/lib/scenarios.sh"
+. "$root/bench/lib/report.sh"
+
+atsb_bench_bootstrap
+"$root/scripts/dev" build
+"$root/scripts/kafka" fetch >/dev/null
+
+work=$(mktemp -d /tmp/atsb-bench.XXXXXX)
+chmod 755 "$work"
+ok=0
+cleanup() {
+  stack_down
+  if [ "$ok" = 1 ] && [ -z "${BENCH_KEEP:-}" ]; then rm -rf "$work"; else echo "bench: logs kept in $work" >&2; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+t0=$(date +%s)
+stack_up
+setup
+echo "scenarios:"
+if wants ingest; then scenario_ingest; fi
+if wants status; then scenario_status; fi
+if wants questions; then scenario_questions; fi
+if wants pipeline || [ "$want" = " memory " ]; then scenario_pipeline; fi
+if wants scaleout; then scenario_scaleout; fi
+if wants delivery || wants backlog; then scenario_drain; fi
+if wants memory; then scenario_memory; fi
+wall=$(($(date +%s) - t0))
+report "$wall"
+echo "wall time: ${wall} s (stack start, setup and every scenario)"
+ok=1
