@@ -2,12 +2,15 @@
 
 die() { echo "atsbridge: $*" >&2; exit 1; }
 
-# Debian packages the build, the tests and the local stack need.
+# Debian packages the build, the tests and the local stack need (clang and
+# libclang-rt-14-dev, only a Recommends of clang-14 and so skipped by
+# --no-install-recommends, for `scripts/dev fuzz`: -fsanitize=fuzzer).
 ATSB_PACKAGES="build-essential cmake pkg-config git curl ca-certificates procps
   librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libcriterion-dev
   libmicrohttpd-dev libjson-c-dev libsodium-dev libcurl4-openssl-dev
   postgresql postgresql-client
-  openjdk-17-jre-headless maven docker-compose"
+  openjdk-17-jre-headless maven docker-compose
+  clang libclang-rt-14-dev"
 
 # Debian packages only `scripts/dev bench` needs (never the tests or CI).
 ATSB_BENCH_PACKAGES="wrk gnuplot-nox"

@@ -262,20 +262,37 @@ static int run(cjob *j) {
     return set_state(j->c, cmd, "FAILED", res.code);
 }
 
+int commands_decode(const void *payload, size_t len, Atsbridge__V1__AtsCommand **out, const char **code,
+                    const char **message) {
+    *out = atsbridge__v1__ats_command__unpack(NULL, len, payload);
+    if (!*out) {
+        *code = "undecodable";
+        *message = "payload is not an AtsCommand";
+        return -1;
+    }
+    if (!(*out)->command_id || !*(*out)->command_id || !(*out)->account_id || !*(*out)->account_id) {
+        *code = "invalid_message";
+        *message = "command id or account id missing";
+        return -1;
+    }
+    return 0;
+}
+
 int commands_handle(dctx *x, const rd_kafka_message_t *m) {
     char trace[128];
     if (!consume_schema_is(m, COMMAND_SCHEMA))
         return consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.AtsCommand");
-    Atsbridge__V1__AtsCommand *cmd = atsbridge__v1__ats_command__unpack(NULL, m->len, m->payload);
-    if (!cmd) return consume_deadletter(x->svc.producer, m, "undecodable", "payload is not an AtsCommand");
+    Atsbridge__V1__AtsCommand *cmd = NULL;
+    const char *code = NULL, *message = NULL;
+    if (commands_decode(m->payload, m->len, &cmd, &code, &message)) {
+        int drc = consume_deadletter(x->svc.producer, m, code, message);
+        if (cmd) atsbridge__v1__ats_command__free_unpacked(cmd, NULL);
+        return drc;
+    }
     int rc = -1;
     cjob j = {.x = x, .cmd = cmd, .trace = kafka_header(m, HDR_TRACE_ID, trace, sizeof trace)};
     char key[300];
     int have_acc = 0, locked = 0;
-    if (!*cmd->command_id || !*cmd->account_id) {
-        rc = consume_deadletter(x->svc.producer, m, "invalid_message", "command id or account id missing");
-        goto out;
-    }
     j.c = pg_pool_acquire(x->svc.db);
     if (!j.c) goto out;
     snprintf(key, sizeof key, "cmd:%s", cmd->command_id);

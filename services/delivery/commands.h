@@ -3,6 +3,7 @@
 
 #include "dctx.h"
 
+#include "atsbridge/v1/ats.pb-c.h"
 #include <librdkafka/rdkafka.h>
 
 /* ats.commands: ADD_TAGS, REMOVE_TAGS, ADD_NOTE (Lever opportunities) and
@@ -15,5 +16,11 @@
  * retried in place a few times, then the command is FAILED.
  * Returns 0 when done (offset may be stored), -1 to be handled again later. */
 int commands_handle(dctx *x, const rd_kafka_message_t *m);
+
+/* Decodes and checks an AtsCommand payload (pure, like deliver_decode).
+ * Returns 0 with *out set, or -1 with the dead-letter *code and *message;
+ * the caller frees *out (when not NULL) either way. */
+int commands_decode(const void *payload, size_t len, Atsbridge__V1__AtsCommand **out, const char **code,
+                    const char **message);
 
 #endif

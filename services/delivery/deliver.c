@@ -299,16 +299,32 @@ static int attempt(job *j) {
     }
 }
 
+int deliver_decode(const void *payload, size_t len, Atsbridge__V1__ApplicationResolved **out,
+                   const char **code, const char **message) {
+    *out = atsbridge__v1__application_resolved__unpack(NULL, len, payload);
+    if (!*out) {
+        *code = "undecodable";
+        *message = "payload is not an ApplicationResolved";
+        return -1;
+    }
+    const Atsbridge__V1__ApplicationReceived *a = (*out)->application;
+    if (!a || !a->application_id || !*a->application_id || !a->account_id || !*a->account_id) {
+        *code = "invalid_message";
+        *message = "application id or account id missing";
+        return -1;
+    }
+    return 0;
+}
+
 int deliver_handle(dctx *x, const rd_kafka_message_t *m) {
     job j = {.x = x, .m = m};
     j.trace = kafka_header(m, HDR_TRACE_ID, j.trace_buf, sizeof j.trace_buf);
     if (!consume_schema_is(m, RESOLVED_SCHEMA))
         return consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.ApplicationResolved");
-    j.r = atsbridge__v1__application_resolved__unpack(NULL, m->len, m->payload);
-    if (!j.r) return consume_deadletter(x->svc.producer, m, "undecodable", "payload is not an ApplicationResolved");
+    const char *code = NULL, *message = NULL;
     int rc = -1;
-    if (!j.r->application || !*j.r->application->application_id || !*j.r->application->account_id) {
-        rc = consume_deadletter(x->svc.producer, m, "invalid_message", "application id or account id missing");
+    if (deliver_decode(m->payload, m->len, &j.r, &code, &message)) {
+        rc = consume_deadletter(x->svc.producer, m, code, message);
         goto out;
     }
     j.app_id = j.r->application->application_id;
@@ -337,6 +353,6 @@ unlock:
 out:
     if (j.have_acc) account_free(&j.acc);
     if (j.c) pg_pool_release(x->svc.db, j.c);
-    atsbridge__v1__application_resolved__free_unpacked(j.r, NULL);
+    if (j.r) atsbridge__v1__application_resolved__free_unpacked(j.r, NULL);
     return rc;
 }

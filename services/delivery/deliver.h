@@ -3,6 +3,7 @@
 
 #include "dctx.h"
 
+#include "atsbridge/v1/applications.pb-c.h"
 #include <librdkafka/rdkafka.h>
 
 /* One delivery attempt of an ApplicationResolved message (from
@@ -17,5 +18,13 @@
  * stored), -1 when the database or the broker failed and the whole attempt
  * must be handled again later (idempotent: the ledger makes a repeat safe). */
 int deliver_handle(dctx *x, const rd_kafka_message_t *m);
+
+/* Decodes and checks an ApplicationResolved payload (pure; any bytes are
+ * fine, fuzz/fuzz_delivery_decode.c calls it). Returns 0 with *out set, or
+ * -1 with the dead-letter *code and *message (static strings); *out, NULL
+ * or not, is the caller's to free with
+ * atsbridge__v1__application_resolved__free_unpacked either way. */
+int deliver_decode(const void *payload, size_t len, Atsbridge__V1__ApplicationResolved **out,
+                   const char **code, const char **message);
 
 #endif

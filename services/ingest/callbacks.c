@@ -81,6 +81,37 @@ void bgcheck_callback_sign(const char *secret, const char *timestamp, const char
     free(msg);
 }
 
+int bgcheck_callback_verify(const char *secret, const char *timestamp, const char *signature, const char *body,
+                            size_t len, int64_t now_s, int64_t max_age_s, const char **code,
+                            const char **message) {
+    int64_t ts_s = 0;
+    if (!timestamp || !signature) {
+        *code = "signature_missing";
+        *message = "X-Provider-Timestamp and X-Provider-Signature are required.";
+        return -1;
+    }
+    if (!*timestamp || strspn(timestamp, "0123456789") != strlen(timestamp) ||
+        config_parse_int(timestamp, 0, INT64_MAX / 1000, &ts_s) != 0) {
+        *code = "signature_invalid";
+        *message = "X-Provider-Timestamp must be Unix seconds.";
+        return -1;
+    }
+    char expected[CRYPTO_SHA256_HEX], given[CRYPTO_SHA256_HEX];
+    size_t n = strlen(signature);
+    *code = "signature_invalid";
+    *message = "The callback signature does not verify.";
+    if (n != CRYPTO_SHA256_HEX - 1) return -1;
+    for (size_t i = 0; i <= n; i++) given[i] = (char)tolower((unsigned char)signature[i]);
+    bgcheck_callback_sign(secret, timestamp, body, len, expected);
+    if (!crypto_str_equal(expected, given)) return -1;
+    if (ts_s > now_s + max_age_s || now_s - ts_s > max_age_s) {
+        *code = "stale";
+        *message = "The callback is too old (or from the future).";
+        return -1;
+    }
+    return 0;
+}
+
 void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *vctx) {
     const ingest_ctx *ctx = vctx;
     const char *provider = req->params[0];
@@ -110,33 +141,17 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     }
     const char *ts = http_header(req, "X-Provider-Timestamp");
     const char *sig = http_header(req, "X-Provider-Signature");
-    int64_t ts_s = 0;
-    if (!ts || !sig) {
-        http_error(resp, 401, "signature_missing", "X-Provider-Timestamp and X-Provider-Signature are required.");
+    const char *code = NULL, *message = NULL;
+    if (bgcheck_callback_verify(secret, ts, sig, req->body, req->body_len, timestamp_now_ms() / 1000,
+                                ctx->cfg.signature_max_age_s, &code, &message)) {
+        if (!strcmp(code, "signature_invalid"))
+            log_event(LOG_WARN, trace, "callback signature mismatch", "provider", provider, (const char *)NULL);
+        http_error(resp, 401, code, message);
         goto cleanup;
     }
-    if (strspn(ts, "0123456789") != strlen(ts) || config_parse_int(ts, 0, INT64_MAX / 1000, &ts_s) != 0) {
-        http_error(resp, 401, "signature_invalid", "X-Provider-Timestamp must be Unix seconds.");
-        goto cleanup;
-    }
-    char expected[CRYPTO_SHA256_HEX], given[CRYPTO_SHA256_HEX];
-    size_t n = strlen(sig);
-    if (n != CRYPTO_SHA256_HEX - 1) {
-        http_error(resp, 401, "signature_invalid", "The callback signature does not verify.");
-        goto cleanup;
-    }
-    for (size_t i = 0; i <= n; i++) given[i] = (char)tolower((unsigned char)sig[i]);
-    bgcheck_callback_sign(secret, ts, req->body, req->body_len, expected);
-    if (!crypto_str_equal(expected, given)) {
-        log_event(LOG_WARN, trace, "callback signature mismatch", "provider", provider, (const char *)NULL);
-        http_error(resp, 401, "signature_invalid", "The callback signature does not verify.");
-        goto cleanup;
-    }
-    int64_t now_s = timestamp_now_ms() / 1000, max_age = ctx->cfg.signature_max_age_s;
-    if (ts_s > now_s + max_age || now_s - ts_s > max_age) {
-        http_error(resp, 401, "stale", "The callback is too old (or from the future).");
-        goto cleanup;
-    }
+    /* Verified, so sig is 64 hex digits: its lowercase form is the replay id. */
+    char given[CRYPTO_SHA256_HEX];
+    for (size_t i = 0; i < CRYPTO_SHA256_HEX; i++) given[i] = (char)tolower((unsigned char)sig[i]);
     if (bgcheck_callback_parse(req->body, req->body_len, &cb, &errs)) {
         ingest_respond_errors(resp, &errs);
         goto cleanup;

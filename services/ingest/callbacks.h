@@ -32,6 +32,14 @@ void bgcheck_callback_free(bgcheck_callback *cb);
 void bgcheck_callback_sign(const char *secret, const char *timestamp, const char *body, size_t len,
                            char out[CRYPTO_SHA256_HEX]);
 
+/* Verifies a callback: timestamp (X-Provider-Timestamp, Unix seconds) and
+ * signature (X-Provider-Signature; either may be NULL when absent) against
+ * secret and body, and the timestamp within max_age_s of now_s. Pure.
+ * Returns 0, or -1 with the 401 answer's *code ("signature_missing",
+ * "signature_invalid", "stale") and *message (static strings). */
+int bgcheck_callback_verify(const char *secret, const char *timestamp, const char *signature, const char *body,
+                            size_t len, int64_t now_s, int64_t max_age_s, const char **code,
+                            const char **message);
 /* POST /v1/callbacks/bgcheck/{provider}; ctx is the ingest_ctx. */
 void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *ctx);
 

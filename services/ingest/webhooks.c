@@ -86,6 +86,28 @@ void lever_webhook_sign(const char *signature_token, const char *token, const ch
     free(msg);
 }
 
+int lever_webhook_verify(const lever_webhook *w, const char *signature_token, int64_t now_ms, int64_t max_age_ms,
+                         const char **code, const char **message) {
+    if (!w->signature || !w->token || !w->triggered_at[0]) {
+        *code = "signature_missing";
+        *message = "signature, token and triggeredAt are required.";
+        return -1;
+    }
+    char expected[CRYPTO_SHA256_HEX];
+    lever_webhook_sign(signature_token, w->token, w->triggered_at, expected);
+    if (!crypto_str_equal(expected, w->signature)) {
+        *code = "signature_invalid";
+        *message = "The webhook signature does not verify.";
+        return -1;
+    }
+    if (w->triggered_at_ms < 0 || w->triggered_at_ms > now_ms + max_age_ms || now_ms - w->triggered_at_ms > max_age_ms) {
+        *code = "stale";
+        *message = "The webhook is too old (or from the future).";
+        return -1;
+    }
+    return 0;
+}
+
 static void unauthorized(http_response *resp, const char *code, const char *msg) {
     http_error(resp, 401, code, msg);
 }
@@ -135,17 +157,13 @@ void webhooks_lever_post(const http_request *req, http_response *resp, void *vct
         unauthorized(resp, "signature_invalid", "No signature token is configured for this event.");
         goto cleanup;
     }
-    char expected[CRYPTO_SHA256_HEX];
-    lever_webhook_sign(secret, w.token, w.triggered_at, expected);
-    if (!crypto_str_equal(expected, w.signature)) {
-        log_event(LOG_WARN, trace, "webhook signature mismatch", "account_id", account_id, "event", w.event,
-                  (const char *)NULL);
-        unauthorized(resp, "signature_invalid", "The webhook signature does not verify.");
-        goto cleanup;
-    }
-    int64_t now = timestamp_now_ms(), max_age = (int64_t)ctx->cfg.signature_max_age_s * 1000;
-    if (w.triggered_at_ms < 0 || w.triggered_at_ms > now + max_age || now - w.triggered_at_ms > max_age) {
-        unauthorized(resp, "stale", "The webhook is too old (or from the future).");
+    const char *code = NULL, *message = NULL;
+    if (lever_webhook_verify(&w, secret, timestamp_now_ms(), (int64_t)ctx->cfg.signature_max_age_s * 1000, &code,
+                             &message)) {
+        if (!strcmp(code, "signature_invalid"))
+            log_event(LOG_WARN, trace, "webhook signature mismatch", "account_id", account_id, "event", w.event,
+                      (const char *)NULL);
+        unauthorized(resp, code, message);
         goto cleanup;
     }
     if (!w.opportunity_id) {

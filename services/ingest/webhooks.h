@@ -35,6 +35,12 @@ void lever_webhook_free(lever_webhook *w);
 void lever_webhook_sign(const char *signature_token, const char *token, const char *triggered_at,
                         char out[CRYPTO_SHA256_HEX]);
 
+/* Verifies a parsed delivery: signing fields present, signature computed
+ * with signature_token, triggeredAt within max_age_ms of now_ms. Pure.
+ * Returns 0, or -1 with the 401 answer's *code ("signature_missing",
+ * "signature_invalid", "stale") and *message (static strings). */
+int lever_webhook_verify(const lever_webhook *w, const char *signature_token, int64_t now_ms, int64_t max_age_ms,
+                         const char **code, const char **message);
 /* POST /v1/webhooks/lever/{account_id}; ctx is the ingest_ctx. */
 void webhooks_lever_post(const http_request *req, http_response *resp, void *ctx);
 

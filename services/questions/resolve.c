@@ -124,11 +124,8 @@ done:
 
 int questions_resolve(qr_ctx *ctx, const uint8_t *payload, size_t len, const char *trace_id, int from_held,
                       qr_decision *d) {
-    Atsbridge__V1__ApplicationReceived *app = atsbridge__v1__application_received__unpack(NULL, len, payload);
-    if (!app || !app->application_id || !*app->application_id || !app->account_id) {
-        if (app) atsbridge__v1__application_received__free_unpacked(app, NULL);
-        return QR_UNDECODABLE;
-    }
+    Atsbridge__V1__ApplicationReceived *app = questions_received_decode(payload, len);
+    if (!app) return QR_UNDECODABLE;
     account acc;
     memset(&acc, 0, sizeof acc);
     int have_acc = 0;

@@ -98,3 +98,12 @@ const char *qv_result_summary(const qv_result *r, char *buf, size_t len) {
     }
     return buf;
 }
+
+Atsbridge__V1__ApplicationReceived *questions_received_decode(const void *payload, size_t len) {
+    Atsbridge__V1__ApplicationReceived *app = atsbridge__v1__application_received__unpack(NULL, len, payload);
+    if (app && (!app->application_id || !*app->application_id || !app->account_id)) {
+        atsbridge__v1__application_received__free_unpacked(app, NULL);
+        app = NULL;
+    }
+    return app;
+}

@@ -35,6 +35,12 @@ typedef struct {
 int questions_validate(const Atsbridge__V1__ApplicationReceived *app, const qs_set *set, qv_result *out);
 void qv_result_free(qv_result *r);
 
+/* Decodes an applications.received payload (pure; any bytes are fine, the
+ * fuzz target fuzz/fuzz_questions_received.c calls it). Returns the message
+ * (free with atsbridge__v1__application_received__free_unpacked), or NULL
+ * when the bytes are not an ApplicationReceived with an application id. */
+Atsbridge__V1__ApplicationReceived *questions_received_decode(const void *payload, size_t len);
+
 /* "id:code;id:code" into buf (truncated with ";+N more" when it does not
  * fit). Returns buf. */
 const char *qv_result_summary(const qv_result *r, char *buf, size_t len);

@@ -22,20 +22,6 @@
 #define MAX_TEXT 4096
 #define MAX_AT_MS 253402300799999LL /* 9999-12-31T23:59:59.999Z */
 
-typedef enum { K_POISON = 0, K_EVENT, K_WEBHOOK, K_CHECK } msg_kind;
-
-typedef struct {
-    msg_kind kind;
-    msg_kind decoded_as; /* which member of u to free (kind may turn K_POISON) */
-    const char *code;    /* poison: dead-letter error code */
-    const char *message; /* poison: dead-letter message */
-    union {
-        Atsbridge__V1__ApplicationEvent *ev;
-        Atsbridge__V1__AtsWebhook *wh;
-        Atsbridge__V1__BackgroundCheckUpdate *ck;
-    } u;
-} decoded;
-
 void consume_ctx_init(consume_ctx *ctx, status_app *app) {
     ctx->app = app;
     proj_batch_init(&ctx->batch);
@@ -77,39 +63,38 @@ static int check_ok(const Atsbridge__V1__BackgroundCheckUpdate *u) {
            text_ok(u->reason, MAX_TEXT) && at_ok(u->occurred_at_ms) && text_ok(u->account_id, MAX_ID);
 }
 
-static void poison(decoded *d, const char *code, const char *message) {
-    d->kind = K_POISON;
+static void poison(consume_decoded *d, const char *code, const char *message) {
+    d->kind = CD_POISON;
     d->code = code;
     d->message = message;
 }
 
-static void decode(const rd_kafka_message_t *m, decoded *d) {
+void consume_decode(const char *schema, const uint8_t *p, size_t len, consume_decoded *d) {
     memset(d, 0, sizeof *d);
-    const uint8_t *p = m->payload;
-    size_t len = m->len;
-    if (consume_schema_is(m, EVENT_SCHEMA)) {
+    if (!schema) schema = "";
+    if (!strcmp(schema, EVENT_SCHEMA)) {
         d->u.ev = atsbridge__v1__application_event__unpack(NULL, len, p);
         if (!d->u.ev) {
             poison(d, "undecodable", "payload is not a valid ApplicationEvent");
             return;
         }
-        d->kind = d->decoded_as = K_EVENT;
+        d->kind = d->decoded_as = CD_EVENT;
         if (!event_ok(d->u.ev)) poison(d, "invalid_message", "missing or invalid ApplicationEvent field");
-    } else if (consume_schema_is(m, SCHEMA_WEBHOOK)) {
+    } else if (!strcmp(schema, SCHEMA_WEBHOOK)) {
         d->u.wh = atsbridge__v1__ats_webhook__unpack(NULL, len, p);
         if (!d->u.wh) {
             poison(d, "undecodable", "payload is not a valid AtsWebhook");
             return;
         }
-        d->kind = d->decoded_as = K_WEBHOOK;
+        d->kind = d->decoded_as = CD_WEBHOOK;
         if (!webhook_ok(d->u.wh)) poison(d, "invalid_message", "missing or invalid AtsWebhook field");
-    } else if (consume_schema_is(m, SCHEMA_CHECK)) {
+    } else if (!strcmp(schema, SCHEMA_CHECK)) {
         d->u.ck = atsbridge__v1__background_check_update__unpack(NULL, len, p);
         if (!d->u.ck) {
             poison(d, "undecodable", "payload is not a valid BackgroundCheckUpdate");
             return;
         }
-        d->kind = d->decoded_as = K_CHECK;
+        d->kind = d->decoded_as = CD_CHECK;
         if (!check_ok(d->u.ck))
             poison(d, "invalid_message", "missing or invalid BackgroundCheckUpdate field");
     } else {
@@ -117,29 +102,27 @@ static void decode(const rd_kafka_message_t *m, decoded *d) {
     }
 }
 
-/* Frees the protobuf of d whatever its kind (a poisoned message may still
- * hold a decoded but invalid one). */
-static void decoded_free(decoded *d) {
-    if (d->decoded_as == K_EVENT) atsbridge__v1__application_event__free_unpacked(d->u.ev, NULL);
-    else if (d->decoded_as == K_WEBHOOK) atsbridge__v1__ats_webhook__free_unpacked(d->u.wh, NULL);
-    else if (d->decoded_as == K_CHECK)
+void consume_decoded_free(consume_decoded *d) {
+    if (d->decoded_as == CD_EVENT) atsbridge__v1__application_event__free_unpacked(d->u.ev, NULL);
+    else if (d->decoded_as == CD_WEBHOOK) atsbridge__v1__ats_webhook__free_unpacked(d->u.wh, NULL);
+    else if (d->decoded_as == CD_CHECK)
         atsbridge__v1__background_check_update__free_unpacked(d->u.ck, NULL);
-    d->decoded_as = K_POISON;
+    d->decoded_as = CD_POISON;
 }
 
-static void add(proj_batch *b, const decoded *d) {
-    if (d->kind == K_EVENT) proj_add_event(b, d->u.ev);
-    else if (d->kind == K_WEBHOOK) proj_add_webhook(b, d->u.wh);
-    else if (d->kind == K_CHECK) proj_add_check(b, d->u.ck);
+void consume_decoded_add(proj_batch *b, const consume_decoded *d) {
+    if (d->kind == CD_EVENT) proj_add_event(b, d->u.ev);
+    else if (d->kind == CD_WEBHOOK) proj_add_webhook(b, d->u.wh);
+    else if (d->kind == CD_CHECK) proj_add_check(b, d->u.ck);
 }
 
 /* Applies the valid messages of the batch; on PROJ_DATA falls back to one
  * transaction per message and poisons those the database refuses. Returns
  * 0, or -1 for a transient failure (nothing to store). */
-static int apply(consume_ctx *ctx, PGconn *c, decoded *ds, size_t n, long long *stored) {
+static int apply(consume_ctx *ctx, PGconn *c, consume_decoded *ds, size_t n, long long *stored) {
     proj_batch *b = &ctx->batch;
     proj_batch_reset(b);
-    for (size_t i = 0; i < n; i++) add(b, &ds[i]);
+    for (size_t i = 0; i < n; i++) consume_decoded_add(b, &ds[i]);
     if (b->nevents + b->nwebhooks + b->nchecks == 0) return 0;
     proj_result r = proj_apply(c, b);
     if (r == PROJ_OK) {
@@ -149,9 +132,9 @@ static int apply(consume_ctx *ctx, PGconn *c, decoded *ds, size_t n, long long *
     if (r == PROJ_TRANSIENT) return -1;
     log_warn("batch refused by the database; applying one message at a time");
     for (size_t i = 0; i < n; i++) {
-        if (ds[i].kind == K_POISON) continue;
+        if (ds[i].kind == CD_POISON) continue;
         proj_batch_reset(b);
-        add(b, &ds[i]);
+        consume_decoded_add(b, &ds[i]);
         r = proj_apply(c, b);
         if (r == PROJ_TRANSIENT) return -1;
         if (r == PROJ_DATA) poison(&ds[i], "rejected_by_database", "a value was refused by PostgreSQL");
@@ -173,9 +156,13 @@ loop_result consume_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     PGconn *c = NULL;
     long long stored = 0;
-    decoded *ds = calloc(n, sizeof *ds);
+    consume_decoded *ds = calloc(n, sizeof *ds);
     if (!ds) goto cleanup;
-    for (size_t i = 0; i < n; i++) decode(msgs[i], &ds[i]);
+    for (size_t i = 0; i < n; i++) {
+        char schema[160];
+        consume_decode(kafka_header(msgs[i], HDR_SCHEMA, schema, sizeof schema), msgs[i]->payload,
+                       msgs[i]->len, &ds[i]);
+    }
 
     c = pg_pool_acquire(ctx->app->svc.db);
     if (!c) goto cleanup;
@@ -186,7 +173,7 @@ loop_result consume_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
     /* After the commit: a failed dead-letter send retries the whole batch,
      * which the database absorbs (everything above is idempotent). */
     for (size_t i = 0; i < n; i++)
-        if (ds[i].kind == K_POISON &&
+        if (ds[i].kind == CD_POISON &&
             consume_deadletter(ctx->app->svc.producer, msgs[i], ds[i].code, ds[i].message))
             goto cleanup;
 
@@ -200,7 +187,7 @@ loop_result consume_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
 cleanup:
     if (c) pg_pool_release(ctx->app->svc.db, c);
     if (res != LOOP_DONE) metrics_counter_add("atsb_status_batch_failures_total", "", 1);
-    for (size_t i = 0; ds && i < n; i++) decoded_free(&ds[i]);
+    for (size_t i = 0; ds && i < n; i++) consume_decoded_free(&ds[i]);
     free(ds);
     return res;
 }

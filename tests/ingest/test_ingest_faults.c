@@ -71,13 +71,17 @@ Test(ingest_faults, broker_down_is_503_and_nothing_half_stored) {
 }
 
 static void allow_connections(const char *allow) {
+    /* A database name is an identifier, which cannot be a parameter: the
+     * name harness_create_db made ([a-z0-9_]) is checked, then quoted. */
+    cr_assert(strspn(P.dbname, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(P.dbname), "%s", P.dbname);
+    cr_assert(!strcmp(allow, "true") || !strcmp(allow, "false"));
     char sql[512];
-    snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS %s", P.dbname, allow);
+    snprintf(sql, sizeof sql, "ALTER DATABASE \"%s\" ALLOW_CONNECTIONS %s", P.dbname, allow);
     db_exec(getenv("ATSB_PG_DSN"), sql);
     if (!strcmp(allow, "false")) {
-        snprintf(sql, sizeof sql,
-                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'", P.dbname);
-        db_exec(getenv("ATSB_PG_DSN"), sql);
+        const char *p[] = {P.dbname};
+        db_scalar(getenv("ATSB_PG_DSN"),
+                  "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1", 1, p);
     }
 }
 

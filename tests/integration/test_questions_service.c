@@ -490,6 +490,58 @@ Test(questions_service, rejected_resolved_held_and_released_on_go_live) {
     kafka_consumer_destroy(resolved, 5000);
 }
 
+/* Poison messages on applications.received: each goes to the dead-letter
+ * topic with its error-code and the consumer goes on with the next one. */
+static void produce_raw(const char *schema, const void *payload, size_t len, const char *key) {
+    char topic[256];
+    kafka_msg m = {.topic = kafka_topic(TOPIC_APPLICATIONS_RECEIVED, topic, sizeof topic),
+                   .key = key, .payload = payload, .len = len, .schema = schema,
+                   .trace_id = "trace-questions-poison"};
+    cr_assert_eq(kafka_producer_send(producer, &m), 0);
+}
+
+Test(questions_service, poison_messages_are_dead_lettered_and_consumption_continues) {
+    kafka_consumer *resolved = reader(TOPIC_APPLICATIONS_RESOLVED);
+    kafka_consumer *dlq = reader(TOPIC_APPLICATIONS_DEADLETTER);
+    static const uint8_t truncated[] = {0x0a, 0x10, 'a', 'b', 'c'};
+    produce_raw("atsbridge.v1.ApplicationReceived", truncated, sizeof truncated, "poison-1");
+    produce_raw("atsbridge.v1.Nonsense", "{}", 2, "poison-2");
+    size_t big_len = 900 * 1024;
+    uint8_t *big = malloc(big_len);
+    cr_assert_not_null(big);
+    memset(big, 0xff, big_len);
+    produce_raw("atsbridge.v1.ApplicationReceived", big, big_len, "poison-3");
+    free(big);
+    app_spec good = {"app-after-poison", "demo-lever", "demo-lever-posting",
+                     {{"q-motivation", "Spaß 🚚", NULL}, {"q-years", "7", NULL}, {"q-forklift", "Yes", NULL},
+                      {"q-start", "2026-12-01", NULL}, {"q-shift", "Spätschicht", NULL},
+                      {"q-langs", "de", "en"}}};
+    produce_app(&good);
+    wait_resolved(resolved, "app-after-poison");
+
+    int undecodable = 0, unknown = 0, n = 0;
+    size_t biggest = 0;
+    for (int i = 0; i < 300 && n < 3; i++) {
+        rd_kafka_message_t *m = kafka_consumer_poll(dlq, 100);
+        if (!m) continue;
+        char code[64], topic[256], want[256];
+        cr_assert_not_null(kafka_header(m, "error-code", code, sizeof code), "error-code header");
+        cr_assert_not_null(kafka_header(m, "original-topic", topic, sizeof topic));
+        cr_assert_str_eq(topic, kafka_topic(TOPIC_APPLICATIONS_RECEIVED, want, sizeof want));
+        undecodable += !strcmp(code, "undecodable");
+        unknown += !strcmp(code, "unknown_schema");
+        if (m->len > biggest) biggest = m->len;
+        n++;
+        rd_kafka_message_destroy(m);
+    }
+    cr_assert_eq(n, 3, "three poison messages dead-lettered, got %d", n);
+    cr_assert_eq(undecodable, 2, "truncated and oversized garbage: undecodable");
+    cr_assert_eq(unknown, 1, "unknown schema");
+    cr_assert_eq(biggest, big_len, "the oversized message is kept unchanged");
+    kafka_consumer_destroy(dlq, 5000);
+    kafka_consumer_destroy(resolved, 5000);
+}
+
 /* ---- cache staleness (own suite: short TTL) ---- */
 
 TestSuite(questions_cache, .init = setup_short_ttl, .fini = teardown, .timeout = 240);

@@ -159,6 +159,13 @@ Test(status_projection, poison_messages_are_dead_lettered_and_consumption_contin
     bad.detail = "caf\xc3";
     st_emit(&s, &bad);
     st_raw(&s, "bgcheck.updates", "atsbridge.v1.BackgroundCheckUpdate", truncated, sizeof truncated, "k3");
+    /* Oversized: 900 KB of garbage under a known schema. */
+    size_t big_len = 900 * 1024;
+    uint8_t *big = malloc(big_len);
+    cr_assert_not_null(big);
+    memset(big, 0xff, big_len);
+    st_raw(&s, "ats.webhooks", "atsbridge.v1.AtsWebhook", big, big_len, "k4");
+    free(big);
     st_event(&s, "after", "acme", "received", 0, 0, NULL, NULL, NULL);
 
     json_object_put(wait_events(&s, "after", 1));
@@ -168,8 +175,8 @@ Test(status_projection, poison_messages_are_dead_lettered_and_consumption_contin
     char dlq[256];
     kafka_topic(TOPIC_APPLICATIONS_DEADLETTER, dlq, sizeof dlq);
     char codes[8][64];
-    int n = dlq_codes(dlq, codes, 4);
-    cr_expect_eq(n, 4, "four poison messages dead-lettered");
+    int n = dlq_codes(dlq, codes, 5);
+    cr_expect_eq(n, 5, "five poison messages dead-lettered");
     cr_expect(has_code(codes, n, "unknown_schema"));
     cr_expect(has_code(codes, n, "undecodable"));
     cr_expect(has_code(codes, n, "invalid_message"));

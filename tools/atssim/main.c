@@ -146,7 +146,8 @@ static int write_port_file(const char *path, int port) {
 int main(int argc, char **argv) {
     const char *seed = config_str("ATSB_SIM_SEED", ATSSIM_DEFAULT_SEED);
     const char *port_file = NULL;
-    for (int i = 1; i < argc; i++) {
+    /* Every option takes a value: step over both. */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf("usage: atssim [--addr HOST:PORT] [--seed PATH] [--port-file PATH]\n");
@@ -164,7 +165,6 @@ int main(int argc, char **argv) {
             fprintf(stderr, "atssim: unknown option %s\n", a);
             return 2;
         }
-        i++;
     }
     char host[128];
     int port;

@@ -194,7 +194,8 @@ int main(int argc, char **argv) {
     int partitions = 8;
     const char *bootstrap_file = NULL, *control_file = NULL;
     const char *control_addr = "127.0.0.1:0";
-    for (int i = 1; i < argc; i++) {
+    /* Every option takes a value: step over both. */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -210,7 +211,6 @@ int main(int argc, char **argv) {
             fprintf(stderr, "devbroker: unknown option %s\n", a);
             return 2;
         }
-        i++;
     }
     log_init("devbroker");
     shutdown_install();

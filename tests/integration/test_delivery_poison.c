@@ -1,0 +1,88 @@
+/* delivery: poison messages on the topics it consumes (malformed protobuf,
+ * an unknown schema header, 900 KB of garbage under the right schema, an
+ * undecodable command) each go to applications.deadletter with an
+ * error-code header, and a valid application produced after them is
+ * delivered. */
+#include "dtest.h"
+#include "harness.h"
+#include "kafka_conf.h"
+#include "kafka_producer.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dtest t;
+static void setup(void) { dtest_setup(&t); }
+static void teardown(void) { dtest_teardown(&t); }
+TestSuite(delivery_poison, .init = setup, .fini = teardown, .timeout = 240);
+
+static const char *jstr(json_object *o, const char *k) {
+    json_object *v;
+    return o && json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+static void produce_raw(kafka_producer *p, const char *base, const char *schema, const void *payload, size_t len,
+                        const char *key) {
+    char topic[256];
+    kafka_msg m = {.topic = kafka_topic(base, topic, sizeof topic), .key = key, .payload = payload, .len = len,
+                   .schema = schema, .trace_id = "trace-delivery-poison"};
+    cr_assert_eq(kafka_producer_send(p, &m), 0);
+}
+
+static int count_code(json_object *dlq, const char *code) {
+    int n = 0;
+    for (size_t i = 0; i < json_object_array_length(dlq); i++) {
+        json_object *h = NULL;
+        json_object_object_get_ex(json_object_array_get_idx(dlq, i), "headers", &h);
+        const char *c = jstr(h, "error-code");
+        n += c && !strcmp(c, code);
+    }
+    return n;
+}
+
+Test(delivery_poison, poison_messages_are_dead_lettered_and_consumption_continues) {
+    dtest_account(&t, "acc-lever", "lever", "live", NULL);
+    dtest_start_delivery(&t);
+    dtest_lever_connection(&t, "acc-lever");
+    kafka_producer *p;
+    char err[256];
+    cr_assert_eq(kafka_producer_new("test", &p, err, sizeof err), 0, "%s", err);
+
+    static const uint8_t truncated[] = {0x0a, 0x10, 'a', 'b', 'c'};
+    produce_raw(p, TOPIC_APPLICATIONS_RESOLVED, "atsbridge.v1.ApplicationResolved", truncated, sizeof truncated,
+                "poison-1");
+    produce_raw(p, TOPIC_APPLICATIONS_RESOLVED, "atsbridge.v1.Nonsense", "{}", 2, "poison-2");
+    size_t big_len = 900 * 1024;
+    uint8_t *big = malloc(big_len);
+    cr_assert_not_null(big);
+    memset(big, 0xff, big_len);
+    produce_raw(p, TOPIC_APPLICATIONS_RESOLVED, "atsbridge.v1.ApplicationResolved", big, big_len, "poison-3");
+    free(big);
+    produce_raw(p, TOPIC_ATS_COMMANDS, "atsbridge.v1.AtsCommand", truncated, sizeof truncated, "poison-4");
+    kafka_producer_destroy(p, 5000);
+
+    dtest_app a;
+    dtest_produce(&t, "acc-lever", "lever", "demo-lever-posting", 1, 0, &a);
+    cr_assert_eq(dtest_wait_state(&t, a.app_id, "DELIVERED", 60000), 0, "not delivered after poison (see %s)",
+                 t.dir);
+
+    json_object *dlq = NULL;
+    for (int i = 0; i < 20; i++) {
+        json_object_put(dlq);
+        dlq = dtest_read_topic(&t, TOPIC_APPLICATIONS_DEADLETTER, 2000);
+        if (json_object_array_length(dlq) >= 4) break;
+    }
+    cr_assert_eq(json_object_array_length(dlq), 4, "four poison messages dead-lettered: %s",
+                 json_object_to_json_string(dlq));
+    cr_assert_eq(count_code(dlq, "undecodable"), 3, "%s", json_object_to_json_string(dlq));
+    cr_assert_eq(count_code(dlq, "unknown_schema"), 1, "%s", json_object_to_json_string(dlq));
+    int big_seen = 0;
+    for (size_t i = 0; i < json_object_array_length(dlq); i++) {
+        json_object *m = json_object_array_get_idx(dlq, i), *len;
+        if (json_object_object_get_ex(m, "payload_len", &len) && json_object_get_int64(len) == (int64_t)big_len)
+            big_seen = 1;
+    }
+    cr_assert(big_seen, "the oversized message is dead-lettered unchanged");
+    json_object_put(dlq);
+}
