@@ -199,7 +199,7 @@ static int line_cmp(const void *a, const void *b) {
 
 /* Prints the collected timeline in event-time order (ties: read order) and frees it. */
 static void print_lines(trail_ctx *c) {
-    qsort(c->lines, c->nlines, sizeof *c->lines, line_cmp);
+    if (c->nlines) qsort(c->lines, c->nlines, sizeof *c->lines, line_cmp); /* NULL when empty */
     for (size_t i = 0; i < c->nlines; i++) {
         fputs(c->lines[i].text, stdout);
         free(c->lines[i].text);
