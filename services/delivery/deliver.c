@@ -211,7 +211,11 @@ static int attempt(job *j) {
     size_t ndocs = 0;
     int d = documents_load(j->c, a, &docs, &ndocs);
     if (d < 0) return -1;
-    if (d > 0) return fail(j, "document_missing", "a referenced document is not in ingest.documents");
+    /* ingest commits the documents right after Kafka acknowledged the
+     * message, so a fast consumer can get here first; and a request whose
+     * commit failed stores them on the board's retry. Not there yet is
+     * transient; after the last attempt it is a permanent failure. */
+    if (d > 0) return transient(j, "document_missing", "a referenced document is not in ingest.documents", 0);
     ca.docs = docs;
     ca.ndocs = ndocs;
 

@@ -228,6 +228,28 @@ Test(delivery_faults, eploy_quota_defers_without_failing) {
     json_object_put(retry);
 }
 
+/* ingest commits a document just after Kafka has the message: delivery
+ * may see the reference first and must wait for it, not fail. */
+Test(delivery_faults, document_not_yet_committed_is_retried) {
+    dtest_account(&t, "acc", "lever", "live", NULL);
+    dtest_app a;
+    dtest_produce(&t, "acc", "lever", "demo-lever-posting", 1, 1, &a);
+    dtest_sql(&t, "CREATE TABLE public.doc_hold AS SELECT * FROM ingest.documents; DELETE FROM ingest.documents");
+    dtest_start_delivery(&t);
+    dtest_lever_connection(&t, "acc");
+    json_object *events = dtest_read_topic(&t, TOPIC_APPLICATION_EVENTS, 500);
+    for (int i = 0; i < 60 && !count_events(events, a.app_id, "retrying", "document_missing"); i++) {
+        json_object_put(events);
+        events = dtest_read_topic(&t, TOPIC_APPLICATION_EVENTS, 500);
+    }
+    cr_assert_geq(count_events(events, a.app_id, "retrying", "document_missing"), 1, "see %s", t.dir);
+    cr_assert_eq(count_events(events, a.app_id, "failed", NULL), 0);
+    json_object_put(events);
+    dtest_sql(&t, "INSERT INTO ingest.documents SELECT * FROM public.doc_hold");
+    cr_assert_eq(dtest_wait_state(&t, a.app_id, "DELIVERED", 60000), 0, "see %s", t.dir);
+    one_opportunity(a.email);
+}
+
 Test(delivery_faults, dry_run_writes_nothing_and_test_mode_holds) {
     dtest_account(&t, "acc", "lever", "dry-run", NULL);
     dtest_account(&t, "acc-test", "lever", "test", NULL);
