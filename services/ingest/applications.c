@@ -8,7 +8,7 @@
 #include "metrics.h"
 #include "multipart.h"
 #include "pg.h"
-#include "produce.h"
+#include "produce_batch.h"
 #include "received.h"
 
 #include <stdio.h>
@@ -118,7 +118,7 @@ static accept_result accept_application(const ingest_ctx *ctx, PGconn *c, const 
     ev.posting_id = (char *)S(a->posting_id);
 
     produce_batch b;
-    produce_batch_init(&b, ctx->svc->producer);
+    produce_batch_init(&b, ctx->svc->producer, "ingest");
     produce_batch_proto(&b, ctx->topic_received, app_id, RECEIVED_SCHEMA,
                         &m.msg.base, trace);
     produce_batch_event(&b, &ev, NULL, trace);

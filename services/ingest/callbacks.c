@@ -6,7 +6,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "pg.h"
-#include "produce.h"
+#include "produce_batch.h"
 #include "replay.h"
 #include "secrets.h"
 #include "text.h"
@@ -183,7 +183,7 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     m.report_url = cb.report_url ? cb.report_url : "";
     m.occurred_at_ms = cb.occurred_at_ms ? cb.occurred_at_ms : timestamp_now_ms();
     produce_batch b;
-    produce_batch_init(&b, ctx->svc->producer);
+    produce_batch_init(&b, ctx->svc->producer, "ingest");
     produce_batch_proto(&b, ctx->topic_bgcheck, cb.order_id, "atsbridge.v1.BackgroundCheckUpdate", &m.base,
                         trace);
     if (produce_batch_wait(&b, "bgcheck")) {

@@ -8,7 +8,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pg.h"
-#include "produce.h"
+#include "produce_batch.h"
 #include "received.h"
 
 #include <stdio.h>
@@ -105,7 +105,7 @@ static export_result accept_export(const ingest_ctx *ctx, PGconn *c, const expor
                 goto cleanup;
     }
     produce_batch b;
-    produce_batch_init(&b, ctx->svc->producer);
+    produce_batch_init(&b, ctx->svc->producer, "ingest");
     int built = produce_candidates(ctx, &b, r, tool, task_id, trace, ids);
     Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
     ev.subject_id = (char *)task_id;

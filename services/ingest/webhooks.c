@@ -6,7 +6,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "pg.h"
-#include "produce.h"
+#include "produce_batch.h"
 #include "replay.h"
 #include "secrets.h"
 #include "timestamp.h"
@@ -201,7 +201,7 @@ void webhooks_lever_post(const http_request *req, http_response *resp, void *vct
     m.from_stage_id = (char *)(w.from_stage_id ? w.from_stage_id : "");
     m.to_stage_id = (char *)(w.to_stage_id ? w.to_stage_id : "");
     produce_batch b;
-    produce_batch_init(&b, ctx->svc->producer);
+    produce_batch_init(&b, ctx->svc->producer, "ingest");
     produce_batch_proto(&b, ctx->topic_webhooks, account_id, "atsbridge.v1.AtsWebhook", &m.base, trace);
     if (produce_batch_wait(&b, "webhook")) {
         ingest_unavailable(ctx, resp, "message broker");

@@ -14,6 +14,19 @@ void qconsume_ctx_free(qconsume_ctx *c) {
     c->done_cap = 0;
 }
 
+/* Decides m into b. 0 decided (or dead-lettered), -1 transient. */
+static int decide(qconsume_ctx *c, qr_batch *b, rd_kafka_message_t *m) {
+    char trace[128];
+    const char *trace_id = kafka_header(m, HDR_TRACE_ID, trace, sizeof trace);
+    if (!consume_schema_is(m, RECEIVED_SCHEMA))
+        return consume_deadletter(c->rc->producer, m, "unknown_schema", "questions expects ApplicationReceived");
+    qr_decision d;
+    int rc = questions_resolve(c->rc, b, m->payload, m->len, trace_id, 0, &d);
+    if (rc == QR_UNDECODABLE)
+        return consume_deadletter(c->rc->producer, m, "undecodable", "payload is not an ApplicationReceived");
+    return rc == 0 ? 0 : -1;
+}
+
 loop_result questions_consume_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
     qconsume_ctx *c = vctx;
     if (n > c->done_cap) {
@@ -28,27 +41,19 @@ loop_result questions_consume_batch(void *vctx, rd_kafka_message_t **msgs, size_
         c->first = msgs[0];
         c->n = n;
     }
-    for (size_t i = 0; i < n; i++) {
-        rd_kafka_message_t *m = msgs[i];
-        if (c->done[i]) continue;
-        char trace[128];
-        const char *trace_id = kafka_header(m, HDR_TRACE_ID, trace, sizeof trace);
-        if (!consume_schema_is(m, RECEIVED_SCHEMA)) {
-            if (consume_deadletter(c->rc->producer, m, "unknown_schema", "questions expects ApplicationReceived"))
-                return LOOP_RETRY;
-            c->done[i] = 1;
-            continue;
-        }
-        qr_decision d;
-        int rc = questions_resolve(c->rc, m->payload, m->len, trace_id, 0, &d);
-        if (rc == QR_UNDECODABLE) {
-            if (consume_deadletter(c->rc->producer, m, "undecodable", "payload is not an ApplicationReceived"))
-                return LOOP_RETRY;
-        } else if (rc != 0) {
-            return LOOP_RETRY;
-        }
-        c->done[i] = 1;
-    }
+    /* Every decision goes into one produce batch; messages count as done
+     * only once the broker has all of that batch's output. */
+    qr_batch b;
+    qr_batch_begin(&b, c->rc);
+    size_t i = 0;
+    int failed = 0;
+    for (; i < n && !failed; i++)
+        if (!c->done[i] && decide(c, &b, msgs[i])) failed = 1;
+    if (qr_batch_end(&b, "decisions")) return LOOP_RETRY;
+    /* Up to the failed message (exclusive) everything is durable. */
+    size_t durable = failed ? i - 1 : n;
+    memset(c->done, 1, durable);
+    if (failed) return LOOP_RETRY;
     c->first = NULL;
     c->n = 0;
     return LOOP_DONE;

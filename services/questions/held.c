@@ -24,8 +24,9 @@ static int delete_row(PGconn *c, const char *id) {
 
 int held_release(qr_ctx *ctx, const char *account) {
     pthread_mutex_lock(&release_mu);
-    int decided = 0, rc = -1;
+    int decided = 0, rc = -1, nrows = 0;
     PGresult *r = NULL;
+    qr_decision *dec = NULL;
     PGconn *c = pg_pool_acquire(ctx->db);
     if (!c) goto done;
     const char *p[] = {account ? account : ""};
@@ -39,35 +40,49 @@ int held_release(qr_ctx *ctx, const char *account) {
                 " ORDER BY h.held_at LIMIT " BATCH,
                 1, p);
     if (!pg_ok(r)) goto done;
+    nrows = PQntuples(r);
+    dec = calloc((size_t)nrows + 1, sizeof *dec);
+    if (!dec) goto done;
+    /* Decide every row into one produce batch; a row leaves questions.held
+     * only after the broker has its decision. */
+    qr_batch b;
+    qr_batch_begin(&b, ctx);
+    int n = 0;
     rc = 0;
-    for (int i = 0; i < PQntuples(r); i++) {
+    for (; n < nrows; n++) {
         size_t len = 0;
-        unsigned char *payload = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 1), &len);
-        if (!payload) {
-            rc = -1;
-            break;
-        }
-        const char *id = PQgetvalue(r, i, 0);
-        const char *trace = PQgetvalue(r, i, 2);
-        qr_decision d;
-        int x = questions_resolve(ctx, payload, len, *trace ? trace : NULL, 1, &d);
+        unsigned char *payload = PQunescapeBytea((const unsigned char *)PQgetvalue(r, n, 1), &len);
+        if (!payload) break;
+        const char *trace = PQgetvalue(r, n, 2);
+        int x = questions_resolve(ctx, &b, payload, len, *trace ? trace : NULL, 1, &dec[n]);
         PQfreemem(payload);
         if (x == QR_UNDECODABLE) {
             /* Cannot happen for rows we wrote; never keep retrying one. */
-            log_error("held application undecodable, dropped from held", "application_id", id);
-            if (delete_row(c, id)) rc = -1;
+            log_error("held application undecodable, dropped from held", "application_id", PQgetvalue(r, n, 0));
+            dec[n] = QR_REJECTED;
         } else if (x != 0) {
-            rc = -1;
-        } else if (d != QR_HELD && delete_row(c, id)) {
-            rc = -1;
+            break;
         }
-        if (rc < 0) break;
+    }
+    if (n < nrows) rc = -1;
+    if (qr_batch_end(&b, "held")) {
+        rc = -1;
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *id = PQgetvalue(r, i, 0);
+        if (dec[i] != QR_HELD) {
+            if (delete_row(c, id)) {
+                rc = -1;
+                break;
+            }
+            log_event(LOG_INFO, PQgetvalue(r, i, 2), "held application released", "application_id", id,
+                      "decision", qr_decision_name(dec[i]), (const char *)NULL);
+        }
         decided++;
-        if (d != QR_HELD)
-            log_event(LOG_INFO, trace, "held application released", "application_id", id, "decision",
-                      qr_decision_name(d), (const char *)NULL);
     }
 done:
+    free(dec);
     PQclear(r);
     if (c) pg_pool_release(ctx->db, c);
     pthread_mutex_unlock(&release_mu);

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "metrics.h"
+#include "produce_batch.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -27,11 +28,10 @@ static void count(qr_decision d, const char *code) {
     metrics_counter_add("atsb_questions_decisions_total", labels, 1);
 }
 
-/* Audit event for a decision. Returns 0 or -1 (broker did not take it). */
-static int emit(qr_ctx *ctx, const Atsbridge__V1__ApplicationReceived *app, const char *ats, const char *type,
-                const char *code, const char *detail, int64_t count_v, const char *trace_id) {
+/* Audit event for a decision, into the caller's batch. */
+static void emit(produce_batch *b, const Atsbridge__V1__ApplicationReceived *app, const char *ats, const char *type,
+                 const char *code, const char *detail, int64_t count_v, const char *trace_id) {
     Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
-    char id[64];
     ev.application_id = app->application_id;
     ev.account_id = app->account_id;
     ev.type = (char *)type;
@@ -43,20 +43,19 @@ static int emit(qr_ctx *ctx, const Atsbridge__V1__ApplicationReceived *app, cons
     ev.error_code = (char *)(code ? code : "");
     ev.detail = (char *)(detail ? detail : "");
     ev.count = count_v;
-    events_prepare(&ev, "questions", code, id, sizeof id);
-    return events_emit(ctx->producer, &ev, trace_id);
+    produce_batch_event(b, &ev, code, trace_id);
 }
 
-static int reject(qr_ctx *ctx, const Atsbridge__V1__ApplicationReceived *app, const char *ats, const char *code,
+static int reject(produce_batch *b, const Atsbridge__V1__ApplicationReceived *app, const char *ats, const char *code,
                   const char *detail, int64_t n, const char *trace_id) {
-    if (emit(ctx, app, ats, "rejected", code, detail, n, trace_id)) return QR_RETRY;
+    emit(b, app, ats, "rejected", code, detail, n, trace_id);
     log_event(LOG_INFO, trace_id, "application rejected", "application_id", app->application_id, "account_id",
               app->account_id, "code", code, (const char *)NULL);
     count(QR_REJECTED, code);
     return 0;
 }
 
-static int hold(qr_ctx *ctx, PGconn *c, const Atsbridge__V1__ApplicationReceived *app, const char *ats,
+static int hold(produce_batch *b, PGconn *c, const Atsbridge__V1__ApplicationReceived *app, const char *ats,
                 const char *reason, const uint8_t *payload, size_t len, const char *trace_id, int from_held) {
     if (from_held) {
         const char *p[] = {app->application_id, reason};
@@ -81,14 +80,14 @@ static int hold(qr_ctx *ctx, PGconn *c, const Atsbridge__V1__ApplicationReceived
     if (!ok) return QR_RETRY;
     const char *detail = !strcmp(reason, "test_mode") ? "test mode: posting is not a test posting"
                                                       : "no usable ATS connection";
-    if (emit(ctx, app, ats, "held", reason, detail, 0, trace_id)) return QR_RETRY;
+    emit(b, app, ats, "held", reason, detail, 0, trace_id);
     log_event(LOG_INFO, trace_id, "application held", "application_id", app->application_id, "account_id",
               app->account_id, "reason", reason, (const char *)NULL);
     count(QR_HELD, reason);
     return 0;
 }
 
-static int produce_resolved(qr_ctx *ctx, Atsbridge__V1__ApplicationReceived *app, const account *acc,
+static int produce_resolved(produce_batch *b, Atsbridge__V1__ApplicationReceived *app, const account *acc,
                             const qs_set *set, const char *trace_id, size_t *nmapped) {
     qm_mapped m = {0};
     if (questions_map(app, set, &m)) return QR_RETRY;
@@ -102,91 +101,144 @@ static int produce_resolved(qr_ctx *ctx, Atsbridge__V1__ApplicationReceived *app
     res.run_mode = (char *)acc->run_mode;
     res.posting_is_test = set->is_test;
     res.resolved_at_ms = events_now_ms();
-    size_t len = atsbridge__v1__application_resolved__get_packed_size(&res);
-    uint8_t *buf = malloc(len ? len : 1);
-    int rc = QR_RETRY;
-    if (!buf) goto done;
-    atsbridge__v1__application_resolved__pack(&res, buf);
     char topic[256];
-    kafka_msg msg = {.topic = kafka_topic(TOPIC_APPLICATIONS_RESOLVED, topic, sizeof topic),
-                     .key = app->application_id,
-                     .payload = buf,
-                     .len = len,
-                     .schema = RESOLVED_SCHEMA,
-                     .trace_id = trace_id};
-    if (kafka_producer_send(ctx->producer, &msg) == RD_KAFKA_RESP_ERR_NO_ERROR) rc = 0;
+    produce_batch_proto(b, kafka_topic(TOPIC_APPLICATIONS_RESOLVED, topic, sizeof topic), app->application_id,
+                        RESOLVED_SCHEMA, &res.base, trace_id);
     *nmapped = m.n;
-done:
-    free(buf);
     qm_mapped_free(&m);
-    return rc;
+    return 0;
 }
 
-int questions_resolve(qr_ctx *ctx, const uint8_t *payload, size_t len, const char *trace_id, int from_held,
-                      qr_decision *d) {
+void qr_batch_begin(qr_batch *qb, qr_ctx *ctx) {
+    memset(qb, 0, sizeof *qb);
+    produce_batch_init(&qb->out, ctx->producer, "questions");
+}
+
+int qr_batch_end(qr_batch *qb, const char *kind) {
+    for (size_t i = 0; i < qb->nmemo; i++) {
+        qr_memo_entry *e = &qb->memo[i];
+        free(e->account_id);
+        free(e->posting_id);
+        account_free(&e->acc);
+        qs_set_free(&e->set);
+    }
+    free(qb->memo);
+    qb->memo = NULL;
+    qb->nmemo = qb->cap = 0;
+    return produce_batch_wait(&qb->out, kind) ? -1 : 0;
+}
+
+static qr_memo_entry *memo_find(qr_batch *qb, const char *account_id, const char *posting) {
+    for (size_t i = 0; i < qb->nmemo; i++)
+        if (!strcmp(qb->memo[i].account_id, account_id) && !strcmp(qb->memo[i].posting_id, posting))
+            return &qb->memo[i];
+    return NULL;
+}
+
+/* Moves acc and set into a new entry (they are left empty). NULL when out
+ * of memory: the caller keeps them. */
+static qr_memo_entry *memo_add(qr_batch *qb, const char *account_id, const char *posting, account *acc,
+                               qs_set *set) {
+    if (qb->nmemo == qb->cap) {
+        size_t cap = qb->cap ? qb->cap * 2 : 4;
+        qr_memo_entry *m = realloc(qb->memo, cap * sizeof *m);
+        if (!m) return NULL;
+        qb->memo = m;
+        qb->cap = cap;
+    }
+    qr_memo_entry *e = &qb->memo[qb->nmemo];
+    e->account_id = strdup(account_id);
+    e->posting_id = strdup(posting);
+    if (!e->account_id || !e->posting_id) {
+        free(e->account_id);
+        free(e->posting_id);
+        return NULL;
+    }
+    e->acc = *acc;
+    e->set = *set;
+    memset(acc, 0, sizeof *acc);
+    qs_set_init(set);
+    qb->nmemo++;
+    return e;
+}
+
+int questions_resolve(qr_ctx *ctx, qr_batch *qb, const uint8_t *payload, size_t len, const char *trace_id,
+                      int from_held, qr_decision *d) {
     Atsbridge__V1__ApplicationReceived *app = questions_received_decode(payload, len);
     if (!app) return QR_UNDECODABLE;
+    produce_batch *b = &qb->out;
+    const char *posting = app->posting_id ? app->posting_id : "";
     account acc;
     memset(&acc, 0, sizeof acc);
-    int have_acc = 0;
     qs_set set;
     qs_set_init(&set);
     qv_result v = {0};
     int rc = QR_RETRY;
-    PGconn *c = pg_pool_acquire(ctx->db);
-    if (!c) goto done;
-    int a = accounts_load(c, app->account_id, &acc);
-    if (a < 0) goto done;
-    if (a == 1) {
+    PGconn *c = NULL;
+    const account *accp;
+    const qs_set *setp;
+    const qr_memo_entry *e = memo_find(qb, app->account_id, posting);
+    if (e) {
+        accp = &e->acc;
+        setp = &e->set;
+    } else {
+        if (!(c = pg_pool_acquire(ctx->db))) goto done;
+        int a = accounts_load(c, app->account_id, &acc);
+        if (a < 0) goto done;
+        if (a == 1) {
+            *d = QR_REJECTED;
+            rc = reject(b, app, "", "unknown_account", "no such account", 0, trace_id);
+            goto done;
+        }
+        if (*posting) {
+            qc_info info;
+            qc_status cs = questions_cache_get(c, &acc, posting, &set, &info);
+            if (cs == QC_NOT_FOUND) {
+                *d = QR_REJECTED;
+                rc = reject(b, app, acc.ats, "unknown_posting", "the ATS does not know the posting", 0, trace_id);
+                goto done;
+            }
+            if (cs == QC_CONNECTION) {
+                *d = QR_HELD;
+                rc = hold(b, c, app, acc.ats, "connection", payload, len, trace_id, from_held);
+                goto done;
+            }
+            if (cs != QC_OK) goto done; /* ATS or database down: retry later */
+        } else {
+            /* An export without a job: nothing to ask, nothing to map. */
+            snprintf(set.ats, sizeof set.ats, "%s", acc.ats);
+        }
+        e = memo_add(qb, app->account_id, posting, &acc, &set);
+        accp = e ? &e->acc : &acc;
+        setp = e ? &e->set : &set;
+    }
+    if (setp->closed) {
         *d = QR_REJECTED;
-        rc = reject(ctx, app, "", "unknown_account", "no such account", 0, trace_id);
+        rc = reject(b, app, accp->ats, "posting_closed", "the posting no longer takes applications", 0, trace_id);
         goto done;
     }
-    have_acc = 1;
-    if (app->posting_id && *app->posting_id) {
-        qc_info info;
-        qc_status cs = questions_cache_get(c, &acc, app->posting_id, &set, &info);
-        if (cs == QC_NOT_FOUND) {
-            *d = QR_REJECTED;
-            rc = reject(ctx, app, acc.ats, "unknown_posting", "the ATS does not know the posting", 0, trace_id);
-            goto done;
-        }
-        if (cs == QC_CONNECTION) {
-            *d = QR_HELD;
-            rc = hold(ctx, c, app, acc.ats, "connection", payload, len, trace_id, from_held);
-            goto done;
-        }
-        if (cs != QC_OK) goto done; /* ATS or database down: retry later */
-        if (set.closed) {
-            *d = QR_REJECTED;
-            rc = reject(ctx, app, acc.ats, "posting_closed", "the posting no longer takes applications", 0, trace_id);
-            goto done;
-        }
-    } else {
-        /* An export without a job: nothing to ask, nothing to map. */
-        snprintf(set.ats, sizeof set.ats, "%s", acc.ats);
-    }
-    if (questions_validate(app, &set, &v)) goto done;
+    if (questions_validate(app, setp, &v)) goto done;
     if (v.n) {
         char detail[1024];
         qv_result_summary(&v, detail, sizeof detail);
         *d = QR_REJECTED;
-        rc = reject(ctx, app, acc.ats, "invalid_answers", detail, (int64_t)v.n, trace_id);
+        rc = reject(b, app, accp->ats, "invalid_answers", detail, (int64_t)v.n, trace_id);
         goto done;
     }
-    if (!strcmp(acc.run_mode, "test") && !set.is_test) {
+    if (!strcmp(accp->run_mode, "test") && !setp->is_test) {
+        if (!c && !(c = pg_pool_acquire(ctx->db))) goto done;
         *d = QR_HELD;
-        rc = hold(ctx, c, app, acc.ats, "test_mode", payload, len, trace_id, from_held);
+        rc = hold(b, c, app, accp->ats, "test_mode", payload, len, trace_id, from_held);
         goto done;
     }
     size_t nmapped = 0;
-    if (produce_resolved(ctx, app, &acc, &set, trace_id, &nmapped)) goto done;
+    if (produce_resolved(b, app, accp, setp, trace_id, &nmapped)) goto done;
     char detail[256];
-    snprintf(detail, sizeof detail, "run_mode %s; %zu answers mapped%s", acc.run_mode, nmapped,
+    snprintf(detail, sizeof detail, "run_mode %s; %zu answers mapped%s", accp->run_mode, nmapped,
              v.unknown_answers ? "; unknown answers ignored" : "");
-    if (emit(ctx, app, acc.ats, "resolved", NULL, detail, (int64_t)nmapped, trace_id)) goto done;
+    emit(b, app, accp->ats, "resolved", NULL, detail, (int64_t)nmapped, trace_id);
     log_event(LOG_INFO, trace_id, "application resolved", "application_id", app->application_id, "account_id",
-              app->account_id, "run_mode", acc.run_mode, (const char *)NULL);
+              app->account_id, "run_mode", accp->run_mode, (const char *)NULL);
     count(QR_RESOLVED, NULL);
     *d = QR_RESOLVED;
     rc = 0;
@@ -194,7 +246,7 @@ done:
     if (c) pg_pool_release(ctx->db, c);
     qv_result_free(&v);
     qs_set_free(&set);
-    if (have_acc) account_free(&acc);
+    account_free(&acc);
     atsbridge__v1__application_received__free_unpacked(app, NULL);
     return rc;
 }

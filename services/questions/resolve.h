@@ -2,7 +2,10 @@
 #define QUESTIONS_RESOLVE_H
 
 #include "kafka_producer.h"
+#include "accounts.h"
+#include "model.h"
 #include "pg.h"
+#include "produce_batch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,7 +19,10 @@
  * Effects: resolved -> ApplicationResolved on applications.resolved; held ->
  * a questions.held row (first time only); every decision -> an audit event on
  * application.events. All are idempotent, so a decision made twice (a
- * redelivered message, a retried batch) has the same result downstream. */
+ * redelivered message, a retried batch) has the same result downstream.
+ * Messages go into the caller's qr_batch: they are durable only once
+ * qr_batch_end succeeds, so callers decide a whole consumed batch and wait
+ * once (one broker round trip per batch, not two per application). */
 
 typedef struct {
     pg_pool *db;
@@ -25,16 +31,38 @@ typedef struct {
 
 typedef enum { QR_RESOLVED = 0, QR_HELD, QR_REJECTED } qr_decision;
 
+/* One batch of decisions: their messages, produced together, and what the
+ * batch has read already (the account and question set of each (account,
+ * posting) decided so far, so a batch of applications for one posting reads
+ * them once; a batch lasts milliseconds, so nothing goes stale). */
+typedef struct {
+    char *account_id, *posting_id;
+    account acc;
+    qs_set set;
+} qr_memo_entry;
+
+typedef struct {
+    produce_batch out;
+    qr_memo_entry *memo;
+    size_t nmemo, cap;
+} qr_batch;
+
+void qr_batch_begin(qr_batch *qb, qr_ctx *ctx);
+/* Waits until the broker has every message of the batch (kind labels the
+ * metric) and frees it. 0, or -1 when one was not taken: nothing of the
+ * batch may be treated as decided. */
+int qr_batch_end(qr_batch *qb, const char *kind);
+
 #define QR_RETRY (-1)       /* transient: database, broker or ATS unavailable */
 #define QR_UNDECODABLE (-2) /* payload is not an ApplicationReceived */
 
-/* Decides the application in payload (ApplicationReceived, protobuf) and
- * makes its effects durable. from_held: the payload comes from
+/* Decides the application in payload (ApplicationReceived, protobuf); its
+ * messages are added to qb. from_held: the payload comes from
  * questions.held (a held decision then only counts an attempt; removing
  * the row after another decision is the caller's). Returns 0 with *d set,
  * QR_RETRY or QR_UNDECODABLE (nothing done). */
-int questions_resolve(qr_ctx *ctx, const uint8_t *payload, size_t len, const char *trace_id, int from_held,
-                      qr_decision *d);
+int questions_resolve(qr_ctx *ctx, qr_batch *qb, const uint8_t *payload, size_t len, const char *trace_id,
+                      int from_held, qr_decision *d);
 
 const char *qr_decision_name(qr_decision d);
 

@@ -1,5 +1,5 @@
-#ifndef INGEST_PRODUCE_H
-#define INGEST_PRODUCE_H
+#ifndef ATSB_PRODUCE_BATCH_H
+#define ATSB_PRODUCE_BATCH_H
 
 #include "atsbridge/v1/events.pb-c.h"
 #include "kafka_producer.h"
@@ -9,11 +9,13 @@
 #include <time.h>
 
 /* Several messages produced at once and waited for together, so a request's
- * ApplicationReceived and its audit events cost one broker round trip, not
- * one each. Not thread-safe for senders: one request thread owns a batch. */
+ * ApplicationReceived and its audit events (ingest), or a consumed batch's
+ * decisions (questions), cost one broker round trip, not one each. Not
+ * thread-safe for senders: one thread owns a batch. */
 
 typedef struct {
     kafka_producer *p;
+    const char *service; /* events' service; metric atsb_<service>_produce_seconds */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t pending;
@@ -21,7 +23,7 @@ typedef struct {
     struct timespec start;
 } produce_batch;
 
-void produce_batch_init(produce_batch *b, kafka_producer *p);
+void produce_batch_init(produce_batch *b, kafka_producer *p, const char *service);
 
 /* Packs msg and produces it to topic with key and schema header. A failure
  * to enqueue is remembered and reported by produce_batch_wait. */
@@ -32,7 +34,7 @@ void produce_batch_proto(produce_batch *b, const char *topic, const char *key, c
 void produce_batch_event(produce_batch *b, Atsbridge__V1__ApplicationEvent *ev, const char *discriminator,
                          const char *trace_id);
 
-/* Waits for every delivery report, records atsb_ingest_produce_seconds{kind},
+/* Waits for every delivery report, records atsb_<service>_produce_seconds{kind},
  * releases the batch. Returns RD_KAFKA_RESP_ERR_NO_ERROR when all messages
  * are durable in Kafka, else the first error. */
 rd_kafka_resp_err_t produce_batch_wait(produce_batch *b, const char *kind);

@@ -1,4 +1,4 @@
-#include "produce.h"
+#include "produce_batch.h"
 
 #include "events.h"
 #include "log.h"
@@ -11,13 +11,13 @@ static void on_report(rd_kafka_resp_err_t err, void *opaque) {
     produce_batch *b = opaque;
     pthread_mutex_lock(&b->mu);
     if (err && !b->err) b->err = err;
-    b->pending--;
-    pthread_cond_signal(&b->cv);
+    if (--b->pending == 0) pthread_cond_signal(&b->cv); /* only the owner waits, for zero */
     pthread_mutex_unlock(&b->mu);
 }
 
-void produce_batch_init(produce_batch *b, kafka_producer *p) {
+void produce_batch_init(produce_batch *b, kafka_producer *p, const char *service) {
     b->p = p;
+    b->service = service;
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->cv, NULL);
     b->pending = 0;
@@ -53,7 +53,7 @@ void produce_batch_proto(produce_batch *b, const char *topic, const char *key, c
 void produce_batch_event(produce_batch *b, Atsbridge__V1__ApplicationEvent *ev, const char *discriminator,
                          const char *trace_id) {
     char id[64];
-    events_prepare(ev, "ingest", discriminator, id, sizeof id);
+    events_prepare(ev, b->service, discriminator, id, sizeof id);
     expect_report(b);
     if (events_emit_async(b->p, ev, trace_id, on_report, b) != 0) on_report(RD_KAFKA_RESP_ERR__FAIL, b);
     ev->event_id = NULL; /* pointed into id */
@@ -69,9 +69,10 @@ rd_kafka_resp_err_t produce_batch_wait(produce_batch *b, const char *kind) {
     struct timespec end;
     clock_gettime(CLOCK_MONOTONIC, &end);
     double secs = (double)(end.tv_sec - b->start.tv_sec) + (end.tv_nsec - b->start.tv_nsec) / 1e9;
-    char labels[64];
+    char name[64], labels[64];
+    snprintf(name, sizeof name, "atsb_%s_produce_seconds", b->service);
     snprintf(labels, sizeof labels, "kind=\"%s\",result=\"%s\"", kind, err ? "error" : "ok");
-    metrics_observe("atsb_ingest_produce_seconds", labels, secs);
+    metrics_observe(name, labels, secs);
     if (err) log_warn("produce failed", "kind", kind, "code", rd_kafka_err2name(err));
     return err;
 }
