@@ -28,7 +28,10 @@ rd_kafka_conf_t *kafka_conf_new(const char *client_id, char *err, size_t errlen)
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (kafka_conf_set(conf, "bootstrap.servers", config_str("ATSB_KAFKA_BROKERS", "127.0.0.1:9092"),
                        err, errlen) ||
-        kafka_conf_set(conf, "client.id", client_id, err, errlen))
+        kafka_conf_set(conf, "client.id", client_id, err, errlen) ||
+        /* Small request/response traffic: Nagle would hold a produce
+         * request back until the previous one is acknowledged. */
+        kafka_conf_set(conf, "socket.nagle.disable", "true", err, errlen))
         goto fail;
     for (char **e = environ; *e; e++) {
         if (strncmp(*e, prefix, sizeof prefix - 1) != 0) continue;

@@ -51,7 +51,7 @@ int service_start(const service_spec *spec, service *svc) {
     }
     config_addr(spec->addr_env, spec->addr_default, host, sizeof host, &port);
     const char *dsn = config_str("ATSB_PG_DSN", "host=127.0.0.1 port=54329 dbname=atsbridge user=atsbridge");
-    int pool = (int)config_int("ATSB_PG_POOL", 8, 1, 256);
+    int pool = (int)config_int("ATSB_PG_POOL", spec->pg_pool_default > 0 ? spec->pg_pool_default : 8, 1, 256);
     int timeout = (int)config_int("ATSB_STARTUP_TIMEOUT_S", 60, 0, 3600);
 
     if (connect_db(dsn, pool, timeout, &svc->db, err, sizeof err)) goto fail;

@@ -17,6 +17,7 @@ typedef struct {
     const char *addr_env;          /* e.g. "ATSB_INGEST_ADDR" */
     const char *addr_default;      /* e.g. "127.0.0.1:8081" */
     const migrate_file *migrations;
+    int pg_pool_default;           /* ATSB_PG_POOL when unset; 0 means 8 */
     const http_route *routes;
     size_t nroutes;
 } service_spec;

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "produce_batch.h"
 #include "ratelimit.h"
 #include "retry.h"
 
@@ -32,15 +33,16 @@ typedef struct {
     int attempt;
     int deferrals;
     PGconn *c;
+    produce_batch events; /* this job's audit events, waited for once at the end */
     account acc;
     int have_acc;
 } job;
 
-/* Emits one audit event; 0 or -1 (broker did not take it). */
-static int emit(job *j, const char *type, const char *state, const char *code, const char *detail,
+/* Queues one audit event; deliver_handle waits for all of them at the end
+ * and fails the job (it is handled again) when the broker did not take one. */
+static void emit(job *j, const char *type, const char *state, const char *code, const char *detail,
                 const char *candidate, const char *discriminator) {
     Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
-    char id[64];
     const Atsbridge__V1__ApplicationReceived *a = j->r->application;
     ev.application_id = (char *)j->app_id;
     ev.account_id = a ? a->account_id : (char *)"";
@@ -54,8 +56,7 @@ static int emit(job *j, const char *type, const char *state, const char *code, c
     ev.posting_id = a ? a->posting_id : (char *)"";
     ev.board = a ? a->board : (char *)"";
     ev.export_task_id = a ? a->export_task_id : (char *)"";
-    events_prepare(&ev, "delivery", discriminator, id, sizeof id);
-    return events_emit(j->x->svc.producer, &ev, j->trace);
+    produce_batch_event(&j->events, &ev, discriminator, j->trace);
 }
 
 static uint32_t rnd32(void) { return randombytes_random(); }
@@ -76,7 +77,7 @@ static int fail(job *j, const char *code, const char *message) {
     if (consume_deadletter(j->x->svc.producer, j->m, code, message)) return -1;
     const char *acct = j->r->application ? j->r->application->account_id : "";
     if (ledger_failed(j->c, j->app_id, acct, code)) return -1;
-    if (emit(j, "failed", "failed", code, message, NULL, code)) return -1;
+    emit(j, "failed", "failed", code, message, NULL, code);
     if (j->have_acc)
         notify_error(j->c, &j->acc, "permanent_failure", code, message, j->app_id, j->x->cfg.notify_timeout_ms);
     log_event(LOG_WARN, j->trace, "delivery failed", "application", j->app_id, "code", code, (const char *)NULL);
@@ -92,7 +93,7 @@ static int transient(job *j, const char *code, const char *message, int maybe_cr
     int64_t wait = backoff_delay_ms(j->attempt, j->x->cfg.backoff_base_ms, j->x->cfg.backoff_cap_ms, rnd32());
     if (retry_schedule(j->x->svc.producer, j->m, j->attempt + 1, j->deferrals, events_now_ms() + wait, code))
         return -1;
-    if (emit(j, "retrying", "retrying", code, message, NULL, code)) return -1;
+    emit(j, "retrying", "retrying", code, message, NULL, code);
     char a[16];
     snprintf(a, sizeof a, "%d", j->attempt);
     log_event(LOG_INFO, j->trace, "delivery retrying", "application", j->app_id, "attempt", a, "code", code,
@@ -125,11 +126,12 @@ static int dry_run(job *j, const cx_connector *cx) {
     ca.ndocs = docs ? n : 0;
     json_object *preview = cx->preview(&ca);
     free(docs);
-    int rc = emit(j, "dry_run", NULL, NULL, json_object_to_json_string_ext(preview, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), NULL,
-                  "dry-run");
+    emit(j, "dry_run", NULL, NULL,
+         json_object_to_json_string_ext(preview, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), NULL,
+         "dry-run");
     json_object_put(preview);
     metrics_counter_add("atsb_delivery_dry_runs_total", "", 1);
-    return rc;
+    return 0;
 }
 
 /* Takes the tokens this delivery needs. 0 taken, > 0 wait ms, -1 error. */
@@ -175,8 +177,10 @@ static int attempt(job *j) {
     ledger_row row;
     const Atsbridge__V1__ApplicationReceived *a = j->r->application;
     if (ledger_get(j->c, j->app_id, &row)) return -1;
-    if (row.state == LEDGER_DELIVERED) /* repeat the event: its id makes it a no-op downstream */
-        return emit(j, "delivered", "delivered", NULL, row.adopted ? "duplicate" : "", row.candidate_id, "");
+    if (row.state == LEDGER_DELIVERED) { /* repeat the event: its id makes it a no-op downstream */
+        emit(j, "delivered", "delivered", NULL, row.adopted ? "duplicate" : "", row.candidate_id, "");
+        return 0;
+    }
     if (row.state == LEDGER_FAILED) return 0;
     const cx_connector *cx = connector_for(j->acc.ats);
     if (!cx) return fail(j, "unknown_ats", "account has no supported ATS");
@@ -185,8 +189,10 @@ static int attempt(job *j) {
     /* Run mode: the account's current mode decides (Go Live may have happened since resolution). */
     const char *mode = j->acc.run_mode;
     if (!strcmp(mode, "dry-run") || !strcmp(j->r->run_mode, "dry-run")) return dry_run(j, cx);
-    if (!strcmp(mode, "test") && !j->r->posting_is_test)
-        return emit(j, "held", "held", "test_mode", "test mode: only test postings are delivered", NULL, "");
+    if (!strcmp(mode, "test") && !j->r->posting_is_test) {
+        emit(j, "held", "held", "test_mode", "test mode: only test postings are delivered", NULL, "");
+        return 0;
+    }
     if (row.state == LEDGER_NONE && ledger_pending(j->c, j->app_id, a->account_id)) return -1;
     /* Exports with duplicate_policy skip (or merge, which we do not
      * implement beyond not duplicating) look for the candidate first and
@@ -205,7 +211,7 @@ static int attempt(job *j) {
     quota_gauge(j->acc.account_id, quota_remaining);
 
     if (ledger_in_flight(j->c, j->app_id, a->account_id, j->attempt)) return -1;
-    if (emit(j, "delivering", "delivering", NULL, search ? "searching first" : "", NULL, "")) return -1;
+    emit(j, "delivering", "delivering", NULL, search ? "searching first" : "", NULL, "");
 
     cx_document *docs = NULL;
     size_t ndocs = 0;
@@ -221,7 +227,6 @@ static int attempt(job *j) {
 
     cred_token tok;
     cred_status st = credentials_token(j->c, j->acc.account_id, j->acc.connection_name, NULL, &tok);
-    int rc;
     cx_result res = {.cls = FAIL_NONE, .retry_after_ms = -1};
     cx_ids ids = {0};
     int adopted = 0, verified_absent = 0;
@@ -267,13 +272,11 @@ static int attempt(job *j) {
     case FAIL_NONE:
         credentials_record(j->c, j->acc.account_id, j->acc.connection_name, NULL);
         if (ledger_delivered(j->c, j->app_id, ids.candidate_id, ids.application_id, adopted)) return -1;
-        rc = emit(j, "delivered", "delivered", NULL, adopted ? "duplicate" : "", ids.candidate_id, "");
-        if (rc == 0) {
-            metrics_counter_add("atsb_delivery_delivered_total", adopted ? "adopted=\"true\"" : "adopted=\"false\"", 1);
-            log_event(LOG_INFO, j->trace, "delivered", "application", j->app_id, "ats", cx->name, "adopted",
-                      adopted ? "true" : "false", (const char *)NULL);
-        }
-        return rc;
+        emit(j, "delivered", "delivered", NULL, adopted ? "duplicate" : "", ids.candidate_id, "");
+        metrics_counter_add("atsb_delivery_delivered_total", adopted ? "adopted=\"true\"" : "adopted=\"false\"", 1);
+        log_event(LOG_INFO, j->trace, "delivered", "application", j->app_id, "ats", cx->name, "adopted",
+                  adopted ? "true" : "false", (const char *)NULL);
+        return 0;
     case FAIL_RATE_LIMITED: {
         if (!maybe_created) ledger_back_to_pending(j->c, j->app_id, res.code);
         if (res.quota) ratelimit_quota_exhaust(j->c, j->acc.account_id, j->acc.daily_api_budget);
@@ -284,8 +287,9 @@ static int attempt(job *j) {
          * at most every ATSB_EPLOY_QUOTA_RECHECK_S (one refused request). */
         if (res.quota && w > j->x->cfg.eploy_quota_recheck_ms) w = j->x->cfg.eploy_quota_recheck_ms;
         if (defer(j, w, res.quota ? "quota_exhausted" : "rate_limited")) return -1;
-        return emit(j, "retrying", "retrying", res.quota ? "quota_exhausted" : "rate_limited", res.message, NULL,
-                    "rate_limited");
+        emit(j, "retrying", "retrying", res.quota ? "quota_exhausted" : "rate_limited", res.message, NULL,
+             "rate_limited");
+        return 0;
     }
     case FAIL_UNAUTHORIZED:
         credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "unauthorized");
@@ -326,7 +330,9 @@ int deliver_handle(dctx *x, const rd_kafka_message_t *m) {
     if (!consume_schema_is(m, RESOLVED_SCHEMA))
         return consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.ApplicationResolved");
     const char *code = NULL, *message = NULL;
-    int rc = -1;
+    int rc = -1, locked = 0;
+    char key[300];
+    produce_batch_init(&j.events, x->svc.producer, "delivery");
     if (deliver_decode(m->payload, m->len, &j.r, &code, &message)) {
         rc = consume_deadletter(x->svc.producer, m, code, message);
         goto out;
@@ -336,25 +342,25 @@ int deliver_handle(dctx *x, const rd_kafka_message_t *m) {
     j.deferrals = retry_deferrals(m);
     j.c = pg_pool_acquire(x->svc.db);
     if (!j.c) goto out;
-    char key[300];
     snprintf(key, sizeof key, "app:%s", j.app_id);
-    int locked = ledger_lock(j.c, key);
+    locked = ledger_lock(j.c, key);
     if (locked < 0) goto out;
     if (locked == 0) { /* another worker or replica holds it right now */
         rc = defer(&j, x->cfg.busy_retry_ms, "busy");
         goto out;
     }
     int a = accounts_load(j.c, j.r->application->account_id, &j.acc);
-    if (a < 0) goto unlock;
+    if (a < 0) goto out;
     if (a > 0) {
         rc = fail(&j, "unknown_account", "no such account");
-        goto unlock;
+        goto out;
     }
     j.have_acc = 1;
     rc = attempt(&j);
-unlock:
-    ledger_unlock(j.c, key);
 out:
+    /* The job is complete only when the broker has its events. */
+    if (produce_batch_wait(&j.events, "events")) rc = -1;
+    if (locked == 1) ledger_unlock(j.c, key);
     if (j.have_acc) account_free(&j.acc);
     if (j.c) pg_pool_release(x->svc.db, j.c);
     if (j.r) atsbridge__v1__application_resolved__free_unpacked(j.r, NULL);

@@ -16,12 +16,6 @@ extern const migrate_file delivery_migrations[];
 int main(void) {
     static dctx x;
     dconfig_load(&x.cfg);
-    /* Each worker holds a connection for a delivery's advisory lock. */
-    if (!getenv("ATSB_PG_POOL")) {
-        char pool[16];
-        snprintf(pool, sizeof pool, "%d", x.cfg.workers + 8);
-        setenv("ATSB_PG_POOL", pool, 1);
-    }
     static http_route routes[] = {
         {"POST", "/v1/accounts/{id}/connections/lever", oauth_lever_start, &x, 0},
         {"POST", "/v1/accounts/{id}/connections/eploy", connections_eploy, &x, 0},
@@ -30,7 +24,7 @@ int main(void) {
         {"DELETE", "/v1/accounts/{id}/connections/{name}", connections_delete, &x, 0},
         {"GET", "/oauth/lever/callback", oauth_lever_callback, &x, 0},
     };
-    static const service_spec spec = {
+    static service_spec spec = {
         .name = "delivery",
         .addr_env = "ATSB_DELIVERY_ADDR",
         .addr_default = "127.0.0.1:8083",
@@ -38,6 +32,7 @@ int main(void) {
         .routes = routes,
         .nroutes = sizeof routes / sizeof routes[0],
     };
+    spec.pg_pool_default = x.cfg.workers + 8; /* each worker holds one for a delivery's advisory lock */
     if (service_start(&spec, &x.svc) != 0) return EXIT_FAILURE;
     http_engine_config hc = {x.cfg.http_concurrency, x.cfg.connect_timeout_ms, x.cfg.timeout_ms};
     if (http_engine_start(&hc, &x.http) != 0) {

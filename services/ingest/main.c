@@ -18,6 +18,10 @@ int main(void) {
         .addr_env = "ATSB_INGEST_ADDR",
         .addr_default = "127.0.0.1:8081",
         .migrations = ingest_migrations,
+        /* A request holds its connection until Kafka acknowledged (the
+         * transaction commits after the produce), so the pool bounds how
+         * many requests are in flight. */
+        .pg_pool_default = 32,
     };
     ingest_config cfg;
     ingest_config_load(&cfg);
