@@ -178,7 +178,7 @@ void applications_post(const http_request *req, http_response *resp, void *vctx)
         goto cleanup;
     }
     if (app.account_id) {
-        int found = ingest_account_lookup(c, app.account_id, NULL);
+        int found = ingest_account_known(ctx, c, app.account_id);
         if (found < 0) {
             ingest_unavailable(ctx, resp, "database");
             goto cleanup;

@@ -2,6 +2,7 @@
 
 #include "auth.h"
 #include "crypto.h"
+#include "lookup_cache.h"
 #include "pg.h"
 
 #include <stdio.h>
@@ -30,6 +31,15 @@ int board_keys_register(PGconn *c, const char *kind, const char *owner, const ch
     return rc;
 }
 
+/* 0 when the key's kind is the one wanted, else -1 with a 403. */
+static int kind_check(http_response *resp, const char *key_kind, const char *kind) {
+    if (!strcmp(key_kind, kind)) return 0;
+    http_error(resp, 403, "forbidden", !strcmp(kind, KEY_KIND_BOARD)
+                                           ? "This key belongs to a sourcing tool, not a job board."
+                                           : "This key belongs to a job board, not a sourcing tool.");
+    return -1;
+}
+
 int board_keys_authenticate(const ingest_ctx *ctx, PGconn *c, const http_request *req, http_response *resp,
                             const char *kind, char *owner, size_t ownerlen) {
     char key[256], hash[CRYPTO_SHA256_HEX];
@@ -39,6 +49,16 @@ int board_keys_authenticate(const ingest_ctx *ctx, PGconn *c, const http_request
         return -1;
     }
     crypto_sha256_hex(key, strlen(key), hash);
+    char ck[80], cached[128]; /* cached: "<kind> <owner>" */
+    snprintf(ck, sizeof ck, "key:%s", hash);
+    if (lookup_cache_get(ck, ctx->cfg.lookup_cache_ms, cached, sizeof cached)) {
+        char *sp = strchr(cached, ' ');
+        if (sp) {
+            *sp = '\0';
+            snprintf(owner, ownerlen, "%s", sp + 1);
+            return kind_check(resp, cached, kind);
+        }
+    }
     const char *p[] = {hash};
     PGresult *r = pg_exec(c, "SELECT board, kind FROM ingest.board_keys WHERE key_sha256 = $1", 1, p);
     if (!pg_ok(r)) {
@@ -52,14 +72,10 @@ int board_keys_authenticate(const ingest_ctx *ctx, PGconn *c, const http_request
         http_error(resp, 401, "unauthorized", "Unknown API key.");
         return -1;
     }
-    int kind_ok = !strcmp(PQgetvalue(r, 0, 1), kind);
     snprintf(owner, ownerlen, "%s", PQgetvalue(r, 0, 0));
+    snprintf(cached, sizeof cached, "%s %s", PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0));
+    lookup_cache_put(ck, cached);
+    int rc = kind_check(resp, PQgetvalue(r, 0, 1), kind);
     PQclear(r);
-    if (!kind_ok) {
-        http_error(resp, 403, "forbidden", !strcmp(kind, KEY_KIND_BOARD)
-                                               ? "This key belongs to a sourcing tool, not a job board."
-                                               : "This key belongs to a job board, not a sourcing tool.");
-        return -1;
-    }
-    return 0;
+    return rc;
 }

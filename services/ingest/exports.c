@@ -160,7 +160,7 @@ void exports_post(const http_request *req, http_response *resp, void *vctx) {
         goto cleanup;
     }
     if (r.account_id) {
-        int found = ingest_account_lookup(c, r.account_id, NULL);
+        int found = ingest_account_known(ctx, c, r.account_id);
         if (found < 0) {
             ingest_unavailable(ctx, resp, "database");
             goto cleanup;

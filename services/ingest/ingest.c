@@ -5,6 +5,7 @@
 #include "crypto.h"
 #include "kafka_conf.h"
 #include "log.h"
+#include "lookup_cache.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@ void ingest_config_load(ingest_config *cfg) {
     cfg->max_export_candidates = (size_t)config_int("ATSB_INGEST_MAX_EXPORT_CANDIDATES", 1000, 1, 100000);
     cfg->signature_max_age_s = (int)config_int("ATSB_INGEST_SIGNATURE_MAX_AGE_S", 300, 1, 86400);
     cfg->retry_after_s = (int)config_int("ATSB_INGEST_RETRY_AFTER_S", 5, 1, 3600);
+    cfg->lookup_cache_ms = (int)config_int("ATSB_INGEST_LOOKUP_CACHE_MS", 5000, 0, 600000);
     const char *base = config_str("ATSB_INGEST_STATUS_URL_BASE", "http://127.0.0.1:8084");
     if (strlen(base) >= sizeof cfg->status_url_base)
         config_fail("ATSB_INGEST_STATUS_URL_BASE", "longer than 255 characters");
@@ -88,6 +90,16 @@ int ingest_account_lookup(PGconn *c, const char *account_id, account *a) {
         return 0;
     }
     return -1;
+}
+
+int ingest_account_known(const ingest_ctx *ctx, PGconn *c, const char *account_id) {
+    char key[160], v[8];
+    snprintf(key, sizeof key, "account:%s", account_id);
+    /* A key longer than a slot's is stored truncated and never matches. */
+    if (lookup_cache_get(key, ctx->cfg.lookup_cache_ms, v, sizeof v)) return 1;
+    int found = ingest_account_lookup(c, account_id, NULL);
+    if (found == 1) lookup_cache_put(key, "1");
+    return found;
 }
 
 int ingest_is_json(const char *ct) {

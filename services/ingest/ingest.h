@@ -17,6 +17,7 @@ typedef struct {
     size_t max_export_candidates; /* ATSB_INGEST_MAX_EXPORT_CANDIDATES */
     int signature_max_age_s;      /* ATSB_INGEST_SIGNATURE_MAX_AGE_S */
     int retry_after_s;            /* ATSB_INGEST_RETRY_AFTER_S */
+    int lookup_cache_ms;          /* ATSB_INGEST_LOOKUP_CACHE_MS (lookup_cache.h) */
     char status_url_base[256];    /* ATSB_INGEST_STATUS_URL_BASE */
 } ingest_config;
 
@@ -49,6 +50,9 @@ void ingest_trace_id(const http_request *req, char *out, size_t len);
  * unreachable. When a is not NULL and the result is 1, *a is loaded (free
  * with account_free). Must run outside a transaction. */
 int ingest_account_lookup(PGconn *c, const char *account_id, account *a);
+
+/* ingest_account_lookup without loading, through the lookup cache. */
+int ingest_account_known(const ingest_ctx *ctx, PGconn *c, const char *account_id);
 
 /* True when Content-Type is application/json (parameters allowed). */
 int ingest_is_json(const char *content_type);

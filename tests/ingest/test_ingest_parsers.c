@@ -5,6 +5,7 @@
 #include "callbacks.h"
 #include "crypto.h"
 #include "export_parse.h"
+#include "lookup_cache.h"
 #include "text.h"
 #include "timestamp.h"
 #include "webhooks.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const app_limits LIM = {1024, 2048};
 
@@ -319,4 +321,20 @@ Test(parsers, random_inputs_never_crash) {
         bgcheck_callback_free(&cb);
         errlist_free(&e);
     }
+}
+
+Test(lookup_cache, hit_expiry_and_off) {
+    char v[32];
+    cr_assert_eq(lookup_cache_get("key:never-stored", 5000, v, sizeof v), 0);
+    lookup_cache_put("key:abc", "board stepstone_de");
+    cr_assert_eq(lookup_cache_get("key:abc", 5000, v, sizeof v), 1);
+    cr_assert_str_eq(v, "board stepstone_de");
+    cr_assert_eq(lookup_cache_get("key:abc", 0, v, sizeof v), 0, "ttl 0 turns the cache off");
+    usleep(20 * 1000);
+    cr_assert_eq(lookup_cache_get("key:abc", 10, v, sizeof v), 0, "expired");
+    char longkey[300];
+    memset(longkey, 'x', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0';
+    lookup_cache_put(longkey, "1");
+    cr_assert_eq(lookup_cache_get(longkey, 5000, v, sizeof v), 0, "a truncated key never matches");
 }
