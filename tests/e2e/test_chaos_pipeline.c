@@ -365,8 +365,10 @@ Test(chaos, kills_restarts_storms_and_outages_leave_one_candidate_per_applicatio
                 n_apps, n_accepted, v.delivered, v.failed, v.failed_without_reason, v.other, duplicates, missing,
                 in_lever_but_failed, wrong_candidate, strays, served, total_s);
     if (first_bad >= 0)
-        say("first inconsistent application CHAOS-%06d (%s): status %s, %d opportunities",
-                     first_bad, app_ids[first_bad], v.state[first_bad], n_opps[first_bad]);
+        say("first inconsistent application CHAOS-%06d (%s): status %s with opportunity \"%s\"; "
+            "the ledger has %d opportunities (%s)",
+            first_bad, app_ids[first_bad], v.state[first_bad], v.candidate[first_bad], n_opps[first_bad],
+            opp_id[first_bad] ? opp_id[first_bad] : "none");
 
     cr_expect_eq(not_done, -1, "accepted applications neither delivered nor failed (first CHAOS-%06d; logs in %s)",
                  not_done, s.dir);
