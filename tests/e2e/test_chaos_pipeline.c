@@ -136,7 +136,7 @@ static const struct {
     {"Lever 503 storm", storm_503},
     {"SIGKILL status + restart", kill_status},
     {"Lever apply commit_then_fail storm", storm_commit_then_fail},
-    {"devbroker: all brokers down 5 s", broker_outage},
+    {"all brokers down 5 s (devbroker only)", broker_outage},
 };
 #define N_FAULTS (sizeof faults / sizeof faults[0])
 
