@@ -239,16 +239,59 @@ static int parse_port(const char *text) {
     return errno || end == text || v <= 0 || v > 65535 ? -1 : (int)v;
 }
 
-static void spawn(stack *s, int proc, char *const argv[], char **env, size_t n) {
-    for (char *const *e = s->extra_env; *e && n < 46; e++) env[n++] = *e;
-    env[n] = NULL;
+/* Starts proc as recorded in s->argv/s->env; waits for /readyz (services). */
+static void launch(stack *s, int proc) {
     char log[512];
     snprintf(log, sizeof log, "%s/%s.log", s->dir, names[proc]);
-    s->pid[proc] = harness_spawn(argv, env, log);
+    s->pid[proc] = harness_spawn(s->argv[proc], s->env[proc], log);
     if (proc == STACK_SIM) return;
     char url[128];
     snprintf(url, sizeof url, "%s/readyz", s->url[proc]);
     cr_assert_eq(harness_wait_http(url, 60000), 0, "%s not ready (see %s)", names[proc], log);
+}
+
+/* Records argv and env (+ the extra environment) for stack_restart, then launches. */
+static void spawn(stack *s, int proc, char *const argv[], char **env, size_t n) {
+    for (char *const *e = s->extra_env; *e && n < 46; e++) env[n++] = *e;
+    for (size_t i = 0; argv[i] && i < 7; i++) s->argv[proc][i] = strdup(argv[i]);
+    for (size_t i = 0; i < n; i++) s->env[proc][i] = strdup(env[i]);
+    launch(s, proc);
+}
+
+void stack_kill(stack *s, int proc) {
+    cr_assert(s->pid[proc] > 0, "%s is not running", names[proc]);
+    kill(s->pid[proc], SIGKILL);
+    waitpid(s->pid[proc], NULL, 0);
+    s->pid[proc] = 0;
+}
+
+void stack_restart(stack *s, int proc) {
+    cr_assert(proc != STACK_SIM && s->pid[proc] == 0 && s->argv[proc][0], "cannot restart %s", names[proc]);
+    launch(s, proc);
+}
+
+void stack_pg_restart(stack *s, int down_s) {
+    char script[512], envdir[512], secs[16], log[512];
+    snprintf(script, sizeof script, "%s/scripts/testenv", ATSB_SOURCE_DIR);
+    snprintf(envdir, sizeof envdir, "%s", getenv("ATSB_TESTENV_DIR"));
+    snprintf(secs, sizeof secs, "%d", down_s);
+    snprintf(log, sizeof log, "%s/pg-restart.log", s->dir);
+    char *argv[] = {script, "pg-restart", envdir, secs, NULL};
+    pid_t pid = harness_spawn(argv, NULL, log);
+    int st = 0;
+    cr_assert(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "PostgreSQL did not restart (see %s)", log);
+}
+
+int stack_brokers(const char *state) {
+    const char *control = getenv("ATSB_DEVBROKER_CONTROL");
+    if (!control || !*control) return -1;
+    for (int id = 1; id <= 3; id++) {
+        char url[256];
+        snprintf(url, sizeof url, "%s/brokers/%d/%s", control, id, state);
+        cr_assert_eq(harness_http("POST", url, "{}", NULL, NULL), 200, "devbroker %s", url);
+    }
+    return 0;
 }
 
 #define ENV(...) (snprintf(buf[n], sizeof buf[n], __VA_ARGS__), env[n] = buf[n], n++)
@@ -370,6 +413,12 @@ void stack_stop(stack *s) {
         }
         s->pid[p] = 0;
     }
+    for (size_t p = 0; p < STACK_NPROC; p++) {
+        for (size_t i = 0; s->argv[p][i]; i++) free(s->argv[p][i]);
+        for (size_t i = 0; s->env[p][i]; i++) free(s->env[p][i]);
+    }
+    memset(s->argv, 0, sizeof s->argv);
+    memset(s->env, 0, sizeof s->env);
     cr_expect(unclean < 0, "%s did not exit cleanly on SIGTERM (status %d, see %s)",
               unclean >= 0 ? names[unclean] : "", code, s->dir);
 }

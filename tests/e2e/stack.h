@@ -35,6 +35,8 @@ typedef struct {
     char dir[256];   /* logs */
     char activation_url[1024]; /* the Lever activation link stack_seed followed */
     char *extra_env[16]; /* "K=V" for every service (static strings), NULL-terminated */
+    char *argv[STACK_NPROC][8];  /* how each process was started (malloc'd), for stack_restart */
+    char *env[STACK_NPROC][48];
 } stack;
 
 /* Creates database and topics, starts everything and waits for /readyz.
@@ -43,6 +45,21 @@ typedef struct {
 void stack_start(stack *s, char *const *extra_env);
 /* SIGTERM to every process (services first), waits, reports unclean exits. */
 void stack_stop(stack *s);
+
+/* SIGKILL to one process (no chance to clean up) and reaps it. */
+void stack_kill(stack *s, int proc);
+/* Starts a killed or stopped service again with the same port and
+ * environment and waits for its /readyz (not the simulator: its state
+ * would be gone). */
+void stack_restart(stack *s, int proc);
+/* Restarts the harness's PostgreSQL (the ctest fixture's cluster, shared by
+ * every database of the run): stopped at once (-m immediate, like a crash),
+ * started again on the same port after down_s seconds
+ * (`scripts/testenv pg-restart`). Aborts the test when it does not come back. */
+void stack_pg_restart(stack *s, int down_s);
+/* devbroker only: every broker "down" or "up" through its control port.
+ * Returns 0, or -1 when the run is not on devbroker (nothing done). */
+int stack_brokers(const char *state);
 
 /* The operator's setup of CONTRACT.md's demo accounts (see file comment). */
 void stack_seed(stack *s);

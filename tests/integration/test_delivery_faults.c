@@ -101,6 +101,27 @@ Test(delivery_faults, server_errors_then_success_and_429_storm) {
     json_object_put(events);
 }
 
+/* The opportunity lookup after a successful apply meets 429s (seen in
+ * test_chaos_pipeline's 429 storm): it is tried again, so the ledger (and
+ * status) still learn the opportunity id. */
+Test(delivery_faults, opportunity_lookup_after_apply_survives_429s) {
+    lever_account("live");
+    fault("{\"target\":\"lever.list_opportunities\",\"mode\":\"status\",\"status\":429,"
+          "\"retry_after_s\":1,\"count\":2}");
+    dtest_app a;
+    dtest_produce(&t, "acc", "lever", "demo-lever-posting", 1, 0, &a);
+    cr_assert_eq(dtest_wait_state(&t, a.app_id, "DELIVERED", 60000), 0, "see %s", t.dir);
+    json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *opp;
+    cr_assert_eq(dtest_lever_opps(ledger, a.email, &opp), 1, "one opportunity");
+    cr_assert_eq(jint(opp, "create_requests"), 1, "created by exactly one request");
+    const char *p[] = {a.app_id};
+    char *cand = dtest_query1(&t, "SELECT coalesce(ats_candidate_id,'') FROM delivery.ledger WHERE application_id=$1",
+                              1, p);
+    cr_assert_str_eq(cand, jstr(opp, "id"), "the ledger names the opportunity");
+    free(cand);
+    json_object_put(ledger);
+}
+
 Test(delivery_faults, permanent_4xx_goes_to_dead_letter_with_reason) {
     lever_account("live");
     dtest_app a;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define URI_LEN 512
 
@@ -286,9 +287,20 @@ static int lever_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_
     }
     parse_lever_application_id(r.body, r.body_len, ids->application_id, sizeof ids->application_id);
     http_result_free(&r);
-    /* apply answers with the application id only: look the opportunity up. */
-    cx_result ignore;
-    if (lever_find(s, a, ids, &ignore) != 0) ids->candidate_id[0] = '\0';
+    /* apply answers with the application id only: look the opportunity up.
+     * The application exists now, so a failed lookup (429, 5xx) is tried
+     * again in place (after Retry-After, at most 2 s, else 0.5, 1, 2 s)
+     * rather than leaving the delivery without its opportunity id. */
+    for (int attempt = 0;; attempt++) {
+        cx_result lookup = {.cls = FAIL_NONE, .retry_after_ms = -1};
+        if (lever_find(s, a, ids, &lookup) == 0) break;
+        ids->candidate_id[0] = '\0';
+        if (attempt == 3) break;
+        int64_t wait_ms = 500LL << attempt;
+        if (lookup.retry_after_ms >= 0 && lookup.status == 429)
+            wait_ms = lookup.retry_after_ms < 2000 ? lookup.retry_after_ms : 2000;
+        usleep((useconds_t)(wait_ms * 1000));
+    }
     rc = 0;
 done:
     json_object_put(body);
