@@ -21,6 +21,7 @@ static json_object *opps;             /* array, creation order (ledger) */
 static json_object *opp_by_id;        /* id -> opportunity */
 static json_object *opp_by_key;       /* "site|email|posting" -> opportunity */
 static json_object *contact_by_email; /* "site|email" -> contact id */
+static json_object *opps_by_email;    /* "site|email" -> array of opportunities, creation order */
 static json_object *uploads, *upload_by_uri, *upload_by_key;
 static json_object *tags, *tag_by_key;
 static json_object *notes, *note_by_key;
@@ -32,7 +33,7 @@ static const char *const sim_only[] = {"site",  "create_requests", "created_via"
                                        NULL};
 
 static void put_all(void) {
-    json_object **all[] = {&sites, &opps, &opp_by_id, &opp_by_key, &contact_by_email, &uploads,
+    json_object **all[] = {&sites, &opps, &opp_by_id, &opp_by_key, &contact_by_email, &opps_by_email, &uploads,
                            &upload_by_uri, &upload_by_key, &tags, &tag_by_key, &notes, &note_by_key};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         json_object_put(*all[i]);
@@ -62,6 +63,7 @@ int lever_reset(json_object *lever_seed, char *err, size_t errlen) {
     opp_by_id = json_object_new_object();
     opp_by_key = json_object_new_object();
     contact_by_email = json_object_new_object();
+    opps_by_email = json_object_new_object();
     uploads = json_object_new_array();
     upload_by_uri = json_object_new_object();
     upload_by_key = json_object_new_object();
@@ -432,6 +434,17 @@ static json_object *opp_store(const char *site, json_object *rec, int *is_new) {
     json_object_object_add(rec, "create_requests", json_object_new_int64(1));
     json_object_array_add(opps, rec);
     json_object_object_add(opp_by_id, id, json_object_get(rec));
+    for (size_t i = 0; emails && i < json_object_array_length(emails); i++) {
+        char k[640];
+        json_object *list;
+        snprintf(k, sizeof k, "%s|%s", site, json_object_get_string(json_object_array_get_idx(emails, i)));
+        util_lower(k);
+        if (!json_object_object_get_ex(opps_by_email, k, &list)) {
+            list = json_object_new_array();
+            json_object_object_add(opps_by_email, k, list);
+        }
+        json_object_array_add(list, json_object_get(rec));
+    }
     if (email) json_object_object_add(opp_by_key, key, json_object_get(rec));
     *is_new = 1;
     if (posting && *posting) {
@@ -729,8 +742,16 @@ void lever_list_opportunities(const http_request *req, http_response *resp) {
     const char *tag = http_query(req, "tag"), *stage = http_query(req, "stage_id");
     const char *origin = http_query(req, "origin");
     json_object *items = json_object_new_array();
-    for (size_t i = 0; i < json_object_array_length(opps); i++) {
-        json_object *o = json_object_array_get_idx(opps, i);
+    /* By e-mail through the index (a large ledger is not scanned per request). */
+    json_object *from = opps;
+    if (email) {
+        char k[640];
+        snprintf(k, sizeof k, "%s|%s", site, email);
+        util_lower(k);
+        if (!json_object_object_get_ex(opps_by_email, k, &from)) from = NULL;
+    }
+    for (size_t i = 0; from && i < json_object_array_length(from); i++) {
+        json_object *o = json_object_array_get_idx(from, i);
         const char *os = util_jstr(o, "site");
         if (!os || strcmp(os, site)) continue;
         if (email && !array_has_string(util_jarr(o, "emails"), email)) continue;
