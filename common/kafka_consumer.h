@@ -4,7 +4,8 @@
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
 
-/* Group consumer with DESIGN.md's semantics: cooperative-sticky assignment,
+/* Group consumer with DESIGN.md's semantics: cooperative-sticky assignment
+ * (range when subscribed to several topics, so each topic is split evenly),
  * enable.auto.offset.store=false (call kafka_consumer_store() only once a
  * message's effects are durable), stored offsets committed every second and
  * synchronously on revocation, auto.offset.reset=earliest.
