@@ -193,7 +193,6 @@ static int attempt(job *j) {
         emit(j, "held", "held", "test_mode", "test mode: only test postings are delivered", NULL, "");
         return 0;
     }
-    if (row.state == LEDGER_NONE && ledger_pending(j->c, j->app_id, a->account_id)) return -1;
     /* Exports with duplicate_policy skip (or merge, which we do not
      * implement beyond not duplicating) look for the candidate first and
      * report an existing one as a duplicate instead of creating it. */
@@ -207,7 +206,10 @@ static int attempt(job *j) {
     int64_t wait = take_limits(j, cx, &ca, search, &quota_remaining);
     ca.ndocs = 0;
     if (wait < 0) return -1;
-    if (wait > 0) return defer(j, wait, "rate_limited");
+    if (wait > 0) { /* the ledger shows it waiting; IN_FLIGHT below creates the row otherwise */
+        if (row.state == LEDGER_NONE && ledger_pending(j->c, j->app_id, a->account_id)) return -1;
+        return defer(j, wait, "rate_limited");
+    }
     quota_gauge(j->acc.account_id, quota_remaining);
 
     if (ledger_in_flight(j->c, j->app_id, a->account_id, j->attempt)) return -1;
