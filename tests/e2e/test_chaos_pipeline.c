@@ -7,14 +7,17 @@
  *   - the harness's PostgreSQL stops at once (-m immediate) and comes back;
  *   - the simulated Lever answers a storm of 429s (Retry-After 1), then of
  *     503s, then commits applications and answers 500 (commit_then_fail);
- *   - on devbroker, every broker goes down for a few seconds (skipped on
- *     real Kafka).
+ *   - on devbroker, the leaders of the pipeline's partitions move to other
+ *     brokers, and later every broker goes down for a few seconds (both
+ *     skipped on real Kafka).
  * The board posts with a bounded number of clients and retries 503s and
  * refused connections. Afterwards every accepted application must end
  * `delivered` or `failed` with a reason in status, and the simulator's
  * ledger must hold exactly one Lever opportunity, created once, for each
  * delivered application and none for the others; status's counts must match
  * the ledger. The counts are printed on stderr. */
+#include "harness.h"
+#include "kafka_conf.h"
 #include "stack.h"
 
 #include <criterion/criterion.h>
@@ -124,6 +127,28 @@ static void broker_outage(void) {
     brokers_down = 0;
 }
 
+/* Every partition (the stack makes 2 per topic) of the topics the pipeline
+ * consumes gets a new leader (devbroker's 3 brokers, round robin). */
+static void leader_moves(void) {
+    const char *control = getenv("ATSB_DEVBROKER_CONTROL");
+    if (!control || !*control) {
+        say("not on devbroker, no leader moves");
+        return;
+    }
+    static const char *const topics[] = {TOPIC_APPLICATIONS_RECEIVED, TOPIC_APPLICATIONS_RESOLVED,
+                                         TOPIC_APPLICATIONS_RETRY, TOPIC_APPLICATION_EVENTS};
+    static int round;
+    round++;
+    char url[256], body[512], t[256];
+    snprintf(url, sizeof url, "%s/leader", control);
+    for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++)
+        for (int part = 0; part < 2; part++) {
+            snprintf(body, sizeof body, "{\"topic\":\"%s\",\"partition\":%d,\"broker\":%d}",
+                     kafka_topic(topics[i], t, sizeof t), part, (round + part + (int)i) % 3 + 1);
+            cr_assert_eq(harness_http("POST", url, body, NULL, NULL), 200, "devbroker leader move: %s", body);
+        }
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -134,6 +159,7 @@ static const struct {
     {"PostgreSQL restart (immediate)", pg_restart},
     {"SIGKILL delivery + restart", kill_delivery},
     {"Lever 503 storm", storm_503},
+    {"partition leaders move (devbroker only)", leader_moves},
     {"SIGKILL status + restart", kill_status},
     {"Lever apply commit_then_fail storm", storm_commit_then_fail},
     {"all brokers down 5 s (devbroker only)", broker_outage},
