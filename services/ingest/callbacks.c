@@ -12,7 +12,6 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,10 +177,7 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     http_json(resp, 200, o);
 cleanup:
     pg_pool_release(ctx->svc->db, c);
-    if (secret) {
-        sodium_memzero(secret, strlen(secret));
-        free(secret);
-    }
+    secrets_free(secret);
     bgcheck_callback_free(&cb);
     errlist_free(&errs);
 }

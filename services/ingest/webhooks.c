@@ -10,7 +10,6 @@
 #include "timestamp.h"
 
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,10 +196,7 @@ void webhooks_lever_post(const http_request *req, http_response *resp, void *vct
     http_json(resp, 200, o);
 cleanup:
     pg_pool_release(ctx->svc->db, c);
-    if (secret) {
-        sodium_memzero(secret, strlen(secret));
-        free(secret);
-    }
+    secrets_free(secret);
     account_free(&acct);
     lever_webhook_free(&w);
     errlist_free(&errs);
