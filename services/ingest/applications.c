@@ -177,18 +177,7 @@ void applications_post(const http_request *req, http_response *resp, void *vctx)
         http_error(resp, 403, "forbidden", "This API key may not submit applications for that board.");
         goto cleanup;
     }
-    if (app.account_id) {
-        int found = ingest_account_known(ctx, c, app.account_id);
-        if (found < 0) {
-            ingest_unavailable(ctx, resp, "database");
-            goto cleanup;
-        }
-        if (!found) errlist_add(&errs, 422, "account_id", "unknown_account", "No such account.");
-    }
-    if (errlist_status(&errs)) {
-        ingest_respond_errors(resp, &errs);
-        goto cleanup;
-    }
+    if (ingest_check_account(ctx, c, app.account_id, &errs, resp)) goto cleanup;
 
     crypto_derive_id(app_id, sizeof app_id, "app_", app.board, app.board_application_id, (const char *)NULL);
     app_canonical_sha256(&app, body_hash);

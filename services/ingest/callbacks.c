@@ -6,15 +6,12 @@
 #include "ingest.h"
 #include "log.h"
 #include "pg.h"
-#include "produce_batch.h"
-#include "replay.h"
 #include "secrets.h"
 #include "text.h"
 #include "timestamp.h"
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,19 +158,7 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     crypto_derive_id(update_id, sizeof update_id, "bcu_", provider, cb.order_id, cb.status_text, occurred,
                      cb.score ? cb.score : "", (const char *)NULL);
     snprintf(source, sizeof source, "bgcheck:%s", provider);
-    if (pg_run(c, "BEGIN", 0, NULL)) {
-        ingest_unavailable(ctx, resp, "database");
-        goto cleanup;
-    }
-    int fresh = replay_claim(c, source, given, 2 * ctx->cfg.signature_max_age_s);
-    if (fresh < 0) {
-        ingest_unavailable(ctx, resp, "database");
-        goto cleanup;
-    }
-    if (!fresh) {
-        http_error(resp, 401, "replayed", "This callback was already received.");
-        goto cleanup;
-    }
+    if (ingest_begin_claim(ctx, c, source, given, "This callback was already received.", resp)) goto cleanup;
     Atsbridge__V1__BackgroundCheckUpdate m = ATSBRIDGE__V1__BACKGROUND_CHECK_UPDATE__INIT;
     m.update_id = update_id;
     m.check_id = cb.reference ? cb.reference : "";
@@ -182,18 +167,9 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     m.score = cb.score ? cb.score : "";
     m.report_url = cb.report_url ? cb.report_url : "";
     m.occurred_at_ms = cb.occurred_at_ms ? cb.occurred_at_ms : timestamp_now_ms();
-    produce_batch b;
-    produce_batch_init(&b, ctx->svc->producer, "ingest");
-    produce_batch_proto(&b, ctx->topic_bgcheck, cb.order_id, "atsbridge.v1.BackgroundCheckUpdate", &m.base,
-                        trace);
-    if (produce_batch_wait(&b, "bgcheck")) {
-        ingest_unavailable(ctx, resp, "message broker");
+    if (ingest_produce_commit(ctx, c, ctx->topic_bgcheck, cb.order_id, "atsbridge.v1.BackgroundCheckUpdate", &m.base,
+                              "bgcheck", trace, resp))
         goto cleanup;
-    }
-    if (pg_run(c, "COMMIT", 0, NULL)) {
-        ingest_unavailable(ctx, resp, "database");
-        goto cleanup;
-    }
     log_event(LOG_INFO, trace, "bgcheck callback accepted", "provider", provider, "update_id", update_id,
               (const char *)NULL);
     json_object *o = json_object_new_object();
@@ -201,10 +177,7 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     http_json(resp, 200, o);
 cleanup:
     pg_pool_release(ctx->svc->db, c);
-    if (secret) {
-        sodium_memzero(secret, strlen(secret));
-        free(secret);
-    }
+    secrets_free(secret);
     bgcheck_callback_free(&cb);
     errlist_free(&errs);
 }

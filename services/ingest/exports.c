@@ -159,18 +159,7 @@ void exports_post(const http_request *req, http_response *resp, void *vctx) {
         ingest_respond_errors(resp, &errs);
         goto cleanup;
     }
-    if (r.account_id) {
-        int found = ingest_account_known(ctx, c, r.account_id);
-        if (found < 0) {
-            ingest_unavailable(ctx, resp, "database");
-            goto cleanup;
-        }
-        if (!found) errlist_add(&errs, 422, "account_id", "unknown_account", "No such account.");
-    }
-    if (errlist_status(&errs)) {
-        ingest_respond_errors(resp, &errs);
-        goto cleanup;
-    }
+    if (ingest_check_account(ctx, c, r.account_id, &errs, resp)) goto cleanup;
     ids = calloc(r.ncandidates, ID_LEN);
     if (!ids) {
         http_error(resp, 500, "internal", "Out of memory.");

@@ -6,6 +6,9 @@
 #include "kafka_conf.h"
 #include "log.h"
 #include "lookup_cache.h"
+#include "pg.h"
+#include "produce_batch.h"
+#include "replay.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +60,58 @@ void ingest_respond_errors(http_response *resp, const errlist *e) {
         msg = "The request's documents exceed the size limits.";
     }
     http_error_details(resp, status ? status : 422, code, msg, errlist_json(e, status ? status : 422));
+}
+
+int ingest_check_account(const ingest_ctx *ctx, PGconn *c, const char *account_id, errlist *errs,
+                         http_response *resp) {
+    if (account_id) {
+        int found = ingest_account_known(ctx, c, account_id);
+        if (found < 0) {
+            ingest_unavailable(ctx, resp, "database");
+            return -1;
+        }
+        if (!found) errlist_add(errs, 422, "account_id", "unknown_account", "No such account.");
+    }
+    if (errlist_status(errs)) {
+        ingest_respond_errors(resp, errs);
+        return -1;
+    }
+    return 0;
+}
+
+int ingest_begin_claim(const ingest_ctx *ctx, PGconn *c, const char *source, const char *id,
+                       const char *replayed_msg, http_response *resp) {
+    if (pg_run(c, "BEGIN", 0, NULL)) {
+        ingest_unavailable(ctx, resp, "database");
+        return -1;
+    }
+    int fresh = replay_claim(c, source, id, 2 * ctx->cfg.signature_max_age_s);
+    if (fresh < 0) {
+        ingest_unavailable(ctx, resp, "database");
+        return -1;
+    }
+    if (!fresh) {
+        http_error(resp, 401, "replayed", replayed_msg);
+        return -1;
+    }
+    return 0;
+}
+
+int ingest_produce_commit(const ingest_ctx *ctx, PGconn *c, const char *topic, const char *key,
+                          const char *schema, const ProtobufCMessage *msg, const char *kind, const char *trace,
+                          http_response *resp) {
+    produce_batch b;
+    produce_batch_init(&b, ctx->svc->producer, "ingest");
+    produce_batch_proto(&b, topic, key, schema, msg, trace);
+    if (produce_batch_wait(&b, kind)) {
+        ingest_unavailable(ctx, resp, "message broker");
+        return -1;
+    }
+    if (pg_run(c, "COMMIT", 0, NULL)) {
+        ingest_unavailable(ctx, resp, "database");
+        return -1;
+    }
+    return 0;
 }
 
 void ingest_trace_id(const http_request *req, char *out, size_t len) {

@@ -8,6 +8,7 @@
 #include "service.h"
 
 #include <libpq-fe.h>
+#include <protobuf-c/protobuf-c.h>
 
 /* What every ingest handler shares: configuration, the running service
  * (database pool, producer) and a few answer helpers. */
@@ -53,6 +54,26 @@ int ingest_account_lookup(PGconn *c, const char *account_id, account *a);
 
 /* ingest_account_lookup without loading, through the lookup cache. */
 int ingest_account_known(const ingest_ctx *ctx, PGconn *c, const char *account_id);
+
+/* The last check of a submission: a 422 unknown_account joins errs when
+ * account_id (may be NULL) names no account; then any error of errs is
+ * answered. 0 to go on; -1 when resp holds the answer (those errors, or 503
+ * when the database is unreachable). */
+int ingest_check_account(const ingest_ctx *ctx, PGconn *c, const char *account_id, errlist *errs,
+                         http_response *resp);
+
+/* Opens a transaction on c and claims the replay id of a signed request
+ * (replay.h; kept twice the signature's maximum age): 0 when it is fresh,
+ * -1 when resp holds the answer (503, or 401 replayed with replayed_msg). */
+int ingest_begin_claim(const ingest_ctx *ctx, PGconn *c, const char *source, const char *id,
+                       const char *replayed_msg, http_response *resp);
+
+/* Produces msg (to topic under key, with the schema header; kind names it
+ * for produce_batch_wait) and commits c's transaction: 0, or -1 when resp
+ * holds a 503 (message broker or database). */
+int ingest_produce_commit(const ingest_ctx *ctx, PGconn *c, const char *topic, const char *key,
+                          const char *schema, const ProtobufCMessage *msg, const char *kind, const char *trace,
+                          http_response *resp);
 
 /* True when Content-Type is application/json (parameters allowed). */
 int ingest_is_json(const char *content_type);

@@ -62,3 +62,9 @@ int secrets_owner_exists(PGconn *c, const char *kind, const char *owner) {
     PQclear(r);
     return rc;
 }
+
+void secrets_free(char *plaintext) {
+    if (!plaintext) return;
+    sodium_memzero(plaintext, strlen(plaintext));
+    free(plaintext);
+}

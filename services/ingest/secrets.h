@@ -19,6 +19,9 @@ int secrets_put(PGconn *c, const char *kind, const char *owner, const char *name
  * under the current key; logged), -1 on a database error. */
 int secrets_get(PGconn *c, const char *kind, const char *owner, const char *name, char **out);
 
+/* Wipes and frees a plaintext from secrets_get (NULL is fine). */
+void secrets_free(char *plaintext);
+
 /* 1 when any secret of kind exists for owner, 0 when none, -1 on error. */
 int secrets_owner_exists(PGconn *c, const char *kind, const char *owner);
 

@@ -6,13 +6,10 @@
 #include "ingest.h"
 #include "log.h"
 #include "pg.h"
-#include "produce_batch.h"
-#include "replay.h"
 #include "secrets.h"
 #include "timestamp.h"
 
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,19 +174,8 @@ void webhooks_lever_post(const http_request *req, http_response *resp, void *vct
     char webhook_id[64], source[200];
     crypto_derive_id(webhook_id, sizeof webhook_id, "wh_", account_id, w.token, (const char *)NULL);
     snprintf(source, sizeof source, "lever:%s", account_id);
-    if (pg_run(c, "BEGIN", 0, NULL)) {
-        ingest_unavailable(ctx, resp, "database");
+    if (ingest_begin_claim(ctx, c, source, w.token, "This webhook delivery was already received.", resp))
         goto cleanup;
-    }
-    int fresh = replay_claim(c, source, w.token, 2 * ctx->cfg.signature_max_age_s);
-    if (fresh < 0) {
-        ingest_unavailable(ctx, resp, "database");
-        goto cleanup;
-    }
-    if (!fresh) {
-        unauthorized(resp, "replayed", "This webhook delivery was already received.");
-        goto cleanup;
-    }
     Atsbridge__V1__AtsWebhook m = ATSBRIDGE__V1__ATS_WEBHOOK__INIT;
     m.webhook_id = webhook_id;
     m.account_id = (char *)account_id;
@@ -200,17 +186,9 @@ void webhooks_lever_post(const http_request *req, http_response *resp, void *vct
     m.contact_id = (char *)(w.contact_id ? w.contact_id : "");
     m.from_stage_id = (char *)(w.from_stage_id ? w.from_stage_id : "");
     m.to_stage_id = (char *)(w.to_stage_id ? w.to_stage_id : "");
-    produce_batch b;
-    produce_batch_init(&b, ctx->svc->producer, "ingest");
-    produce_batch_proto(&b, ctx->topic_webhooks, account_id, "atsbridge.v1.AtsWebhook", &m.base, trace);
-    if (produce_batch_wait(&b, "webhook")) {
-        ingest_unavailable(ctx, resp, "message broker");
+    if (ingest_produce_commit(ctx, c, ctx->topic_webhooks, account_id, "atsbridge.v1.AtsWebhook", &m.base, "webhook",
+                              trace, resp))
         goto cleanup;
-    }
-    if (pg_run(c, "COMMIT", 0, NULL)) {
-        ingest_unavailable(ctx, resp, "database");
-        goto cleanup;
-    }
     log_event(LOG_INFO, trace, "webhook accepted", "account_id", account_id, "event", w.event, "webhook_id",
               webhook_id, (const char *)NULL);
     json_object *o = json_object_new_object();
@@ -218,10 +196,7 @@ void webhooks_lever_post(const http_request *req, http_response *resp, void *vct
     http_json(resp, 200, o);
 cleanup:
     pg_pool_release(ctx->svc->db, c);
-    if (secret) {
-        sodium_memzero(secret, strlen(secret));
-        free(secret);
-    }
+    secrets_free(secret);
     account_free(&acct);
     lever_webhook_free(&w);
     errlist_free(&errs);

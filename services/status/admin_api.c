@@ -178,11 +178,7 @@ void admin_account_get(const http_request *req, http_response *resp, void *ctx) 
     status_app *app = ctx;
     if (auth_admin(req, resp)) return;
     const char *id = req->params[0];
-    if (!text_id_ok(id)) {
-        http_error(resp, 404, "not_found", "No such account.");
-        return;
-    }
-    PGconn *c = api_db(app, resp);
+    PGconn *c = api_db_for_id(app, id, "No such account.", resp);
     if (!c) return;
     PGresult *r = select_account(c, id, 0);
     if (!pg_ok(r)) api_db_error(resp);
@@ -245,11 +241,7 @@ void admin_account_go_live(const http_request *req, http_response *resp, void *c
     PGresult *r = NULL;
     if (auth_admin(req, resp)) return;
     const char *id = req->params[0];
-    if (!text_id_ok(id)) {
-        http_error(resp, 404, "not_found", "No such account.");
-        return;
-    }
-    PGconn *c = api_db(app, resp);
+    PGconn *c = api_db_for_id(app, id, "No such account.", resp);
     if (!c) return;
     if (pg_run(c, "BEGIN", 0, NULL)) goto db_error;
     r = select_account(c, id, 1);
@@ -328,11 +320,7 @@ void admin_erasure_get(const http_request *req, http_response *resp, void *ctx) 
     status_app *app = ctx;
     if (auth_admin(req, resp)) return;
     const char *id = req->params[0];
-    if (!text_id_ok(id)) {
-        http_error(resp, 404, "not_found", "No such erasure.");
-        return;
-    }
-    PGconn *c = api_db(app, resp);
+    PGconn *c = api_db_for_id(app, id, "No such erasure.", resp);
     if (!c) return;
     const char *p[] = {id};
     PGresult *r = pg_exec(c,

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "pg.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,14 @@ PGconn *api_db(status_app *app, http_response *resp) {
     PGconn *c = pg_pool_acquire(app->svc.db);
     if (!c) api_db_error(resp);
     return c;
+}
+
+PGconn *api_db_for_id(status_app *app, const char *id, const char *not_found_msg, http_response *resp) {
+    if (!text_id_ok(id)) {
+        http_error(resp, 404, "not_found", not_found_msg);
+        return NULL;
+    }
+    return api_db(app, resp);
 }
 
 void api_db_error(http_response *resp) {

@@ -18,6 +18,10 @@ int api_auth_read(const status_app *app, const http_request *req, http_response 
 
 /* Borrows a database connection, or answers 503 (Retry-After) and returns NULL. */
 PGconn *api_db(status_app *app, http_response *resp);
+/* api_db for a request about one resource: answers 404 not_found with
+ * not_found_msg ("No such account.") and returns NULL when id is not a
+ * well-formed id (text_id_ok), before touching the database. */
+PGconn *api_db_for_id(status_app *app, const char *id, const char *not_found_msg, http_response *resp);
 /* Answers 503 for a failed query (the database went away mid-request). */
 void api_db_error(http_response *resp);
 

@@ -185,11 +185,7 @@ void query_export_get(const http_request *req, http_response *resp, void *ctx) {
     PGresult *r = NULL;
     if (api_auth_read(app, req, resp)) return;
     const char *id = req->params[0];
-    if (!text_id_ok(id)) {
-        http_error(resp, 404, "not_found", "No such export task.");
-        return;
-    }
-    if (!(c = api_db(app, resp))) return;
+    if (!(c = api_db_for_id(app, id, "No such export task.", resp))) return;
     const char *p[] = {id};
     r = pg_exec(c,
                 "SELECT x.export_task_id IS NOT NULL, x.account_id, x.name, x.total, "
@@ -243,11 +239,7 @@ void query_account_sync(const http_request *req, http_response *resp, void *ctx)
     PGresult *r = NULL;
     if (api_auth_read(app, req, resp)) return;
     const char *id = req->params[0];
-    if (!text_id_ok(id)) {
-        http_error(resp, 404, "not_found", "No such account.");
-        return;
-    }
-    if (!(c = api_db(app, resp))) return;
+    if (!(c = api_db_for_id(app, id, "No such account.", resp))) return;
     const char *p[] = {id};
     r = pg_exec(c,
                 "SELECT a.account_id IS NOT NULL, s.account_id IS NOT NULL,"
@@ -309,11 +301,7 @@ void query_check_get(const http_request *req, http_response *resp, void *ctx) {
     PGresult *r = NULL, *u = NULL, *e = NULL;
     if (api_auth_read(app, req, resp)) return;
     const char *id = req->params[0];
-    if (!text_id_ok(id)) {
-        http_error(resp, 404, "not_found", "No such background check.");
-        return;
-    }
-    if (!(c = api_db(app, resp))) return;
+    if (!(c = api_db_for_id(app, id, "No such background check.", resp))) return;
     const char *p[] = {id};
     r = pg_exec(c, "SELECT " CHECK_COLS " FROM status.background_checks WHERE check_id = $1", 1, p);
     u = pg_exec(c,

@@ -1,6 +1,7 @@
 #include "simtest.h"
 
 #include "harness.h"
+#include "json_path.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -136,22 +137,7 @@ const char *simtest_header(const simtest_resp *r, const char *name, char *out, s
     return NULL;
 }
 
-json_object *simtest_get(json_object *o, const char *path) {
-    const char *p = path;
-    while (*p && o) {
-        char k[128];
-        size_t n = strcspn(p, ".");
-        snprintf(k, sizeof k, "%.*s", (int)n, p);
-        p += n;
-        if (*p == '.') p++;
-        if (json_object_is_type(o, json_type_array)) {
-            o = json_object_array_get_idx(o, (size_t)strtoul(k, NULL, 10));
-        } else if (!json_object_object_get_ex(o, k, &o)) {
-            return NULL;
-        }
-    }
-    return o;
-}
+json_object *simtest_get(json_object *o, const char *path) { return json_path(o, path); }
 
 const char *simtest_str(json_object *o, const char *path) {
     json_object *v = simtest_get(o, path);

@@ -40,6 +40,7 @@ const char *simtest_header(const simtest_resp *r, const char *name, char *out, s
 
 /* String at a dotted path in a JSON object ("data.id"), or NULL. */
 const char *simtest_str(json_object *o, const char *path);
+/* The value at that path (json_path), or NULL. */
 json_object *simtest_get(json_object *o, const char *path);
 
 /* A Lever access token for site (minted through the control API). */

@@ -177,9 +177,14 @@ json_object *dtest_sim(dtest *t, const char *method, const char *path, const cha
     return o;
 }
 
-static const char *jstr(json_object *o, const char *k) {
+const char *dtest_jstr(json_object *o, const char *k) {
     json_object *v;
-    return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+    return o && json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : NULL;
+}
+
+int64_t dtest_jint(json_object *o, const char *k) {
+    json_object *v;
+    return o && json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : -1;
 }
 
 /* The code flow with atsbridge's development client, as an activation would
@@ -369,7 +374,7 @@ static int count_email(json_object *arr, const char *member_list, const char *me
             for (size_t k = 0; k < json_object_array_length(v); k++)
                 match |= !strcasecmp(json_object_get_string(json_object_array_get_idx(v, k)), email);
         }
-        if (member_str && jstr(o, member_str)) match |= !strcasecmp(jstr(o, member_str), email);
+        if (member_str && dtest_jstr(o, member_str)) match |= !strcasecmp(dtest_jstr(o, member_str), email);
         if (match) {
             if (!n) *first = o;
             n++;

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -72,6 +73,11 @@ int dtest_wait_state(dtest *t, const char *app_id, const char *want, int timeout
 /* Lever opportunities (or Eploy candidates) in the sim ledger with this e-mail: count, and the first (borrowed from *ledger). */
 int dtest_lever_opps(json_object *ledger, const char *email, json_object **first);
 int dtest_eploy_candidates(json_object *ledger, const char *email, json_object **first);
+
+/* Member k of object o (o may be NULL) as a string (NULL when absent or
+ * null), as an int64 (-1 when absent). */
+const char *dtest_jstr(json_object *o, const char *k);
+int64_t dtest_jint(json_object *o, const char *k);
 
 /* Reads every message of a topic (base name) so far, up to wait_ms after the
  * last one: returns a JSON array of {"headers": {...}, "payload_len", "key"}

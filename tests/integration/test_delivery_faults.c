@@ -20,16 +20,6 @@ static void setup(void) { dtest_setup(&t); }
 static void teardown(void) { dtest_teardown(&t); }
 TestSuite(delivery_faults, .init = setup, .fini = teardown, .timeout = 240);
 
-static const char *jstr(json_object *o, const char *k) {
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : NULL;
-}
-
-static int64_t jint(json_object *o, const char *k) {
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : -1;
-}
-
 static void fault(const char *json) { json_object_put(dtest_sim(&t, "POST", "/_sim/faults", json)); }
 
 static void lever_account(const char *mode) {
@@ -42,7 +32,7 @@ static void lever_account(const char *mode) {
 static void one_opportunity(const char *email) {
     json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *opp;
     cr_assert_eq(dtest_lever_opps(ledger, email, &opp), 1, "one opportunity");
-    cr_assert_eq(jint(opp, "create_requests"), 1, "created by exactly one request");
+    cr_assert_eq(dtest_jint(opp, "create_requests"), 1, "created by exactly one request");
     json_object_put(ledger);
 }
 
@@ -50,8 +40,8 @@ static int count_events(json_object *events, const char *app, const char *type, 
     int n = 0;
     for (size_t i = 0; i < json_object_array_length(events); i++) {
         json_object *e = json_object_array_get_idx(events, i);
-        if (!strcmp(jstr(e, "application_id"), app) && !strcmp(jstr(e, "type"), type) &&
-            (!code || !strcmp(jstr(e, "error_code"), code)))
+        if (!strcmp(dtest_jstr(e, "application_id"), app) && !strcmp(dtest_jstr(e, "type"), type) &&
+            (!code || !strcmp(dtest_jstr(e, "error_code"), code)))
             n++;
     }
     return n;
@@ -113,11 +103,11 @@ Test(delivery_faults, opportunity_lookup_after_apply_survives_429s) {
     cr_assert_eq(dtest_wait_state(&t, a.app_id, "DELIVERED", 60000), 0, "see %s", t.dir);
     json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *opp;
     cr_assert_eq(dtest_lever_opps(ledger, a.email, &opp), 1, "one opportunity");
-    cr_assert_eq(jint(opp, "create_requests"), 1, "created by exactly one request");
+    cr_assert_eq(dtest_jint(opp, "create_requests"), 1, "created by exactly one request");
     const char *p[] = {a.app_id};
     char *cand = dtest_query1(&t, "SELECT coalesce(ats_candidate_id,'') FROM delivery.ledger WHERE application_id=$1",
                               1, p);
-    cr_assert_str_eq(cand, jstr(opp, "id"), "the ledger names the opportunity");
+    cr_assert_str_eq(cand, dtest_jstr(opp, "id"), "the ledger names the opportunity");
     free(cand);
     json_object_put(ledger);
 }
@@ -131,11 +121,11 @@ Test(delivery_faults, permanent_4xx_goes_to_dead_letter_with_reason) {
     cr_assert_eq(json_object_array_length(dl), 1);
     json_object *h;
     json_object_object_get_ex(json_object_array_get_idx(dl, 0), "headers", &h);
-    cr_assert_str_eq(jstr(h, "error-code"), "BadRequestError");
-    cr_assert_not_null(strstr(jstr(h, "error-message"), "HTTP 400"));
-    cr_assert_not_null(jstr(h, "original-topic"));
-    cr_assert_not_null(jstr(h, "original-offset"));
-    cr_assert_not_null(jstr(h, "first-failure-ms"));
+    cr_assert_str_eq(dtest_jstr(h, "error-code"), "BadRequestError");
+    cr_assert_not_null(strstr(dtest_jstr(h, "error-message"), "HTTP 400"));
+    cr_assert_not_null(dtest_jstr(h, "original-topic"));
+    cr_assert_not_null(dtest_jstr(h, "original-offset"));
+    cr_assert_not_null(dtest_jstr(h, "first-failure-ms"));
     json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *opp;
     cr_assert_eq(dtest_lever_opps(ledger, a.email, &opp), 0);
     json_object_put(ledger);
@@ -234,11 +224,11 @@ Test(delivery_faults, eploy_quota_defers_without_failing) {
     cr_assert_not_null(retry, "deferred through the retry topic");
     json_object *h;
     json_object_object_get_ex(json_object_array_get_idx(retry, 0), "headers", &h);
-    cr_assert_str_eq(jstr(h, "error-code"), "quota_exhausted");
-    cr_assert_str_eq(jstr(h, "attempt"), "1", "not counted as an attempt");
+    cr_assert_str_eq(dtest_jstr(h, "error-code"), "quota_exhausted");
+    cr_assert_str_eq(dtest_jstr(h, "attempt"), "1", "not counted as an attempt");
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    long long due = strtoll(jstr(h, "due-at-ms"), NULL, 10);
+    long long due = strtoll(dtest_jstr(h, "due-at-ms"), NULL, 10);
     cr_assert_gt(due, (long long)ts.tv_sec * 1000 + 1000, "due in the next quota window");
     char *state = dtest_ledger_state(&t, a.app_id);
     cr_assert_str_eq(state, "PENDING");
@@ -290,8 +280,8 @@ Test(delivery_faults, dry_run_writes_nothing_and_test_mode_holds) {
     cr_assert_eq(count_events(events, b.app_id, "held", NULL), 1);
     for (size_t i = 0; i < json_object_array_length(events); i++) {
         json_object *e = json_object_array_get_idx(events, i);
-        if (strcmp(jstr(e, "type"), "dry_run")) continue;
-        const char *d = jstr(e, "detail");
+        if (strcmp(dtest_jstr(e, "type"), "dry_run")) continue;
+        const char *d = dtest_jstr(e, "detail");
         cr_assert_not_null(strstr(d, "/postings/demo-lever-posting/apply"), "%s", d);
         cr_assert_not_null(strstr(d, "[redacted]"));
         cr_assert_null(strstr(d, a.email), "redacted: %s", d);

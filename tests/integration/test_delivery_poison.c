@@ -17,11 +17,6 @@ static void setup(void) { dtest_setup(&t); }
 static void teardown(void) { dtest_teardown(&t); }
 TestSuite(delivery_poison, .init = setup, .fini = teardown, .timeout = 240);
 
-static const char *jstr(json_object *o, const char *k) {
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
-}
-
 static void produce_raw(kafka_producer *p, const char *base, const char *schema, const void *payload, size_t len,
                         const char *key) {
     char topic[256];
@@ -35,7 +30,7 @@ static int count_code(json_object *dlq, const char *code) {
     for (size_t i = 0; i < json_object_array_length(dlq); i++) {
         json_object *h = NULL;
         json_object_object_get_ex(json_object_array_get_idx(dlq, i), "headers", &h);
-        const char *c = jstr(h, "error-code");
+        const char *c = dtest_jstr(h, "error-code");
         n += c && !strcmp(c, code);
     }
     return n;

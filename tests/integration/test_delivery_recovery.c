@@ -18,16 +18,6 @@ static void setup(void) { dtest_setup(&t); }
 static void teardown(void) { dtest_teardown(&t); }
 TestSuite(delivery_recovery, .init = setup, .fini = teardown, .timeout = 280);
 
-static const char *jstr(json_object *o, const char *k) {
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : NULL;
-}
-
-static int64_t jint(json_object *o, const char *k) {
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : -1;
-}
-
 #define N_APPS 10
 
 Test(delivery_recovery, kill9_mid_batch_leaves_exactly_one_candidate_each) {
@@ -58,7 +48,7 @@ Test(delivery_recovery, kill9_mid_batch_leaves_exactly_one_candidate_each) {
     json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *opp;
     for (int i = 0; i < N_APPS; i++) {
         cr_assert_eq(dtest_lever_opps(ledger, apps[i].email, &opp), 1, "app %d: one opportunity", i);
-        cr_assert_eq(jint(opp, "create_requests"), 1, "app %d: created once", i);
+        cr_assert_eq(dtest_jint(opp, "create_requests"), 1, "app %d: created once", i);
     }
     json_object_put(ledger);
 }
@@ -88,7 +78,7 @@ static char *activate(char *link_out, size_t link_len) {
     snprintf(url, sizeof url, "%s/v1/accounts/acc/connections/lever", t.delivery);
     cr_assert_eq(harness_http("POST", url, "{}", "Authorization: Bearer dev-admin-token", &body), 201, "%s", body);
     json_object *o = json_tokener_parse(body);
-    snprintf(link_out, link_len, "%s", jstr(o, "activation_url"));
+    snprintf(link_out, link_len, "%s", dtest_jstr(o, "activation_url"));
     json_object_put(o);
     free(body);
     char *html = NULL;
@@ -217,15 +207,16 @@ Test(delivery_recovery, commands_tags_notes_and_background_checks) {
     int ntags = 0, fix_note = 0, plain_note = 0;
     for (size_t i = 0; i < json_object_array_length(tags); i++) {
         json_object *tg = json_object_array_get_idx(tags, i);
-        if (!strcmp(jstr(tg, "opportunity_id"), opp_a)) {
+        if (!strcmp(dtest_jstr(tg, "opportunity_id"), opp_a)) {
             ntags++;
-            cr_assert_eq(jint(tg, "create_requests"), 1, "executed once per command id");
+            cr_assert_eq(dtest_jint(tg, "create_requests"), 1, "executed once per command id");
         }
     }
     for (size_t i = 0; i < json_object_array_length(notes); i++) {
         json_object *n = json_object_array_get_idx(notes, i);
-        if (!strcmp(jstr(n, "opportunity_id"), opp_b) && strstr(jstr(n, "value"), "Asurint Package:")) fix_note++;
-        if (!strcmp(jstr(n, "opportunity_id"), opp_a)) plain_note++;
+        if (!strcmp(dtest_jstr(n, "opportunity_id"), opp_b) && strstr(dtest_jstr(n, "value"), "Asurint Package:"))
+            fix_note++;
+        if (!strcmp(dtest_jstr(n, "opportunity_id"), opp_a)) plain_note++;
     }
     cr_assert_eq(ntags, 1);
     cr_assert_eq(plain_note, 1);
@@ -234,9 +225,9 @@ Test(delivery_recovery, commands_tags_notes_and_background_checks) {
     json_object *order = NULL;
     for (size_t i = 0; i < json_object_array_length(orders); i++) {
         json_object *o = json_object_array_get_idx(orders, i);
-        cr_assert_str_eq(jstr(o, "package"), "Basic Search + Employment + Education",
+        cr_assert_str_eq(dtest_jstr(o, "package"), "Basic Search + Employment + Education",
                          "the package of the opportunity's posting, also without posting_id");
-        if (!strcmp(jstr(o, "reference"), "chk-1")) order = o;
+        if (!strcmp(dtest_jstr(o, "reference"), "chk-1")) order = o;
     }
     cr_assert_not_null(order);
     json_object *upd = dtest_read_topic(&t, TOPIC_BGCHECK_UPDATES, 1000);
@@ -244,14 +235,14 @@ Test(delivery_recovery, commands_tags_notes_and_background_checks) {
     int by_order = 0;
     for (size_t i = 0; i < json_object_array_length(upd); i++) {
         json_object *u = json_object_array_get_idx(upd, i);
-        by_order += !strcmp(jstr(u, "key"), jstr(order, "order_id"));
-        if (!strcmp(jstr(u, "check_id"), "chk-2")) {
-            cr_assert_eq(jint(u, "status"), ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_FAILED);
-            cr_assert_str_eq(jstr(u, "reason"), "no package tag", "the contract's reason, exactly");
+        by_order += !strcmp(dtest_jstr(u, "key"), dtest_jstr(order, "order_id"));
+        if (!strcmp(dtest_jstr(u, "check_id"), "chk-2")) {
+            cr_assert_eq(dtest_jint(u, "status"), ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_FAILED);
+            cr_assert_str_eq(dtest_jstr(u, "reason"), "no package tag", "the contract's reason, exactly");
         } else {
-            cr_assert_eq(jint(u, "status"), ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_ORDERED);
-            cr_assert(strstr(jstr(u, "report_url"), "/provider/reports/"), "ORDERED carries the report link: %s",
-                      jstr(u, "report_url"));
+            cr_assert_eq(dtest_jint(u, "status"), ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_ORDERED);
+            cr_assert(strstr(dtest_jstr(u, "report_url"), "/provider/reports/"), "ORDERED carries the report link: %s",
+                      dtest_jstr(u, "report_url"));
         }
     }
     cr_assert_eq(by_order, 1, "ORDERED keyed by the order id");

@@ -1,5 +1,7 @@
 #include "parse.h"
 
+#include "json_path.h"
+
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,38 +46,11 @@ static int copy_scalar(json_object *v, char *out, size_t outlen) {
     return 1;
 }
 
-/* Walks a dotted path; returns the value or NULL. */
-static json_object *walk(json_object *o, const char *path) {
-    char seg[128];
-    const char *p = path;
-    while (o && *p) {
-        size_t n = strcspn(p, ".");
-        if (n == 0 || n >= sizeof seg) return NULL;
-        memcpy(seg, p, n);
-        seg[n] = '\0';
-        p += n;
-        if (*p == '.') p++;
-        if (json_object_is_type(o, json_type_array)) {
-            char *end = NULL;
-            long idx = strtol(seg, &end, 10);
-            if (end == seg || *end || idx < 0 || (size_t)idx >= json_object_array_length(o)) return NULL;
-            o = json_object_array_get_idx(o, (size_t)idx);
-        } else if (json_object_is_type(o, json_type_object)) {
-            json_object *v = NULL;
-            if (!json_object_object_get_ex(o, seg, &v)) return NULL;
-            o = v;
-        } else {
-            return NULL;
-        }
-    }
-    return o;
-}
-
 int parse_json_path(const char *body, size_t len, const char *path, char *out, size_t outlen) {
     if (outlen) out[0] = '\0';
     json_object *o = parse(body, len);
     if (!o) return -1;
-    int rc = copy_scalar(walk(o, path), out, outlen);
+    int rc = copy_scalar(json_path(o, path), out, outlen);
     json_object_put(o);
     return rc;
 }
@@ -100,7 +75,7 @@ int parse_lever_posting_tag(const char *body, size_t len, const char *prefix, ch
     if (outlen) out[0] = '\0';
     json_object *o = parse(body, len);
     if (!o) return -1;
-    json_object *tags = walk(o, "data.tags");
+    json_object *tags = json_path(o, "data.tags");
     int rc = 1;
     size_t pl = prefix ? strlen(prefix) : 0;
     if (tags && json_object_is_type(tags, json_type_array) && pl) {
@@ -120,8 +95,8 @@ int parse_lever_contact(const char *body, size_t len, char *name, size_t namelen
     if (emaillen) email[0] = '\0';
     json_object *o = parse(body, len);
     if (!o) return -1;
-    int a = copy_scalar(walk(o, "data.name"), name, namelen);
-    int b = copy_scalar(walk(o, "data.emails.0"), email, emaillen);
+    int a = copy_scalar(json_path(o, "data.name"), name, namelen);
+    int b = copy_scalar(json_path(o, "data.emails.0"), email, emaillen);
     json_object_put(o);
     if (a < 0 || b < 0) return -1;
     return a == 0 && b == 0 ? 0 : 1;
@@ -160,17 +135,17 @@ int parse_error(const char *body, size_t len, char *code, size_t codelen, char *
     json_object *o = parse(body, len);
     if (!o) return -1;
     int found = 1;
-    json_object *e = walk(o, "error");
+    json_object *e = json_path(o, "error");
     if (e && json_object_is_type(e, json_type_object)) {
-        if (!take_str(walk(e, "code"), code, codelen)) found = 0;
-        if (!take_str(walk(e, "message"), message, msglen)) found = 0;
+        if (!take_str(json_path(e, "code"), code, codelen)) found = 0;
+        if (!take_str(json_path(e, "message"), message, msglen)) found = 0;
     } else if (e) {
         if (!take_str(e, code, codelen)) found = 0;
-        if (!take_str(walk(o, "error_description"), message, msglen)) found = 0;
+        if (!take_str(json_path(o, "error_description"), message, msglen)) found = 0;
     } else {
-        if (!take_str(walk(o, "code"), code, codelen)) found = 0;
-        if (!take_str(walk(o, "message"), message, msglen)) found = 0;
-        if (found && !take_str(walk(o, "Message"), message, msglen)) found = 0;
+        if (!take_str(json_path(o, "code"), code, codelen)) found = 0;
+        if (!take_str(json_path(o, "message"), message, msglen)) found = 0;
+        if (found && !take_str(json_path(o, "Message"), message, msglen)) found = 0;
     }
     json_object_put(o);
     return found;
