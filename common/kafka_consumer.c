@@ -81,7 +81,7 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
     kafka_consumer *c = calloc(1, sizeof *c);
     rd_kafka_conf_t *conf = NULL;
     rd_kafka_topic_partition_list_t *subs = NULL;
-    char session[32], heartbeat[32];
+    char session[32], heartbeat[32], queue_kb[32];
     if (!c) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -91,6 +91,10 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
              (long long)config_int("ATSB_KAFKA_SESSION_TIMEOUT_MS", 10000, 1000, 300000));
     snprintf(heartbeat, sizeof heartbeat, "%lld",
              (long long)config_int("ATSB_KAFKA_HEARTBEAT_MS", 1000, 100, 60000));
+    /* librdkafka prefetches up to 64 MiB per consumer by default: with a
+     * backlog that alone is a service's whole memory budget. */
+    snprintf(queue_kb, sizeof queue_kb, "%lld",
+             (long long)config_int("ATSB_KAFKA_CONSUMER_QUEUE_KB", 4096, 64, 2097151));
     conf = kafka_conf_new(service, err, errlen);
     if (!conf) goto fail;
     if (kafka_conf_set(conf, "group.id", group, err, errlen) ||
@@ -107,6 +111,7 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
         kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
         kafka_conf_set(conf, "session.timeout.ms", session, err, errlen) ||
         kafka_conf_set(conf, "heartbeat.interval.ms", heartbeat, err, errlen) ||
+        kafka_conf_set(conf, "queued.max.messages.kbytes", queue_kb, err, errlen) ||
         kafka_conf_set(conf, "max.poll.interval.ms", "600000", err, errlen) ||
         kafka_conf_set(conf, "statistics.interval.ms", "5000", err, errlen))
         goto fail;

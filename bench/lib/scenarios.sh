@@ -162,7 +162,7 @@ scenario_drain() {
   svc_start questions questions $p
   svc_start ingest ingest $p
   line=$("$build/bench/pipeline/bench_apply" ingest "http://127.0.0.1:${SVC_PORT[ingest]}" "$m" 16 \
-    --accounts "$accounts" --run "d$RANDOM" --wait resolved --events ${p}application.events --timeout 300 \
+    --accounts "$accounts" --run "d$RANDOM" --wait resolved --events ${p}application.events --timeout 600 \
     2>>"$work/apply.err" | grep '^RESULT') || true
   [ "$(field done "$line")" = "$m" ] || die "bench: backlog: only $(field done "$line") of $m resolved"
   # One ATS round trip with the added latency, unloaded (mean of 20).
@@ -171,7 +171,7 @@ scenario_drain() {
   rtt=$(for _ in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $tok" "$sim/lever/v1/stages"; done \
     | awk '{ s += $1 } END { printf "%.4f", s / NR }')
   r0=$(sim_requests)
-  count_bg ${p}application.events "$m" 300 delivered
+  count_bg ${p}application.events "$m" 600 delivered
   svc_start delivery delivery $p
   count_wait
   drained=$COUNT_RESULT
