@@ -246,6 +246,10 @@ Test(delivery_faults, document_not_yet_committed_is_retried) {
     dtest_app a;
     dtest_produce(&t, "acc", "lever", "demo-lever-posting", 1, 1, &a);
     dtest_sql(&t, "CREATE TABLE public.doc_hold AS SELECT * FROM ingest.documents; DELETE FROM ingest.documents");
+    /* Enough attempts that a slow (sanitizer) run does not spend them all
+     * before the document arrives. */
+    t.extra_env[t.nextra++] = "ATSB_DELIVERY_MAX_ATTEMPTS=1000";
+    t.extra_env[t.nextra++] = "ATSB_DELIVERY_BACKOFF_CAP_MS=500";
     dtest_start_delivery(&t);
     dtest_lever_connection(&t, "acc");
     json_object *events = dtest_read_topic(&t, TOPIC_APPLICATION_EVENTS, 500);
