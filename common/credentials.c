@@ -4,15 +4,14 @@
 #include "crypto.h"
 #include "http_client.h"
 #include "log.h"
+#include "lookup_cache.h"
 #include "metrics.h"
 #include "pg.h"
 
 #include <json-c/json.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define TOKEN_TIMEOUT_MS 10000
 
@@ -280,48 +279,15 @@ int credentials_revoke(PGconn *c, const char *account, const char *name) {
     return rc;
 }
 
-/* Successes recorded by this process in the last second, by connection: a
- * busy connection's last_success_at is written at most once a second, not
- * once per request. An error is always written and forgets the entry. */
-#define SUCCESS_MEMO 64
-static struct {
-    char key[260];
-    time_t at;
-} success_memo[SUCCESS_MEMO];
-static pthread_mutex_t success_mu = PTHREAD_MUTEX_INITIALIZER;
-
-/* 1 when account/name's success was recorded within the last second;
- * otherwise remembers now (when record is set) or forgets it, and returns 0. */
-static int success_recent(const char *account, const char *name, int record) {
-    char key[260];
-    snprintf(key, sizeof key, "%s/%s", account, name);
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int recent = 0, slot = -1, oldest = 0;
-    pthread_mutex_lock(&success_mu);
-    for (int i = 0; i < SUCCESS_MEMO; i++) {
-        if (!strcmp(success_memo[i].key, key)) {
-            slot = i;
-            break;
-        }
-        if (success_memo[i].at < success_memo[oldest].at) oldest = i;
-    }
-    if (slot >= 0 && record && ts.tv_sec - success_memo[slot].at < 1) {
-        recent = 1;
-    } else if (record) {
-        if (slot < 0) slot = oldest;
-        snprintf(success_memo[slot].key, sizeof success_memo[slot].key, "%s", key);
-        success_memo[slot].at = ts.tv_sec;
-    } else if (slot >= 0) {
-        success_memo[slot].key[0] = '\0';
-        success_memo[slot].at = 0;
-    }
-    pthread_mutex_unlock(&success_mu);
-    return recent;
-}
-
 int credentials_record(PGconn *c, const char *account, const char *name, const char *error) {
-    if (success_recent(account, name, error == NULL)) return 0;
+    /* A busy connection's last_success_at is written at most once a second
+     * per process, not once per request; an error is always written and
+     * ends that second early. */
+    char key[300], v[4];
+    snprintf(key, sizeof key, "success:%s/%s", account, name);
+    if (!error && lookup_cache_get(key, 1000, v, sizeof v)) return 0;
+    if (error) lookup_cache_forget(key);
+    else lookup_cache_put(key, "1");
     const char *p[] = {account, name, error};
     return pg_run(c,
                   error ? "UPDATE delivery.connections SET last_error=$3, last_error_at=now()"

@@ -330,6 +330,9 @@ Test(lookup_cache, hit_expiry_and_off) {
     cr_assert_eq(lookup_cache_get("key:abc", 5000, v, sizeof v), 1);
     cr_assert_str_eq(v, "board stepstone_de");
     cr_assert_eq(lookup_cache_get("key:abc", 0, v, sizeof v), 0, "ttl 0 turns the cache off");
+    lookup_cache_put("key:gone", "1");
+    lookup_cache_forget("key:gone");
+    cr_assert_eq(lookup_cache_get("key:gone", 5000, v, sizeof v), 0, "forgotten");
     usleep(20 * 1000);
     cr_assert_eq(lookup_cache_get("key:abc", 10, v, sizeof v), 0, "expired");
     char longkey[300];

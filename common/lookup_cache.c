@@ -48,3 +48,10 @@ void lookup_cache_put(const char *key, const char *val) {
     slots[i].at_ms = now_ms();
     pthread_mutex_unlock(&mu);
 }
+
+void lookup_cache_forget(const char *key) {
+    size_t i = slot_of(key);
+    pthread_mutex_lock(&mu);
+    if (!strcmp(slots[i].key, key)) slots[i].at_ms = 0;
+    pthread_mutex_unlock(&mu);
+}
