@@ -23,6 +23,18 @@ typedef struct {
     int feed_interval_s;      /* 0: not monitored */
 } account;
 
+/* The columns accounts_parse reads, in order, for a select list over
+ * status.accounts (a query that must join the account to something else). */
+#define ACCOUNT_COLUMNS                                                                         \
+    "account_id, ats, connection_name, run_mode, bgcheck_stage, bgcheck_tag_prefix, company_name," \
+    " privacy_policy_url, notification_url, source_labels::text, coalesce(daily_api_budget, 0),"   \
+    " coalesce(feed_interval_s, 0)"
+#define ACCOUNT_NCOLUMNS 12
+
+/* Fills out from row's ACCOUNT_COLUMNS starting at column col. 0, or 1 when
+ * they are NULL (no such account: an outer join found none). */
+int accounts_parse(const PGresult *r, int row, int col, account *out);
+
 /* Loads account id. Returns 0 when found (free with account_free), 1 when
  * there is no such account, -1 on a database error (out untouched). */
 int accounts_load(PGconn *c, const char *id, account *out);

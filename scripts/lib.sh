@@ -82,7 +82,8 @@ free_port() {
 
 # pg_start DATADIR PORT: creates the cluster when missing (trust auth, user
 # atsbridge), starts it on 127.0.0.1:PORT with its socket in DATADIR, and
-# creates database atsbridge. Idempotent.
+# creates database atsbridge. Idempotent. ATSB_PG_OPTS adds server options
+# (e.g. "-c shared_preload_libraries=pg_stat_statements" to profile a bench).
 pg_start() {
   local data=$1 port=$2 bin
   bin=$(pg_bindir)
@@ -95,7 +96,7 @@ pg_start() {
   fi
   if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$data" -w -t 60 -l "$data/server.log" \
-      -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null \
+      -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 ${ATSB_PG_OPTS:-}" start >/dev/null \
       || die "PostgreSQL did not start (see $data/server.log)"
   fi
   as_pg "$bin/psql" -h 127.0.0.1 -p "$port" -U atsbridge -d postgres -qtAc \

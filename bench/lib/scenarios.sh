@@ -49,7 +49,7 @@ scenario_ingest() {
   local a b
   a=$(field rps "$ing")
   b=$(field rps "$bare")
-  record ingest "$a" "accepted/s" "$b" "bare libmicrohttpd 202" "$(ratio "$a" "$b")" "none (report)" "-" \
+  record ingest "$a" "accepted/s" "$b" "bare libmicrohttpd 202" "$(ratio "$a" "$b")" ">= 0.5" "$(yesno "$(ratio "$a" "$b")" 0.5)" \
     "wrk -t2 -c$conns -d${dur}s each; non-202 $(field non202 "$ing"); ingest peak RSS $((rss / 1024)) MiB" \
     "\"p99_ms\":$(field p99_ms "$ing"),\"baseline_p99_ms\":$(field p99_ms "$bare"),\"peak_rss_kb\":$rss"
 }

@@ -141,14 +141,12 @@ static int64_t take_limits(job *j, const cx_connector *cx, const cx_application 
     int n = cx->estimate(ca, search);
     *quota_remaining = -1;
     if (!strcmp(cx->name, "lever")) {
-        int64_t w = ratelimit_take(j->c, j->acc.account_id, "lever.apply", cfg->lever_apply_rate,
-                                   cfg->lever_apply_burst, 1);
-        if (w != 0) return w;
-        w = ratelimit_take(j->c, j->acc.account_id, "lever", cfg->lever_rate, cfg->lever_burst, n);
-        if (w != 0) ratelimit_refund(j->c, j->acc.account_id, "lever.apply", cfg->lever_apply_burst, 1);
-        return w;
+        rl_bucket b[] = {{"lever.apply", cfg->lever_apply_rate, cfg->lever_apply_burst, 1},
+                         {"lever", cfg->lever_rate, cfg->lever_burst, n}};
+        return ratelimit_take(j->c, j->acc.account_id, b, 2);
     }
-    int64_t w = ratelimit_take(j->c, j->acc.account_id, "eploy", cfg->eploy_rate, cfg->eploy_burst, n);
+    rl_bucket b = {"eploy", cfg->eploy_rate, cfg->eploy_burst, n};
+    int64_t w = ratelimit_take(j->c, j->acc.account_id, &b, 1);
     if (w != 0) return w;
     w = ratelimit_quota_take(j->c, j->acc.account_id, j->acc.daily_api_budget, n, events_now_ms(), quota_remaining);
     if (w != 0) ratelimit_refund(j->c, j->acc.account_id, "eploy", cfg->eploy_burst, n);
@@ -173,15 +171,13 @@ static const char *cred_code(cred_status st) {
 }
 
 /* The attempt proper, with the lock held and the account loaded. */
-static int attempt(job *j) {
-    ledger_row row;
+static int attempt(job *j, const ledger_row *row) {
     const Atsbridge__V1__ApplicationReceived *a = j->r->application;
-    if (ledger_get(j->c, j->app_id, &row)) return -1;
-    if (row.state == LEDGER_DELIVERED) { /* repeat the event: its id makes it a no-op downstream */
-        emit(j, "delivered", "delivered", NULL, row.adopted ? "duplicate" : "", row.candidate_id, "");
+    if (row->state == LEDGER_DELIVERED) { /* repeat the event: its id makes it a no-op downstream */
+        emit(j, "delivered", "delivered", NULL, row->adopted ? "duplicate" : "", row->candidate_id, "");
         return 0;
     }
-    if (row.state == LEDGER_FAILED) return 0;
+    if (row->state == LEDGER_FAILED) return 0;
     const cx_connector *cx = connector_for(j->acc.ats);
     if (!cx) return fail(j, "unknown_ats", "account has no supported ATS");
     if (*j->r->ats && strcmp(j->r->ats, j->acc.ats) != 0)
@@ -198,7 +194,7 @@ static int attempt(job *j) {
      * report an existing one as a duplicate instead of creating it. */
     const char *policy = a->duplicate_policy ? a->duplicate_policy : "";
     int dup_check = *a->export_task_id && (!strcmp(policy, "skip") || !strcmp(policy, "merge"));
-    int search = row.state == LEDGER_IN_FLIGHT || dup_check;
+    int search = row->state == LEDGER_IN_FLIGHT || dup_check;
     cx_application ca = {.app = j->r, .source_label = source_label(j),
                          .origin = *a->export_task_id ? "sourced" : "applied"};
     ca.ndocs = a->n_documents;
@@ -207,7 +203,7 @@ static int attempt(job *j) {
     ca.ndocs = 0;
     if (wait < 0) return -1;
     if (wait > 0) { /* the ledger shows it waiting; IN_FLIGHT below creates the row otherwise */
-        if (row.state == LEDGER_NONE && ledger_pending(j->c, j->app_id, a->account_id)) return -1;
+        if (row->state == LEDGER_NONE && ledger_pending(j->c, j->app_id, a->account_id)) return -1;
         return defer(j, wait, "rate_limited");
     }
     quota_gauge(j->acc.account_id, quota_remaining);
@@ -345,20 +341,18 @@ int deliver_handle(dctx *x, const rd_kafka_message_t *m) {
     j.c = pg_pool_acquire(x->svc.db);
     if (!j.c) goto out;
     snprintf(key, sizeof key, "app:%s", j.app_id);
-    locked = ledger_lock(j.c, key);
+    ledger_row row;
+    locked = ledger_begin(j.c, key, j.app_id, j.r->application->account_id, &row, &j.acc, &j.have_acc);
     if (locked < 0) goto out;
     if (locked == 0) { /* another worker or replica holds it right now */
         rc = defer(&j, x->cfg.busy_retry_ms, "busy");
         goto out;
     }
-    int a = accounts_load(j.c, j.r->application->account_id, &j.acc);
-    if (a < 0) goto out;
-    if (a > 0) {
+    if (!j.have_acc) {
         rc = fail(&j, "unknown_account", "no such account");
         goto out;
     }
-    j.have_acc = 1;
-    rc = attempt(&j);
+    rc = attempt(&j, &row);
 out:
     /* The job is complete only when the broker has its events. */
     if (produce_batch_wait(&j.events, "events")) rc = -1;

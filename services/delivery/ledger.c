@@ -1,5 +1,6 @@
 #include "ledger.h"
 
+#include "accounts.h"
 #include "pg.h"
 
 #include <stdio.h>
@@ -27,26 +28,36 @@ static ledger_state parse_state(const char *s) {
     return LEDGER_NONE;
 }
 
-int ledger_get(PGconn *c, const char *application_id, ledger_row *out) {
-    const char *p[] = {application_id};
-    PGresult *r = pg_exec(c,
-                          "SELECT state, attempt, adopted, coalesce(ats_candidate_id,''),"
-                          " coalesce(ats_application_id,'') FROM delivery.ledger WHERE application_id=$1",
-                          1, p);
-    if (!pg_ok(r)) {
-        PQclear(r);
-        return -1;
-    }
+/* The ledger columns at col.. of row: state (NULL: no row), attempt, adopted,
+ * candidate id, application id. */
+static void parse_row(const PGresult *r, int col, ledger_row *out) {
     memset(out, 0, sizeof *out);
-    if (PQntuples(r) == 1) {
-        out->state = parse_state(PQgetvalue(r, 0, 0));
-        out->attempt = (int)strtol(PQgetvalue(r, 0, 1), NULL, 10);
-        out->adopted = PQgetvalue(r, 0, 2)[0] == 't';
-        snprintf(out->candidate_id, sizeof out->candidate_id, "%s", PQgetvalue(r, 0, 3));
-        snprintf(out->application_id, sizeof out->application_id, "%s", PQgetvalue(r, 0, 4));
-    }
+    if (PQgetisnull(r, 0, col)) return;
+    out->state = parse_state(PQgetvalue(r, 0, col));
+    out->attempt = (int)strtol(PQgetvalue(r, 0, col + 1), NULL, 10);
+    out->adopted = PQgetvalue(r, 0, col + 2)[0] == 't';
+    snprintf(out->candidate_id, sizeof out->candidate_id, "%s", PQgetvalue(r, 0, col + 3));
+    snprintf(out->application_id, sizeof out->application_id, "%s", PQgetvalue(r, 0, col + 4));
+}
+
+int ledger_begin(PGconn *c, const char *key, const char *application_id, const char *account_id,
+                 ledger_row *row, account *acc, int *have_account) {
+    const char *p[] = {key, application_id, account_id};
+    PGresult *r = pg_exec(c,
+                          "SELECT j.locked, j.state, j.attempt, j.adopted, j.ats_candidate_id,"
+                          " j.ats_application_id, a.* FROM delivery.begin_job($1, $2) j"
+                          " LEFT JOIN (SELECT " ACCOUNT_COLUMNS " FROM status.accounts WHERE account_id = $3) a"
+                          " ON j.locked",
+                          3, p);
+    int rc = -1;
+    if (!pg_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 6 + ACCOUNT_NCOLUMNS) goto out;
+    rc = PQgetvalue(r, 0, 0)[0] == 't';
+    if (!rc) goto out;
+    parse_row(r, 1, row);
+    *have_account = accounts_parse(r, 0, 6, acc) == 0;
+out:
     PQclear(r);
-    return 0;
+    return rc;
 }
 
 int ledger_pending(PGconn *c, const char *application_id, const char *account_id) {

@@ -1,6 +1,8 @@
 #ifndef ATSB_DELIVERY_LEDGER_H
 #define ATSB_DELIVERY_LEDGER_H
 
+#include "accounts.h"
+
 #include <libpq-fe.h>
 
 /* The delivery ledger (delivery.ledger): one row per application,
@@ -36,8 +38,12 @@ int ledger_lock(PGconn *c, const char *key);
 /* Releases the lock (errors ignored: a broken connection released it). */
 void ledger_unlock(PGconn *c, const char *key);
 
-/* Reads the row; LEDGER_NONE when absent. 0 or -1. */
-int ledger_get(PGconn *c, const char *application_id, ledger_row *out);
+/* Starts a delivery in one round trip: tries the lock on key and, only when
+ * it is taken, reads the ledger row (LEDGER_NONE when absent) after the lock
+ * and the account (*have_account 0 when there is no such account; else free
+ * it with account_free). 1 locked, 0 held by someone else, -1 database error. */
+int ledger_begin(PGconn *c, const char *key, const char *application_id, const char *account_id,
+                 ledger_row *row, account *acc, int *have_account);
 /* Records the application as PENDING when it has no row. 0 or -1. */
 int ledger_pending(PGconn *c, const char *application_id, const char *account_id);
 /* Sets IN_FLIGHT(attempt). 0 or -1. */

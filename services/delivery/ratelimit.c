@@ -1,45 +1,39 @@
 #include "ratelimit.h"
 
 #include "pg.h"
+#include "pgarr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-int64_t ratelimit_take(PGconn *c, const char *account, const char *name, double rate, double burst, int n) {
-    if (n < 1) return 0;
-    if (n > burst) n = (int)burst;
-    char r[32], b[32], k[16];
-    snprintf(r, sizeof r, "%.6f", rate);
-    snprintf(b, sizeof b, "%.6f", burst);
-    snprintf(k, sizeof k, "%d", n);
-    const char *p[] = {account, name, r, b, k};
-    PGresult *res = pg_exec(
-        c,
-        "INSERT INTO delivery.rate_buckets AS b (account_id, bucket, tokens, updated_at)"
-        " VALUES ($1, $2, $4::float8 - $5::float8, clock_timestamp())"
-        " ON CONFLICT (account_id, bucket) DO UPDATE SET"
-        "  tokens = LEAST($4::float8, b.tokens + GREATEST(0, extract(epoch FROM clock_timestamp() - b.updated_at))"
-        "   * $3::float8) - $5::float8, updated_at = clock_timestamp()"
-        " WHERE LEAST($4::float8, b.tokens + GREATEST(0, extract(epoch FROM clock_timestamp() - b.updated_at))"
-        "   * $3::float8) >= $5::float8"
-        " RETURNING tokens",
-        5, p);
-    if (!pg_ok(res)) {
-        PQclear(res);
-        return -1;
+int64_t ratelimit_take(PGconn *c, const char *account, const rl_bucket *b, size_t n) {
+    pgarr arr[4];
+    for (int i = 0; i < 4; i++) pgarr_init(&arr[i]);
+    char num[32];
+    for (size_t i = 0; i < n; i++) {
+        if (b[i].want < 1) continue;
+        pgarr_add(&arr[0], b[i].name, 0);
+        snprintf(num, sizeof num, "%.6f", b[i].rate);
+        pgarr_add(&arr[1], num, 0);
+        snprintf(num, sizeof num, "%.6f", b[i].burst);
+        pgarr_add(&arr[2], num, 0);
+        pgarr_add_int(&arr[3], b[i].want);
     }
-    int taken = PQntuples(res) == 1;
-    PQclear(res);
-    if (taken) return 0;
-    res = pg_exec(c,
-                  "SELECT GREATEST(1, ceil(($5::float8 - LEAST($4::float8, tokens + GREATEST(0, extract(epoch FROM"
-                  " clock_timestamp() - updated_at)) * $3::float8)) / $3::float8 * 1000))::bigint"
-                  " FROM delivery.rate_buckets WHERE account_id=$1 AND bucket=$2",
-                  5, p);
-    int64_t wait = 1000;
-    if (pg_ok(res) && PQntuples(res) == 1) wait = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return wait > 0 ? wait : 1;
+    int64_t wait = -1;
+    const char *p[] = {account, pgarr_text(&arr[0]), pgarr_text(&arr[1]), pgarr_text(&arr[2]),
+                       pgarr_text(&arr[3])};
+    if (!p[1] || !p[2] || !p[3] || !p[4]) goto out;
+    if (arr[0].n == 0) {
+        wait = 0;
+        goto out;
+    }
+    PGresult *r = pg_exec(c, "SELECT delivery.take_tokens($1, $2::text[], $3::float8[], $4::float8[], $5::int[])",
+                          5, p);
+    if (pg_ok(r) && PQntuples(r) == 1) wait = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+out:
+    for (int i = 0; i < 4; i++) pgarr_free(&arr[i]);
+    return wait;
 }
 
 void ratelimit_refund(PGconn *c, const char *account, const char *name, double burst, int n) {

@@ -2,20 +2,29 @@
 #define ATSB_DELIVERY_RATELIMIT_H
 
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Per-account rate limits kept in PostgreSQL (delivery.rate_buckets,
  * delivery.quota_usage), so every replica draws from the same bucket: one
- * upsert per take, serialized by the row lock. A caller that gets "wait"
+ * statement per take, serialized by the rows' locks. A caller that gets "wait"
  * defers the message through the retry topic instead of sleeping, so a
  * throttled account never holds a worker. */
 
-/* Takes n tokens from bucket (account, name) refilled at rate per second up
- * to burst (n is capped at burst). Returns 0 when taken, the milliseconds
- * until n tokens will be there (> 0), or -1 on a database error. */
-int64_t ratelimit_take(PGconn *c, const char *account, const char *name, double rate, double burst, int n);
+/* One bucket of a take: (account, name) refills at rate per second up to
+ * burst; want tokens are taken (capped at burst; < 1 takes nothing). */
+typedef struct {
+    const char *name; /* a fixed identifier such as "lever.apply" */
+    double rate, burst;
+    int want;
+} rl_bucket;
 
-/* Gives n tokens back (a later bucket of the same request refused). */
+/* Takes from every bucket of the account, all or none, in one round trip
+ * (delivery.take_tokens). Returns 0 when taken, the milliseconds until all
+ * of them would be there (> 0), or -1 on a database error. */
+int64_t ratelimit_take(PGconn *c, const char *account, const rl_bucket *b, size_t n);
+
+/* Gives n tokens back (a later limit of the same request refused). */
 void ratelimit_refund(PGconn *c, const char *account, const char *name, double burst, int n);
 
 /* Reserves n requests of today's (UTC) budget. budget <= 0 means unlimited.

@@ -1,5 +1,5 @@
-#ifndef STATUS_PGARR_H
-#define STATUS_PGARR_H
+#ifndef ATSB_PGARR_H
+#define ATSB_PGARR_H
 
 #include <stddef.h>
 #include <stdint.h>

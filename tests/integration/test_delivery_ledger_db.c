@@ -1,0 +1,112 @@
+/* delivery's one-round-trip statements against a real PostgreSQL: the
+ * per-account token buckets (all or none, wait times, accounts apart) and
+ * ledger_begin (lock, ledger row read after the lock, account). */
+#include "harness.h"
+#include "ledger.h"
+#include "pg.h"
+#include "ratelimit.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static char dsn[512];
+
+static PGconn *connect_db(void) {
+    PGconn *c = PQconnectdb(dsn);
+    cr_assert(PQstatus(c) == CONNECTION_OK);
+    return c;
+}
+
+static void run_file(PGconn *c, const char *path) {
+    char *sql = harness_read_file(path);
+    cr_assert_not_null(sql, "%s", path);
+    PGresult *r = PQexec(c, sql);
+    cr_assert(pg_ok(r), "%s: %s", path, PQerrorMessage(c));
+    PQclear(r);
+    free(sql);
+}
+
+static void setup(void) {
+    harness_env_load();
+    harness_create_db(dsn, sizeof dsn);
+    PGconn *c = connect_db();
+    run_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
+    run_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
+    run_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/002_round_trips.sql");
+    PQfinish(c);
+}
+
+TestSuite(delivery_db, .init = setup);
+
+static double tokens(PGconn *c, const char *account, const char *bucket) {
+    const char *p[] = {account, bucket};
+    PGresult *r = pg_exec(c, "SELECT tokens FROM delivery.rate_buckets WHERE account_id=$1 AND bucket=$2", 2, p);
+    cr_assert(pg_ok(r) && PQntuples(r) == 1);
+    double v = strtod(PQgetvalue(r, 0, 0), NULL);
+    PQclear(r);
+    return v;
+}
+
+Test(delivery_db, bucket_takes_its_burst_then_says_how_long_to_wait) {
+    PGconn *c = connect_db();
+    rl_bucket b = {"lever", 1.0, 3.0, 1};
+    for (int i = 0; i < 3; i++) cr_assert_eq(ratelimit_take(c, "a1", &b, 1), 0, "take %d", i);
+    int64_t w = ratelimit_take(c, "a1", &b, 1);
+    cr_assert(w > 0 && w <= 1000, "wait %lld", (long long)w);
+    /* Another account has its own bucket. */
+    cr_assert_eq(ratelimit_take(c, "a2", &b, 1), 0);
+    /* More than the burst is capped at the burst. */
+    rl_bucket big = {"big", 1.0, 2.0, 50};
+    cr_assert_eq(ratelimit_take(c, "a1", &big, 1), 0);
+    cr_assert(tokens(c, "a1", "big") < 0.5);
+    PQfinish(c);
+}
+
+Test(delivery_db, several_buckets_are_taken_all_or_none) {
+    PGconn *c = connect_db();
+    rl_bucket apply = {"lever.apply", 0.5, 1.0, 1};
+    cr_assert_eq(ratelimit_take(c, "b1", &apply, 1), 0); /* apply bucket now empty */
+    rl_bucket both[] = {{"lever.apply", 0.5, 1.0, 1}, {"lever", 10.0, 20.0, 3}};
+    int64_t w = ratelimit_take(c, "b1", both, 2);
+    cr_assert(w > 1000 && w <= 2000, "wait %lld (apply refills at 0.5/s)", (long long)w);
+    /* The refused take left the other bucket full. */
+    cr_assert(tokens(c, "b1", "lever") > 19.99, "lever bucket %f", tokens(c, "b1", "lever"));
+    rl_bucket none = {"lever", 10.0, 20.0, 0};
+    cr_assert_eq(ratelimit_take(c, "b1", &none, 1), 0, "taking nothing never waits");
+    PQfinish(c);
+}
+
+Test(delivery_db, begin_locks_then_reads_ledger_and_account) {
+    PGconn *c = connect_db(), *other = connect_db();
+    cr_assert_eq(pg_run(c, "INSERT INTO status.accounts (account_id, ats, run_mode) VALUES ('acc-1', 'lever', 'live')",
+                        0, NULL),
+                 0);
+    cr_assert_eq(pg_run(c,
+                        "INSERT INTO delivery.ledger (application_id, account_id, state, attempt, ats_candidate_id)"
+                        " VALUES ('app-1', 'acc-1', 'DELIVERED', 2, 'opp-9')",
+                        0, NULL),
+                 0);
+    ledger_row row;
+    account acc;
+    int have = -1;
+    cr_assert_eq(ledger_begin(c, "app:app-1", "app-1", "acc-1", &row, &acc, &have), 1);
+    cr_assert_eq(have, 1);
+    cr_assert_str_eq(acc.account_id, "acc-1");
+    cr_assert_str_eq(acc.run_mode, "live");
+    cr_assert_eq(row.state, LEDGER_DELIVERED);
+    cr_assert_eq(row.attempt, 2);
+    cr_assert_str_eq(row.candidate_id, "opp-9");
+    account_free(&acc);
+    /* Held: the other session neither gets it nor reads anything. */
+    cr_assert_eq(ledger_begin(other, "app:app-1", "app-1", "acc-1", &row, &acc, &have), 0);
+    ledger_unlock(c, "app:app-1");
+    /* No ledger row, no account. */
+    have = -1;
+    cr_assert_eq(ledger_begin(other, "app:app-2", "app-2", "nobody", &row, &acc, &have), 1);
+    cr_assert_eq(have, 0);
+    cr_assert_eq(row.state, LEDGER_NONE);
+    ledger_unlock(other, "app:app-2");
+    PQfinish(c);
+    PQfinish(other);
+}
