@@ -38,7 +38,8 @@ static void *received_thread(void *arg) {
     static const char *const topics[] = {TOPIC_APPLICATIONS_RECEIVED};
     qconsume_ctx cctx = {.rc = &rctx};
     loop_spec spec = {.service = "questions", .group = group, .topics = topics, .ntopics = 1,
-                      .max_batch = 100, .handle = questions_consume_batch, .ctx = &cctx};
+                      .max_batch = (size_t)config_int("ATSB_QUESTIONS_BATCH_MAX", 500, 1, 10000),
+                      .handle = questions_consume_batch, .ctx = &cctx};
     if (consume_loop_run(&spec) != 0) shutdown_request();
     qconsume_ctx_free(&cctx);
     return NULL;
