@@ -20,8 +20,10 @@ typedef struct {
 } rl_bucket;
 
 /* Takes from every bucket of the account, all or none, in one round trip
- * (delivery.take_tokens). Returns 0 when taken, the milliseconds until all
- * of them would be there (> 0), or -1 on a database error. */
+ * (delivery.take_tokens; pass a request's buckets in one fixed order, the
+ * order rows are locked in). Returns 0 when taken, the milliseconds until
+ * the first bucket short of tokens would have them (> 0), or -1 on a
+ * database error. */
 int64_t ratelimit_take(PGconn *c, const char *account, const rl_bucket *b, size_t n);
 
 /* Gives n tokens back (a later limit of the same request refused). */

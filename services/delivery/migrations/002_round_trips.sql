@@ -18,41 +18,38 @@ BEGIN
     END IF;
 END $$;
 
--- Takes wants[i] tokens from every bucket names[i] of the account (rate
--- rates[i] per second, capacity bursts[i]), all or none. Returns 0 when
--- taken, else the milliseconds until all of them would be available. Rows
--- are locked in name order, so concurrent takers cannot deadlock.
+-- Takes wants[i] tokens (capped at bursts[i]) from every bucket names[i] of
+-- the account, refilled at rates[i] per second up to bursts[i]: all or
+-- none. Returns 0 when taken, else the milliseconds until the first bucket
+-- short of tokens would have them (what earlier buckets gave is put back).
+-- Callers pass a request's buckets in one fixed order, so row locks are
+-- always taken in the same order.
 CREATE FUNCTION delivery.take_tokens(acct text, names text[], rates float8[], bursts float8[],
     wants int[]) RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     i int;
-    avail float8;
-    wait bigint := 0;
+    w bigint;
 BEGIN
-    FOR i IN SELECT t.i FROM unnest(names) WITH ORDINALITY AS t(name, i) ORDER BY t.name LOOP
-        SELECT LEAST(bursts[i], b.tokens + GREATEST(0, extract(epoch FROM clock_timestamp() - b.updated_at))
-                                 * rates[i])
-          INTO avail FROM delivery.rate_buckets b
-         WHERE b.account_id = acct AND b.bucket = names[i] FOR UPDATE;
+    FOR i IN 1..coalesce(array_length(names, 1), 0) LOOP
+        INSERT INTO delivery.rate_buckets AS b (account_id, bucket, tokens, updated_at)
+        VALUES (acct, names[i], bursts[i] - LEAST(wants[i], bursts[i]), clock_timestamp())
+        ON CONFLICT (account_id, bucket) DO UPDATE
+           SET tokens = LEAST(bursts[i], b.tokens + GREATEST(0, extract(epoch FROM clock_timestamp() - b.updated_at))
+                                         * rates[i]) - LEAST(wants[i], bursts[i]),
+               updated_at = clock_timestamp()
+         WHERE LEAST(bursts[i], b.tokens + GREATEST(0, extract(epoch FROM clock_timestamp() - b.updated_at))
+                                * rates[i]) >= LEAST(wants[i], bursts[i]);
         IF NOT FOUND THEN
-            INSERT INTO delivery.rate_buckets (account_id, bucket, tokens, updated_at)
-            VALUES (acct, names[i], bursts[i], clock_timestamp()) ON CONFLICT DO NOTHING;
-            SELECT b.tokens INTO avail FROM delivery.rate_buckets b
-             WHERE b.account_id = acct AND b.bucket = names[i] FOR UPDATE;
-        END IF;
-        IF avail < LEAST(wants[i], bursts[i]) THEN
-            wait := GREATEST(wait, ceil((LEAST(wants[i], bursts[i]) - avail) / rates[i] * 1000)::bigint, 1);
+            SELECT GREATEST(1, ceil((LEAST(wants[i], bursts[i]) - LEAST(bursts[i], b.tokens
+                       + GREATEST(0, extract(epoch FROM clock_timestamp() - b.updated_at)) * rates[i]))
+                       / rates[i] * 1000))::bigint
+              INTO w FROM delivery.rate_buckets b WHERE b.account_id = acct AND b.bucket = names[i];
+            UPDATE delivery.rate_buckets b SET tokens = LEAST(t.burst, b.tokens + LEAST(t.want, t.burst))
+              FROM unnest(names[1:i - 1], bursts[1:i - 1], wants[1:i - 1]) AS t(name, burst, want)
+             WHERE b.account_id = acct AND b.bucket = t.name;
+            RETURN coalesce(w, 1);
         END IF;
     END LOOP;
-    IF wait > 0 THEN
-        RETURN wait;
-    END IF;
-    UPDATE delivery.rate_buckets b
-       SET tokens = LEAST(t.burst, b.tokens + GREATEST(0, extract(epoch FROM clock_timestamp() - b.updated_at))
-                                   * t.rate) - LEAST(t.want, t.burst),
-           updated_at = clock_timestamp()
-      FROM unnest(names, rates, bursts, wants) AS t(name, rate, burst, want)
-     WHERE b.account_id = acct AND b.bucket = t.name;
     RETURN 0;
 END $$;
