@@ -2,6 +2,8 @@
 
 #include "log.h"
 
+#include <libpq-events.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +91,75 @@ void pg_pool_destroy(pg_pool *p) {
     free(p);
 }
 
+/* Prepared statements. Each distinct SQL text gets a process-wide id (the
+ * catalogue) and is prepared on a connection the first time that connection
+ * runs it, as "atsb_<id>"; later runs skip parsing and planning. What a
+ * connection has prepared is a bit set kept with it as libpq instance data:
+ * a reset (new server session) clears it, PQfinish frees it. Beyond
+ * MAX_STMTS texts, statements run unprepared. */
+#define MAX_STMTS 512
+
+typedef struct {
+    unsigned char prepared[MAX_STMTS / 8];
+} conn_stmts;
+
+static pthread_mutex_t catalogue_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *catalogue[MAX_STMTS];
+static int catalogue_n;
+
+static int stmt_events(PGEventId id, void *info, void *passthrough) {
+    (void)passthrough;
+    if (id == PGEVT_CONNRESET) {
+        conn_stmts *cs = PQinstanceData(((PGEventConnReset *)info)->conn, stmt_events);
+        if (cs) memset(cs, 0, sizeof *cs);
+    } else if (id == PGEVT_CONNDESTROY) {
+        free(PQinstanceData(((PGEventConnDestroy *)info)->conn, stmt_events));
+    }
+    return 1;
+}
+
+/* c's prepared set, created on first use; NULL when it cannot be. */
+static conn_stmts *conn_state(PGconn *c) {
+    conn_stmts *cs = PQinstanceData(c, stmt_events);
+    if (cs) return cs;
+    cs = calloc(1, sizeof *cs);
+    if (!cs) return NULL;
+    if (!PQregisterEventProc(c, stmt_events, "atsb-prepared", NULL) || !PQsetInstanceData(c, stmt_events, cs)) {
+        free(cs);
+        return NULL;
+    }
+    return cs;
+}
+
+/* sql's id, added when new; -1 when the catalogue is full. Linear search:
+ * a service has a few dozen statements. */
+static int catalogue_id(const char *sql) {
+    pthread_mutex_lock(&catalogue_mu);
+    int id = -1;
+    for (int i = 0; i < catalogue_n; i++)
+        if (!strcmp(catalogue[i], sql)) {
+            id = i;
+            break;
+        }
+    if (id < 0 && catalogue_n < MAX_STMTS && (catalogue[catalogue_n] = strdup(sql))) id = catalogue_n++;
+    pthread_mutex_unlock(&catalogue_mu);
+    return id;
+}
+
 PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *params) {
-    return PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+    conn_stmts *cs = conn_state(c);
+    int id = cs ? catalogue_id(sql) : -1;
+    if (id < 0) return PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+    char name[24];
+    snprintf(name, sizeof name, "atsb_%d", id);
+    unsigned char bit = (unsigned char)(1u << (id % 8));
+    if (!(cs->prepared[id / 8] & bit)) {
+        PGresult *r = PQprepare(c, name, sql, nparams, NULL);
+        if (!pg_ok(r)) return r; /* the error, as running it would have reported */
+        PQclear(r);
+        cs->prepared[id / 8] |= bit;
+    }
+    return PQexecPrepared(c, name, nparams, params, NULL, NULL, 0);
 }
 
 bool pg_ok(const PGresult *r) {
