@@ -59,7 +59,7 @@ static void *poll_loop(void *arg) {
 int kafka_producer_new(const char *service, kafka_producer **out, char *err, size_t errlen) {
     kafka_producer *p = calloc(1, sizeof *p);
     rd_kafka_conf_t *conf = NULL;
-    char timeout[32];
+    char timeout[32], linger[32];
     if (!p) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -67,12 +67,13 @@ int kafka_producer_new(const char *service, kafka_producer **out, char *err, siz
     snprintf(p->service, sizeof p->service, "%s", service);
     snprintf(timeout, sizeof timeout, "%lld",
              (long long)config_int("ATSB_KAFKA_MESSAGE_TIMEOUT_MS", 15000, 1000, 600000));
+    snprintf(linger, sizeof linger, "%lld", (long long)config_int("ATSB_KAFKA_LINGER_MS", 10, 0, 1000));
     conf = kafka_conf_new(service, err, errlen);
     if (!conf) goto fail;
     if (kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) ||
         kafka_conf_set(conf, "acks", "all", err, errlen) ||
         kafka_conf_set(conf, "message.timeout.ms", timeout, err, errlen) ||
-        kafka_conf_set(conf, "linger.ms", "2", err, errlen) ||
+        kafka_conf_set(conf, "linger.ms", linger, err, errlen) ||
         kafka_conf_set(conf, "compression.type", "lz4", err, errlen))
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
