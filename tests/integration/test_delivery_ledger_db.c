@@ -18,22 +18,13 @@ static PGconn *connect_db(void) {
     return c;
 }
 
-static void run_file(PGconn *c, const char *path) {
-    char *sql = harness_read_file(path);
-    cr_assert_not_null(sql, "%s", path);
-    PGresult *r = PQexec(c, sql);
-    cr_assert(pg_ok(r), "%s: %s", path, PQerrorMessage(c));
-    PQclear(r);
-    free(sql);
-}
-
 static void setup(void) {
     harness_env_load();
     harness_create_db(dsn, sizeof dsn);
     PGconn *c = connect_db();
-    run_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
-    run_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
-    run_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/002_round_trips.sql");
+    harness_exec_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
+    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
+    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/002_round_trips.sql");
     PQfinish(c);
 }
 

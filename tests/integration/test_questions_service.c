@@ -43,15 +43,6 @@ static PGconn *db(void) {
     return c;
 }
 
-static void exec_file(PGconn *c, const char *path) {
-    char *sql = harness_read_file(path);
-    cr_assert_not_null(sql, "%s", path);
-    PGresult *r = PQexec(c, sql);
-    cr_assert(pg_ok(r), "%s: %s", path, PQerrorMessage(c));
-    PQclear(r);
-    free(sql);
-}
-
 static void run(PGconn *c, const char *sql, int n, const char *const *p) {
     PGresult *r = pg_exec(c, sql, n, p);
     cr_assert(pg_ok(r), "%s: %s", sql, PQerrorMessage(c));
@@ -144,8 +135,8 @@ static void setup_with_ttl(const char *ttl) {
     }
     harness_create_db(dsn, sizeof dsn);
     PGconn *c = db();
-    exec_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
-    exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
+    harness_exec_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
+    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
     start_sim();
     connect_accounts(c);
     PQfinish(c);

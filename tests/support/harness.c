@@ -44,6 +44,16 @@ char *harness_read_file(const char *path) {
     return buf;
 }
 
+void harness_exec_file(PGconn *c, const char *path) {
+    char *sql = harness_read_file(path);
+    cr_assert_not_null(sql, "%s", path);
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    cr_assert(ok, "%s: %s", path, PQerrorMessage(c));
+    PQclear(r);
+    free(sql);
+}
+
 void harness_env_load(void) {
     const char *dir = getenv("ATSB_TESTENV_DIR");
     cr_assert(dir, "ATSB_TESTENV_DIR is not set: run the tests through ctest");

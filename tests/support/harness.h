@@ -1,6 +1,8 @@
 #ifndef ATSB_HARNESS_H
 #define ATSB_HARNESS_H
 
+#include <libpq-fe.h>
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -42,5 +44,8 @@ int harness_wait_http(const char *url, int timeout_ms);
 
 /* Reads a whole file into a malloc'd string, or NULL. */
 char *harness_read_file(const char *path);
+
+/* Runs a SQL file (a migration from the source tree) on c; asserts success. */
+void harness_exec_file(PGconn *c, const char *path);
 
 #endif
