@@ -52,12 +52,6 @@ static const http_route routes[] = {{"POST", "/oauth/token", token, NULL, 0}};
 static http_server *srv;
 static char dsn[512];
 
-static PGconn *connect_db(void) {
-    PGconn *c = PQconnectdb(dsn);
-    cr_assert(PQstatus(c) == CONNECTION_OK);
-    return c;
-}
-
 static void setup(void) {
     harness_env_load();
     cr_assert_eq(crypto_init(), 0);
@@ -67,7 +61,7 @@ static void setup(void) {
     snprintf(url, sizeof url, "http://127.0.0.1:%d/oauth/token", http_server_port(srv));
     setenv("ATSB_LEVER_TOKEN_URL", url, 1);
     harness_create_db(dsn, sizeof dsn);
-    PGconn *c = connect_db();
+    PGconn *c = harness_connect(dsn);
     char *sql = harness_read_file(ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
     cr_assert_not_null(sql);
     PGresult *r = PQexec(c, sql);
@@ -86,7 +80,7 @@ static void teardown(void) { http_server_stop(srv); }
 TestSuite(credentials, .init = setup, .fini = teardown);
 
 Test(credentials, sealed_at_rest) {
-    PGconn *c = connect_db();
+    PGconn *c = harness_connect(dsn);
     PGresult *r = pg_exec(c, "SELECT encode(secret_box, 'escape') FROM delivery.connections", 0, NULL);
     cr_assert(pg_ok(r) && PQntuples(r) == 1);
     cr_assert_null(strstr(PQgetvalue(r, 0, 0), "rt-1"), "refresh token stored in plaintext");
@@ -96,7 +90,7 @@ Test(credentials, sealed_at_rest) {
 
 static void *refresher(void *arg) {
     (void)arg;
-    PGconn *c = connect_db();
+    PGconn *c = harness_connect(dsn);
     cred_token t;
     cred_status st = credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t);
     PQfinish(c);
@@ -115,7 +109,7 @@ Test(credentials, concurrent_refresh_makes_one_grant) {
 }
 
 Test(credentials, rejected_token_refreshes_once) {
-    PGconn *c = connect_db();
+    PGconn *c = harness_connect(dsn);
     cred_token t;
     cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_OK);
     cr_assert_str_eq(t.access_token, "at-2");
@@ -134,7 +128,7 @@ Test(credentials, invalid_grant_breaks_connection) {
     pthread_mutex_lock(&mu);
     generation = 7; /* our stored rt-1 is no longer live */
     pthread_mutex_unlock(&mu);
-    PGconn *c = connect_db();
+    PGconn *c = harness_connect(dsn);
     cred_token t;
     cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_BROKEN);
     cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_BROKEN);
@@ -143,7 +137,7 @@ Test(credentials, invalid_grant_breaks_connection) {
 }
 
 Test(credentials, revoke_and_missing) {
-    PGconn *c = connect_db();
+    PGconn *c = harness_connect(dsn);
     cred_token t;
     cr_assert_eq(credentials_revoke(c, "acc", "Connection-OAuth-1"), 0);
     cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_REVOKED);

@@ -12,16 +12,10 @@
 
 static char dsn[512];
 
-static PGconn *connect_db(void) {
-    PGconn *c = PQconnectdb(dsn);
-    cr_assert(PQstatus(c) == CONNECTION_OK);
-    return c;
-}
-
 static void setup(void) {
     harness_env_load();
     harness_create_db(dsn, sizeof dsn);
-    PGconn *c = connect_db();
+    PGconn *c = harness_connect(dsn);
     harness_exec_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
     harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
     harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/002_round_trips.sql");
@@ -40,7 +34,7 @@ static double tokens(PGconn *c, const char *account, const char *bucket) {
 }
 
 Test(delivery_db, bucket_takes_its_burst_then_says_how_long_to_wait) {
-    PGconn *c = connect_db();
+    PGconn *c = harness_connect(dsn);
     rl_bucket b = {"lever", 1.0, 3.0, 1};
     for (int i = 0; i < 3; i++) cr_assert_eq(ratelimit_take(c, "a1", &b, 1), 0, "take %d", i);
     int64_t w = ratelimit_take(c, "a1", &b, 1);
@@ -55,7 +49,7 @@ Test(delivery_db, bucket_takes_its_burst_then_says_how_long_to_wait) {
 }
 
 Test(delivery_db, several_buckets_are_taken_all_or_none) {
-    PGconn *c = connect_db();
+    PGconn *c = harness_connect(dsn);
     rl_bucket lever = {"lever", 10.0, 20.0, 20};
     cr_assert_eq(ratelimit_take(c, "b1", &lever, 1), 0); /* the lever bucket is now empty */
     rl_bucket both[] = {{"lever.apply", 0.5, 1.0, 1}, {"lever", 10.0, 20.0, 3}};
@@ -69,7 +63,7 @@ Test(delivery_db, several_buckets_are_taken_all_or_none) {
 }
 
 Test(delivery_db, begin_locks_then_reads_ledger_and_account) {
-    PGconn *c = connect_db(), *other = connect_db();
+    PGconn *c = harness_connect(dsn), *other = harness_connect(dsn);
     cr_assert_eq(pg_run(c, "INSERT INTO status.accounts (account_id, ats, run_mode) VALUES ('acc-1', 'lever', 'live')",
                         0, NULL),
                  0);

@@ -44,6 +44,12 @@ char *harness_read_file(const char *path) {
     return buf;
 }
 
+PGconn *harness_connect(const char *dsn) {
+    PGconn *c = PQconnectdb(dsn);
+    cr_assert(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    return c;
+}
+
 void harness_exec_file(PGconn *c, const char *path) {
     char *sql = harness_read_file(path);
     cr_assert_not_null(sql, "%s", path);

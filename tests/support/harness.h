@@ -45,6 +45,9 @@ int harness_wait_http(const char *url, int timeout_ms);
 /* Reads a whole file into a malloc'd string, or NULL. */
 char *harness_read_file(const char *path);
 
+/* Connects to dsn; asserts success. */
+PGconn *harness_connect(const char *dsn);
+
 /* Runs a SQL file (a migration from the source tree) on c; asserts success. */
 void harness_exec_file(PGconn *c, const char *path);
 
