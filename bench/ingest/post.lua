@@ -1,6 +1,8 @@
 -- wrk script: POST a distinct application per request (unique
 -- board_application_id per thread and counter), so ingest does the full
 -- path every time: validation, idempotency row, produce, commit.
+-- BENCH_DOCUMENTS=0 leaves out the one small CV (the ingest scenario's
+-- "small JSON, no document").
 local threads = {}
 local next_id = 1
 
@@ -17,9 +19,10 @@ local body_fmt = '{"board":"stepstone_de","board_application_id":"bench-%s-%d-%d
   '"candidate":{"first_name":"Zo\\u00eb","last_name":"M\\u00fcller","email":"zoe@example.org",' ..
   '"phone":"+49 30 1234567","location":"Berlin","links":["https://example.org/zoe"]},' ..
   '"answers":[{"question_id":"q-years","value":"7"},{"question_id":"q-langs","values":["de","en"]}],' ..
-  '"consent":{"privacy_policy_accepted":true,"accepted_at":"2026-11-24T10:00:00Z"},' ..
-  '"documents":[{"kind":"cv","filename":"cv.pdf","content_type":"application/pdf",' ..
-  '"content_base64":"JVBERi0xLjQKJSVFT0YK"}]}'
+  '"consent":{"privacy_policy_accepted":true,"accepted_at":"2026-11-24T10:00:00Z"}' ..
+  (os.getenv("BENCH_DOCUMENTS") == "0" and '}' or
+   ',"documents":[{"kind":"cv","filename":"cv.pdf","content_type":"application/pdf",' ..
+   '"content_base64":"JVBERi0xLjQKJSVFT0YK"}]}')
 local run_id = os.getenv("BENCH_RUN") or "0"
 local account = os.getenv("BENCH_ACCOUNT") or "demo-lever"
 local posting = os.getenv("BENCH_POSTING") or "demo-lever-posting"
