@@ -1,5 +1,6 @@
 # gnuplot script of bench/lib/report.sh: run in the work directory with
-# -e "out='...png'; title='...'"; reads ratio.dat, rate.dat and lat.dat.
+# -e "out='...png'; title='...'; has_ratio=0|1; has_rate=0|1; has_lat=0|1";
+# reads ratio.dat, rate.dat and lat.dat (a panel with has_X=0 says "not run").
 set terminal pngcairo size 1500,520 font "DejaVu Sans,10"
 set output out
 set multiplot layout 1,3 title title font ",13"
@@ -11,22 +12,30 @@ set xtics rotate by -30 nomirror
 set grid ytics
 set key top left
 
+not_run = 'set label 1 "no scenario of this panel ran" at graph 0.5, 0.5 center; plot [0:1] [0:1] NaN notitle; unset label 1'
+
 set title "ratio to the same-run baseline (bars) vs target (marks)"
 set yrange [0:*]
-plot "ratio.dat" using 2:xtic(1) title "ratio" lc rgb "#3b75af", \
-     "" using 0:3 with points pt 7 ps 1.6 lc rgb "#c03030" title "target"
+if (has_ratio) {
+  plot "ratio.dat" using 2:xtic(1) title "ratio" lc rgb "#3b75af", \
+       "" using 0:3 with points pt 7 ps 1.6 lc rgb "#c03030" title "target"
+} else { eval not_run }
 
 set title "throughput per second (log scale)"
-set logscale y
 set yrange [*:*]
-plot "rate.dat" using 2:xtic(1) title "atsbridge" lc rgb "#3b75af", \
-     "" using 3 title "baseline" lc rgb "#a0a0a0"
-unset logscale y
+if (has_rate) {
+  set logscale y
+  plot "rate.dat" using 2:xtic(1) title "atsbridge" lc rgb "#3b75af", \
+       "" using 3 title "baseline" lc rgb "#a0a0a0"
+  unset logscale y
+} else { eval not_run }
 
 set title "latency, ms (log scale): pipeline = 202 -> delivered; ingest p99"
-set logscale y
-plot "lat.dat" using 2:xtic(1) title "p50" lc rgb "#6aa0d0", \
-     "" using 3 title "p99" lc rgb "#3b75af", \
-     "" using 4 title "baseline p50" lc rgb "#d0d0d0", \
-     "" using 5 title "baseline p99" lc rgb "#909090"
+if (has_lat) {
+  set logscale y
+  plot "lat.dat" using 2:xtic(1) title "p50" lc rgb "#6aa0d0", \
+       "" using 3 title "p99" lc rgb "#3b75af", \
+       "" using 4 title "baseline p50" lc rgb "#d0d0d0", \
+       "" using 5 title "baseline p99" lc rgb "#909090"
+} else { eval not_run }
 unset multiplot

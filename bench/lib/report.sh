@@ -48,10 +48,10 @@ report() {
       "$work/rows.jsonl" >"$work/lat.dat"
     sed -n 's/.*"scenario":"ingest".*"p99_ms":\([0-9.]*\),"baseline_p99_ms":\([0-9.]*\).*/ingest 0 \1 0 \2/p' \
       "$work/rows.jsonl" >>"$work/lat.dat"
-    [ -s "$work/lat.dat" ] || echo "none 0 0 0 0" >"$work/lat.dat"
-    [ -s "$work/ratio.dat" ] || echo "none 0 0" >"$work/ratio.dat"
-    [ -s "$work/rate.dat" ] || echo "none 0 0" >"$work/rate.dat"
-    (cd "$work" && gnuplot -e "out='$out/latest.png'; title='atsbridge bench $(date -u +%Y-%m-%d), $(nproc) cores'" \
+    # A panel whose file is empty (its scenarios did not run) says so.
+    local f has=""
+    for f in ratio rate lat; do has="$has has_$f=$([ -s "$work/$f.dat" ] && echo 1 || echo 0);"; done
+    (cd "$work" && gnuplot -e "out='$out/latest.png'; title='atsbridge bench $(date -u +%Y-%m-%d), $(nproc) cores';$has" \
       "$root/bench/plot.gp") 2>"$work/gnuplot.err" || echo "bench: gnuplot failed (see $work/gnuplot.err)" >&2
   fi
   echo "results: bench/results/latest.json, bench/results/latest.png"
