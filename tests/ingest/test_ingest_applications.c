@@ -2,7 +2,8 @@
  * and the `received` event, documents stored once by sha256, idempotent
  * resubmission (200, nothing produced) and 409 on a different body, every
  * error path with its status and JSON body, multipart with several files and
- * a 10 MiB CV whose sha256 travels in the message. */
+ * a 10 MiB CV whose sha256 travels in the message; concurrent posts of the
+ * same ids. */
 #include "atsbridge/v1/applications.pb-c.h"
 #include "atsbridge/v1/events.pb-c.h"
 #include "crypto.h"
@@ -11,6 +12,7 @@
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +154,59 @@ Test(ingest_applications, accepted_after_kafka_then_idempotent_then_conflict) {
     free(other);
     free(json);
     free(doc);
+}
+
+/* 48 posts at once, three per id for 16 ids (two with one body, the third
+ * with another), interleaved so that copies race each other: each id is
+ * accepted exactly once (one 202, one ApplicationReceived), every other post
+ * is 200 when its body is the accepted one and 409 when not. */
+#define CONC_IDS 16
+#define CONC_POSTS (3 * CONC_IDS)
+
+typedef struct {
+    int id, variant;
+    long status;
+    char *json;
+} conc_post;
+
+static void *conc_post_one(void *arg) {
+    conc_post *p = arg;
+    ingest_resp r;
+    ingest_post_json(&P, "/v1/applications", KEY, p->json, &r);
+    p->status = r.status;
+    ingest_resp_free(&r);
+    return NULL;
+}
+
+Test(ingest_applications, concurrent_posts_accept_each_id_once) {
+    int64_t before = topic_count(received);
+    conc_post posts[CONC_POSTS];
+    pthread_t threads[CONC_POSTS];
+    for (int i = 0; i < CONC_POSTS; i++) {
+        char bid[32];
+        posts[i].id = i % CONC_IDS;
+        posts[i].variant = i / CONC_IDS == 2;
+        posts[i].status = 0;
+        snprintf(bid, sizeof bid, "CONC-%d", posts[i].id);
+        posts[i].json = sample_application(bid, posts[i].variant ? "Anna" : "Zoe", NULL);
+    }
+    for (int i = 0; i < CONC_POSTS; i++) cr_assert_eq(pthread_create(&threads[i], NULL, conc_post_one, &posts[i]), 0);
+    for (int i = 0; i < CONC_POSTS; i++) pthread_join(threads[i], NULL);
+    int accepted[CONC_IDS] = {0}, accepted_variant[CONC_IDS] = {0};
+    for (int i = 0; i < CONC_POSTS; i++)
+        if (posts[i].status == 202) {
+            accepted[posts[i].id]++;
+            accepted_variant[posts[i].id] = posts[i].variant;
+        }
+    for (int id = 0; id < CONC_IDS; id++) cr_assert_eq(accepted[id], 1, "id %d accepted %d times", id, accepted[id]);
+    for (int i = 0; i < CONC_POSTS; i++) {
+        if (posts[i].status == 202) continue;
+        long want = posts[i].variant == accepted_variant[posts[i].id] ? 200 : 409;
+        cr_assert_eq(posts[i].status, want, "post %d (id %d variant %d): %ld", i, posts[i].id, posts[i].variant,
+                     posts[i].status);
+    }
+    cr_assert_eq(topic_count(received), before + CONC_IDS);
+    for (int i = 0; i < CONC_POSTS; i++) free(posts[i].json);
 }
 
 Test(ingest_applications, auth_errors) {
