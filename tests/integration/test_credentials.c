@@ -62,12 +62,7 @@ static void setup(void) {
     setenv("ATSB_LEVER_TOKEN_URL", url, 1);
     harness_create_db(dsn, sizeof dsn);
     PGconn *c = harness_connect(dsn);
-    char *sql = harness_read_file(ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
-    cr_assert_not_null(sql);
-    PGresult *r = PQexec(c, sql);
-    cr_assert(pg_ok(r), "%s", PQerrorMessage(c));
-    PQclear(r);
-    free(sql);
+    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
     /* Expired access token, live refresh token rt-1. */
     cr_assert_eq(credentials_save(c, "acc", "Connection-OAuth-1", "lever", "", "",
                                   "{\"access_token\":\"at-0\",\"refresh_token\":\"rt-1\"}", 1000),

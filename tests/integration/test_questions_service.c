@@ -37,12 +37,6 @@ static char dsn[512], sim[64], qs[64], prefix[96], group[64];
 static pid_t sim_pid, qs_pid;
 static kafka_producer *producer;
 
-static PGconn *db(void) {
-    PGconn *c = PQconnectdb(dsn);
-    cr_assert(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
-    return c;
-}
-
 static void run(PGconn *c, const char *sql, int n, const char *const *p) {
     PGresult *r = pg_exec(c, sql, n, p);
     cr_assert(pg_ok(r), "%s: %s", sql, PQerrorMessage(c));
@@ -134,7 +128,7 @@ static void setup_with_ttl(const char *ttl) {
         harness_create_topic(kafka_topic(topics[i], t, sizeof t), 2);
     }
     harness_create_db(dsn, sizeof dsn);
-    PGconn *c = db();
+    PGconn *c = harness_connect(dsn);
     harness_exec_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
     harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
     start_sim();
@@ -445,7 +439,7 @@ Test(questions_service, rejected_resolved_held_and_released_on_go_live) {
     ev = wait_event(events, "app-held", "held");
     cr_assert_str_eq(ev->state, "held");
     cr_assert_str_eq(ev->error_code, "test_mode");
-    PGconn *c = db();
+    PGconn *c = harness_connect(dsn);
     PGresult *res = pg_exec(c, "SELECT reason FROM questions.held WHERE application_id = 'app-held'", 0, NULL);
     cr_assert(pg_ok(res) && PQntuples(res) == 1);
     cr_assert_str_eq(PQgetvalue(res, 0, 0), "test_mode");
@@ -563,7 +557,7 @@ Test(questions_cache, stale_while_ats_down_never_past_max_age) {
     find_q(s, "q-langs");
     json_object_put(s);
     /* Past the maximum age (24 h by default): 503, never older data. */
-    PGconn *c = db();
+    PGconn *c = harness_connect(dsn);
     run(c, "UPDATE questions.question_sets SET validated_at = now() - interval '25 hours'", 0, NULL);
     s = get_questions("demo-lever", "demo-lever-posting", &st);
     cr_assert_eq(st, 503);
@@ -596,7 +590,7 @@ Test(questions_cache, ats_down_without_cache_retries_then_resolves) {
                        {"q-start", "2026-12-01", NULL}, {"q-shift", "early", NULL}, {"q-langs", "de", "en"}}};
     produce_app(&eploy);
     sleep(3);
-    PGconn *c = db();
+    PGconn *c = harness_connect(dsn);
     PGresult *r = pg_exec(c, "SELECT count(*) FROM questions.question_sets", 0, NULL);
     cr_assert(pg_ok(r));
     cr_assert_str_eq(PQgetvalue(r, 0, 0), "0");
