@@ -167,6 +167,7 @@ typedef struct {
     int id, variant;
     long status;
     char *json;
+    char body[160];
 } conc_post;
 
 static void *conc_post_one(void *arg) {
@@ -174,6 +175,7 @@ static void *conc_post_one(void *arg) {
     ingest_resp r;
     ingest_post_json(&P, "/v1/applications", KEY, p->json, &r);
     p->status = r.status;
+    snprintf(p->body, sizeof p->body, "%s", r.body ? r.body : "");
     ingest_resp_free(&r);
     return NULL;
 }
@@ -202,8 +204,8 @@ Test(ingest_applications, concurrent_posts_accept_each_id_once) {
     for (int i = 0; i < CONC_POSTS; i++) {
         if (posts[i].status == 202) continue;
         long want = posts[i].variant == accepted_variant[posts[i].id] ? 200 : 409;
-        cr_assert_eq(posts[i].status, want, "post %d (id %d variant %d): %ld", i, posts[i].id, posts[i].variant,
-                     posts[i].status);
+        cr_assert_eq(posts[i].status, want, "post %d (id %d variant %d): %ld %s", i, posts[i].id, posts[i].variant,
+                     posts[i].status, posts[i].body);
     }
     cr_assert_eq(topic_count(received), before + CONC_IDS);
     for (int i = 0; i < CONC_POSTS; i++) free(posts[i].json);
