@@ -146,10 +146,11 @@ static int catalogue_id(const char *sql) {
     return id;
 }
 
-PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *params) {
+PGresult *pg_exec_params(PGconn *c, const char *sql, int nparams, const char *const *params, const int *lengths,
+                         const int *formats, int result_format) {
     conn_stmts *cs = conn_state(c);
     int id = cs ? catalogue_id(sql) : -1;
-    if (id < 0) return PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+    if (id < 0) return PQexecParams(c, sql, nparams, NULL, params, lengths, formats, result_format);
     char name[24];
     snprintf(name, sizeof name, "atsb_%d", id);
     unsigned char bit = (unsigned char)(1u << (id % 8));
@@ -159,7 +160,11 @@ PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *pa
         PQclear(r);
         cs->prepared[id / 8] |= bit;
     }
-    return PQexecPrepared(c, name, nparams, params, NULL, NULL, 0);
+    return PQexecPrepared(c, name, nparams, params, lengths, formats, result_format);
+}
+
+PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *params) {
+    return pg_exec_params(c, sql, nparams, params, NULL, NULL, 0);
 }
 
 bool pg_ok(const PGresult *r) {

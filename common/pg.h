@@ -28,6 +28,11 @@ void pg_pool_destroy(pg_pool *p);
  * it), which may report an error; NULL only when out of memory. */
 PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *params);
 
+/* pg_exec with PQexecParams's lengths and formats of the parameters (NULL:
+ * all text) and the result's format (1 binary), for bytea in and out. */
+PGresult *pg_exec_params(PGconn *c, const char *sql, int nparams, const char *const *params, const int *lengths,
+                         const int *formats, int result_format);
+
 /* Runs sql and returns 0 when its status is COMMAND_OK or TUPLES_OK, else -1
  * (the server's message is in PQerrorMessage(c)). */
 int pg_run(PGconn *c, const char *sql, int nparams, const char *const *params);

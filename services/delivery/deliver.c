@@ -134,22 +134,34 @@ static int dry_run(job *j, const cx_connector *cx) {
     return 0;
 }
 
-/* Takes the tokens this delivery needs. 0 taken, > 0 wait ms, -1 error. */
-static int64_t take_limits(job *j, const cx_connector *cx, const cx_application *ca, int search,
-                           int *quota_remaining) {
+/* Takes the tokens this delivery needs and, in the same round trip where
+ * no daily quota follows, records the attempt IN_FLIGHT (*in_flight set).
+ * 0 taken, > 0 wait ms (the ledger then shows the application PENDING),
+ * -1 error. */
+static int64_t take_limits(job *j, const cx_connector *cx, const cx_application *ca, const ledger_row *row,
+                           int search, int *quota_remaining, int *in_flight) {
     const dconfig *cfg = &j->x->cfg;
+    const char *acct = j->acc.account_id;
     int n = cx->estimate(ca, search);
     *quota_remaining = -1;
+    int quota = strcmp(cx->name, "lever") != 0 && j->acc.daily_api_budget > 0;
+    rl_ledger led = {j->app_id, j->attempt, !quota};
+    int64_t w;
     if (!strcmp(cx->name, "lever")) {
         rl_bucket b[] = {{"lever.apply", cfg->lever_apply_rate, cfg->lever_apply_burst, 1},
                          {"lever", cfg->lever_rate, cfg->lever_burst, n}};
-        return ratelimit_take(j->c, j->acc.account_id, b, 2);
+        w = ratelimit_take(j->c, acct, b, 2, &led);
+    } else {
+        rl_bucket b = {"eploy", cfg->eploy_rate, cfg->eploy_burst, n};
+        w = ratelimit_take(j->c, acct, &b, 1, &led);
     }
-    rl_bucket b = {"eploy", cfg->eploy_rate, cfg->eploy_burst, n};
-    int64_t w = ratelimit_take(j->c, j->acc.account_id, &b, 1);
-    if (w != 0) return w;
-    w = ratelimit_quota_take(j->c, j->acc.account_id, j->acc.daily_api_budget, n, events_now_ms(), quota_remaining);
-    if (w != 0) ratelimit_refund(j->c, j->acc.account_id, "eploy", cfg->eploy_burst, n);
+    *in_flight = w == 0 && led.mark_in_flight;
+    if (w != 0 || !quota) return w;
+    w = ratelimit_quota_take(j->c, acct, j->acc.daily_api_budget, n, events_now_ms(), quota_remaining);
+    if (w > 0) {
+        ratelimit_refund(j->c, acct, "eploy", cfg->eploy_burst, n);
+        if (row->state == LEDGER_NONE && ledger_pending(j->c, j->app_id, acct)) return -1;
+    }
     return w;
 }
 
@@ -198,17 +210,13 @@ static int attempt(job *j, const ledger_row *row) {
     cx_application ca = {.app = j->r, .source_label = source_label(j),
                          .origin = *a->export_task_id ? "sourced" : "applied"};
     ca.ndocs = a->n_documents;
-    int quota_remaining;
-    int64_t wait = take_limits(j, cx, &ca, search, &quota_remaining);
+    int quota_remaining, in_flight = 0;
+    int64_t wait = take_limits(j, cx, &ca, row, search, &quota_remaining, &in_flight);
     ca.ndocs = 0;
     if (wait < 0) return -1;
-    if (wait > 0) { /* the ledger shows it waiting; IN_FLIGHT below creates the row otherwise */
-        if (row->state == LEDGER_NONE && ledger_pending(j->c, j->app_id, a->account_id)) return -1;
-        return defer(j, wait, "rate_limited");
-    }
+    if (wait > 0) return defer(j, wait, "rate_limited");
     quota_gauge(j->acc.account_id, quota_remaining);
-
-    if (ledger_in_flight(j->c, j->app_id, a->account_id, j->attempt)) return -1;
+    if (!in_flight && ledger_in_flight(j->c, j->app_id, a->account_id, j->attempt)) return -1;
     emit(j, "delivering", "delivering", NULL, search ? "searching first" : "", NULL, "");
 
     cx_document *docs = NULL;

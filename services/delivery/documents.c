@@ -19,8 +19,8 @@ void documents_free(cx_document *docs, size_t n) {
 /* Loads one document into d. 0, 1 missing, -1 error. */
 static int load_one(PGconn *c, const Atsbridge__V1__DocumentRef *ref, cx_document *d) {
     const char *p[] = {ref->sha256};
-    PGresult *r = PQexecParams(c, "SELECT content_type, content FROM ingest.documents WHERE sha256 = $1", 1, NULL,
-                               p, NULL, NULL, 1);
+    PGresult *r =
+        pg_exec_params(c, "SELECT content_type, content FROM ingest.documents WHERE sha256 = $1", 1, p, NULL, NULL, 1);
     int rc = -1;
     if (!pg_ok(r)) goto done;
     rc = 1;

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int64_t ratelimit_take(PGconn *c, const char *account, const rl_bucket *b, size_t n) {
+int64_t ratelimit_take(PGconn *c, const char *account, const rl_bucket *b, size_t n, const rl_ledger *ledger) {
     pgarr arr[4];
     for (int i = 0; i < 4; i++) pgarr_init(&arr[i]);
-    char num[32];
+    char num[32], att[16];
     for (size_t i = 0; i < n; i++) {
         if (b[i].want < 1) continue;
         pgarr_add(&arr[0], b[i].name, 0);
@@ -20,15 +20,24 @@ int64_t ratelimit_take(PGconn *c, const char *account, const rl_bucket *b, size_
         pgarr_add_int(&arr[3], b[i].want);
     }
     int64_t wait = -1;
-    const char *p[] = {account, pgarr_text(&arr[0]), pgarr_text(&arr[1]), pgarr_text(&arr[2]),
-                       pgarr_text(&arr[3])};
+    snprintf(att, sizeof att, "%d", ledger ? ledger->attempt : 0);
+    const char *p[] = {account,
+                       pgarr_text(&arr[0]),
+                       pgarr_text(&arr[1]),
+                       pgarr_text(&arr[2]),
+                       pgarr_text(&arr[3]),
+                       ledger ? ledger->application_id : NULL,
+                       att,
+                       ledger && ledger->mark_in_flight ? "true" : "false"};
     if (!p[1] || !p[2] || !p[3] || !p[4]) goto out;
-    if (arr[0].n == 0) {
+    if (arr[0].n == 0 && !ledger) {
         wait = 0;
         goto out;
     }
-    PGresult *r = pg_exec(c, "SELECT delivery.take_tokens($1, $2::text[], $3::float8[], $4::float8[], $5::int[])",
-                          5, p);
+    PGresult *r = pg_exec(c,
+                          "SELECT delivery.start_attempt($1, $2::text[], $3::float8[], $4::float8[], $5::int[],"
+                          " $6, $7::int, $8::boolean)",
+                          8, p);
     if (pg_ok(r) && PQntuples(r) == 1) wait = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
 out:

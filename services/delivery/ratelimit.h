@@ -19,12 +19,21 @@ typedef struct {
     int want;
 } rl_bucket;
 
+/* The ledger row a take starts an attempt of (delivery.start_attempt). */
+typedef struct {
+    const char *application_id;
+    int attempt;
+    int mark_in_flight; /* set IN_FLIGHT(attempt) when the tokens are taken */
+} rl_ledger;
+
 /* Takes from every bucket of the account, all or none, in one round trip
- * (delivery.take_tokens; pass a request's buckets in one fixed order, the
- * order rows are locked in). Returns 0 when taken, the milliseconds until
- * the first bucket short of tokens would have them (> 0), or -1 on a
- * database error. */
-int64_t ratelimit_take(PGconn *c, const char *account, const rl_bucket *b, size_t n);
+ * (delivery.start_attempt; pass a request's buckets in one fixed order, the
+ * order rows are locked in). With ledger (may be NULL), the same round trip
+ * records the application PENDING when it has to wait and has no ledger row,
+ * and IN_FLIGHT when the tokens are taken and mark_in_flight is set. Returns
+ * 0 when taken, the milliseconds until the first bucket short of tokens
+ * would have them (> 0), or -1 on a database error. */
+int64_t ratelimit_take(PGconn *c, const char *account, const rl_bucket *b, size_t n, const rl_ledger *ledger);
 
 /* Gives n tokens back (a later limit of the same request refused). */
 void ratelimit_refund(PGconn *c, const char *account, const char *name, double burst, int n);

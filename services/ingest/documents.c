@@ -1,5 +1,6 @@
 #include "documents.h"
 
+#include "pg.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -86,10 +87,10 @@ int documents_store(PGconn *c, const char *sha256, const char *content_type, con
     const char *values[4] = {sha256, content_type, size, (const char *)data};
     int lengths[4] = {0, 0, 0, (int)len};
     int formats[4] = {0, 0, 0, 1};
-    PGresult *r = PQexecParams(c,
-                               "INSERT INTO ingest.documents (sha256, content_type, size_bytes, content)"
-                               " VALUES ($1, $2, $3::bigint, $4::bytea) ON CONFLICT (sha256) DO NOTHING",
-                               4, NULL, values, lengths, formats, 0);
+    PGresult *r = pg_exec_params(c,
+                                 "INSERT INTO ingest.documents (sha256, content_type, size_bytes, content)"
+                                 " VALUES ($1, $2, $3::bigint, $4::bytea) ON CONFLICT (sha256) DO NOTHING",
+                                 4, values, lengths, formats, 0);
     int rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
     PQclear(r);
     return rc;

@@ -1,6 +1,6 @@
 /* delivery's one-round-trip statements against a real PostgreSQL: the
- * per-account token buckets (all or none, wait times, accounts apart) and
- * ledger_begin (lock, ledger row read after the lock, account). */
+ * per-account token buckets (all or none, wait times, accounts apart), the
+ * attempt a take starts in the ledger, and ledger_begin (lock, ledger row read after the lock, account). */
 #include "harness.h"
 #include "ledger.h"
 #include "pg.h"
@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static char dsn[512];
 
@@ -19,6 +20,7 @@ static void setup(void) {
     harness_exec_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
     harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
     harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/002_round_trips.sql");
+    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/003_start_attempt.sql");
     PQfinish(c);
 }
 
@@ -36,14 +38,14 @@ static double tokens(PGconn *c, const char *account, const char *bucket) {
 Test(delivery_db, bucket_takes_its_burst_then_says_how_long_to_wait) {
     PGconn *c = harness_connect(dsn);
     rl_bucket b = {"lever", 1.0, 3.0, 1};
-    for (int i = 0; i < 3; i++) cr_assert_eq(ratelimit_take(c, "a1", &b, 1), 0, "take %d", i);
-    int64_t w = ratelimit_take(c, "a1", &b, 1);
+    for (int i = 0; i < 3; i++) cr_assert_eq(ratelimit_take(c, "a1", &b, 1, NULL), 0, "take %d", i);
+    int64_t w = ratelimit_take(c, "a1", &b, 1, NULL);
     cr_assert(w > 0 && w <= 1000, "wait %lld", (long long)w);
     /* Another account has its own bucket. */
-    cr_assert_eq(ratelimit_take(c, "a2", &b, 1), 0);
+    cr_assert_eq(ratelimit_take(c, "a2", &b, 1, NULL), 0);
     /* More than the burst is capped at the burst. */
     rl_bucket big = {"big", 1.0, 2.0, 50};
-    cr_assert_eq(ratelimit_take(c, "a1", &big, 1), 0);
+    cr_assert_eq(ratelimit_take(c, "a1", &big, 1, NULL), 0);
     cr_assert(tokens(c, "a1", "big") < 0.5);
     PQfinish(c);
 }
@@ -51,14 +53,59 @@ Test(delivery_db, bucket_takes_its_burst_then_says_how_long_to_wait) {
 Test(delivery_db, several_buckets_are_taken_all_or_none) {
     PGconn *c = harness_connect(dsn);
     rl_bucket lever = {"lever", 10.0, 20.0, 20};
-    cr_assert_eq(ratelimit_take(c, "b1", &lever, 1), 0); /* the lever bucket is now empty */
+    cr_assert_eq(ratelimit_take(c, "b1", &lever, 1, NULL), 0); /* the lever bucket is now empty */
     rl_bucket both[] = {{"lever.apply", 0.5, 1.0, 1}, {"lever", 10.0, 20.0, 3}};
-    int64_t w = ratelimit_take(c, "b1", both, 2);
+    int64_t w = ratelimit_take(c, "b1", both, 2, NULL);
     cr_assert(w > 200 && w <= 300, "wait %lld (3 tokens at 10/s)", (long long)w);
     /* The refused take gave the apply token back. */
     cr_assert(tokens(c, "b1", "lever.apply") > 0.99, "apply bucket %f", tokens(c, "b1", "lever.apply"));
     rl_bucket none = {"lever", 10.0, 20.0, 0};
-    cr_assert_eq(ratelimit_take(c, "b1", &none, 1), 0, "taking nothing never waits");
+    cr_assert_eq(ratelimit_take(c, "b1", &none, 1, NULL), 0, "taking nothing never waits");
+    PQfinish(c);
+}
+
+static char *ledger_state_of(PGconn *c, const char *app) {
+    const char *p[] = {app};
+    PGresult *r = pg_exec(c, "SELECT state || '/' || attempt FROM delivery.ledger WHERE application_id=$1", 1, p);
+    cr_assert(pg_ok(r));
+    char *v = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : strdup("none");
+    PQclear(r);
+    return v;
+}
+
+Test(delivery_db, a_take_starts_the_attempt_in_the_ledger) {
+    PGconn *c = harness_connect(dsn);
+    rl_bucket b = {"lever", 1.0, 1.0, 1};
+    rl_ledger led = {"app-t1", 2, 1};
+    cr_assert_eq(ratelimit_take(c, "t1", &b, 1, &led), 0);
+    char *s = ledger_state_of(c, "app-t1");
+    cr_assert_str_eq(s, "IN_FLIGHT/2");
+    free(s);
+    /* The bucket is empty: the next application waits, recorded PENDING. */
+    rl_ledger led2 = {"app-t2", 1, 1};
+    cr_assert_gt(ratelimit_take(c, "t1", &b, 1, &led2), 0);
+    s = ledger_state_of(c, "app-t2");
+    cr_assert_str_eq(s, "PENDING/0");
+    free(s);
+    /* A wait never moves a row that is further along. */
+    cr_assert_gt(ratelimit_take(c, "t1", &b, 1, &led), 0);
+    s = ledger_state_of(c, "app-t1");
+    cr_assert_str_eq(s, "IN_FLIGHT/2");
+    free(s);
+    /* Without mark_in_flight (a quota follows) the take leaves the row alone. */
+    rl_bucket none = {"lever", 1.0, 1.0, 0};
+    rl_ledger led3 = {"app-t3", 1, 0};
+    cr_assert_eq(ratelimit_take(c, "t1", &none, 1, &led3), 0);
+    s = ledger_state_of(c, "app-t3");
+    cr_assert_str_eq(s, "none");
+    free(s);
+    /* Delivered stays delivered. */
+    cr_assert_eq(pg_run(c, "UPDATE delivery.ledger SET state='DELIVERED' WHERE application_id='app-t1'", 0, NULL), 0);
+    rl_ledger again = {"app-t1", 3, 1};
+    cr_assert_eq(ratelimit_take(c, "t1", &none, 1, &again), 0);
+    s = ledger_state_of(c, "app-t1");
+    cr_assert_str_eq(s, "DELIVERED/2");
+    free(s);
     PQfinish(c);
 }
 

@@ -3,7 +3,7 @@
 #   1. snprintf / asprintf / vasprintf / strcat / strncat / dyn-style
 #      appends whose string literals contain SELECT, INSERT, UPDATE,
 #      DELETE, CREATE, ALTER or DROP: SQL is being assembled in a buffer.
-#   2. PQexec / PQexecParams / PQprepare / PQsendQuery(Params) / pg_exec /
+#   2. PQexec / PQexecParams / PQprepare / PQsendQuery(Params) / pg_exec(_params) /
 #      pg_run / pg_exec_one (and the tests' helpers dtest_sql, dtest_query1,
 #      db_exec, db_scalar) whose SQL argument is not a string literal (or
 #      a macro in capitals naming one): SQL from a variable may carry data.
@@ -138,7 +138,7 @@ for my $f (sort @files) {
         my $line = 1 + (substr($s, 0, $pos) =~ tr/\n//);
         push @bad, "$rel:$line: $name builds SQL text" unless allowed($rel, $name . $text);
     }
-    while ($s =~ /\b(PQexec|PQexecParams|PQprepare|PQsendQuery|PQsendQueryParams|pg_exec|pg_run|pg_exec_one|dtest_sql|dtest_query1|db_exec|db_scalar)\s*\(/g) {
+    while ($s =~ /\b(PQexec|PQexecParams|PQprepare|PQsendQuery|PQsendQueryParams|pg_exec|pg_exec_params|pg_run|pg_exec_one|dtest_sql|dtest_query1|db_exec|db_scalar)\s*\(/g) {
         my $name = $1;
         my $pos = pos($s) - 1;
         my $text = call_text($s, $pos);
