@@ -1,6 +1,7 @@
 /* delivery's one-round-trip statements against a real PostgreSQL: the
  * per-account token buckets (all or none, wait times, accounts apart), the
- * attempt a take starts in the ledger, and ledger_begin (lock, ledger row read after the lock, account). */
+ * attempt a take starts in the ledger, and ledger_begin (lock, ledger row
+ * read after the lock, account). */
 #include "harness.h"
 #include "ledger.h"
 #include "pg.h"
