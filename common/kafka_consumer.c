@@ -81,7 +81,7 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
     kafka_consumer *c = calloc(1, sizeof *c);
     rd_kafka_conf_t *conf = NULL;
     rd_kafka_topic_partition_list_t *subs = NULL;
-    char session[32], heartbeat[32], queue_kb[32];
+    char session[32], heartbeat[32], queue_kb[32], partition_fetch[32];
     if (!c) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -93,8 +93,13 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
              (long long)config_int("ATSB_KAFKA_HEARTBEAT_MS", 1000, 100, 60000));
     /* librdkafka prefetches up to 64 MiB per consumer by default: with a
      * backlog that alone is a service's whole memory budget. */
-    snprintf(queue_kb, sizeof queue_kb, "%lld",
-             (long long)config_int("ATSB_KAFKA_CONSUMER_QUEUE_KB", 4096, 64, 2097151));
+    long long qkb = config_int("ATSB_KAFKA_CONSUMER_QUEUE_KB", 4096, 64, 2097151);
+    snprintf(queue_kb, sizeof queue_kb, "%lld", qkb);
+    /* A fetched message keeps its whole fetch response (up to
+     * max.partition.fetch.bytes, 1 MiB by default, per partition) allocated
+     * while it is alive: a service holding messages of many responses at
+     * once (delivery's workers) holds many responses. */
+    snprintf(partition_fetch, sizeof partition_fetch, "%lld", qkb * 1024 / 16);
     conf = kafka_conf_new(service, err, errlen);
     if (!conf) goto fail;
     if (kafka_conf_set(conf, "group.id", group, err, errlen) ||
@@ -112,6 +117,7 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
         kafka_conf_set(conf, "session.timeout.ms", session, err, errlen) ||
         kafka_conf_set(conf, "heartbeat.interval.ms", heartbeat, err, errlen) ||
         kafka_conf_set(conf, "queued.max.messages.kbytes", queue_kb, err, errlen) ||
+        kafka_conf_set(conf, "max.partition.fetch.bytes", partition_fetch, err, errlen) ||
         kafka_conf_set(conf, "max.poll.interval.ms", "600000", err, errlen) ||
         kafka_conf_set(conf, "statistics.interval.ms", "5000", err, errlen))
         goto fail;
