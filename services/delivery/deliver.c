@@ -144,10 +144,11 @@ static int64_t take_limits(job *j, const cx_connector *cx, const cx_application 
     const char *acct = j->acc.account_id;
     int n = cx->estimate(ca, search);
     *quota_remaining = -1;
-    int quota = strcmp(cx->name, "lever") != 0 && j->acc.daily_api_budget > 0;
+    int lever = !strcmp(cx->name, "lever");
+    int quota = !lever && j->acc.daily_api_budget > 0;
     rl_ledger led = {j->app_id, j->attempt, !quota};
     int64_t w;
-    if (!strcmp(cx->name, "lever")) {
+    if (lever) {
         rl_bucket b[] = {{"lever.apply", cfg->lever_apply_rate, cfg->lever_apply_burst, 1},
                          {"lever", cfg->lever_rate, cfg->lever_burst, n}};
         w = ratelimit_take(j->c, acct, b, 2, &led);
