@@ -22,9 +22,10 @@ static void setup(void) {
 static void teardown(void) { stack_stop(&s); }
 TestSuite(e2e_export, .init = setup, .fini = teardown, .timeout = 180);
 
-/* An export of candidates [from, to) named name; its task id into id. */
-static void export(const char *name, int from, int to, char *id, size_t idlen) {
-    size_t cap = 64 * 1024, len = 0;
+/* An export of candidates [from, to) named name; its task id into id.
+ * first_extra (may be "") adds members to the first candidate. */
+static void export(const char *name, int from, int to, const char *first_extra, char *id, size_t idlen) {
+    size_t cap = 64 * 1024 + strlen(first_extra), len = 0;
     char *body = malloc(cap);
     len += (size_t)snprintf(body + len, cap - len,
                             "{\"name\":\"%s\",\"account_id\":\"demo-lever\",\"posting_id\":\"demo-lever-posting\","
@@ -34,8 +35,8 @@ static void export(const char *name, int from, int to, char *id, size_t idlen) {
     for (int i = from; i < to; i++)
         len += (size_t)snprintf(body + len, cap - len,
                                 "%s{\"id\":\"pb-%d\",\"first_name\":\"Kandidat\",\"last_name\":\"Nummer %d\","
-                                "\"email\":\"pb-%d.e2e@example.org\"}",
-                                i > from ? "," : "", i, i, i);
+                                "\"email\":\"pb-%d.e2e@example.org\"%s}",
+                                i > from ? "," : "", i, i, i, i == from ? first_extra : "");
     snprintf(body + len, cap - len, "]}");
     json_object *o = NULL;
     long st = stack_http(&s, STACK_INGEST, "POST", "/v1/exports", body, "Authorization: Bearer " STACK_TOOL_KEY, &o);
@@ -77,14 +78,53 @@ static int opps_for(json_object *ledger, int i) {
     return n;
 }
 
+/* The opportunity of pb-<i> in the simulator's ledger (a new reference), or NULL. */
+static json_object *opp_of(int i) {
+    char email[64];
+    snprintf(email, sizeof email, "pb-%d.e2e@example.org", i);
+    json_object *ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL), *found = NULL;
+    json_object *opps = jo(ledger, "lever.opportunities");
+    for (size_t k = 0; opps && k < json_object_array_length(opps); k++) {
+        json_object *o = json_object_array_get_idx(opps, k);
+        if (!strcmp(js(o, "emails.0"), email)) found = json_object_get(o);
+    }
+    json_object_put(ledger);
+    return found;
+}
+
 Test(e2e_export, seed_003_skip_duplicates) {
     char first[128], second[128];
-    export("Vorab: 10 Kandidaten", 0, 10, first, sizeof first);
+    /* The first candidate comes with a phone, a CV and a cover letter: one
+     * multipart create carries them (resumeFile and files[]). */
+    char *cv = stack_pdf_b64("export-cv"), *letter = stack_pdf_b64("export-letter");
+    size_t xl = strlen(cv) + strlen(letter) + 512;
+    char *extra = malloc(xl);
+    snprintf(extra, xl,
+             ",\"phone\":\"+49 40 555 0100\",\"documents\":["
+             "{\"kind\":\"cv\",\"filename\":\"lebenslauf.pdf\",\"content_type\":\"application/pdf\",\"content_base64\":\"%s\"},"
+             "{\"kind\":\"cover_letter\",\"filename\":\"anschreiben.pdf\",\"content_type\":\"application/pdf\","
+             "\"content_base64\":\"%s\"}]",
+             cv, letter);
+    free(cv);
+    free(letter);
+    export("Vorab: 10 Kandidaten", 0, 10, extra, first, sizeof first);
+    free(extra);
     json_object *t = wait_export(first);
     cr_assert_eq(ji(t, "delivered"), 10, "%s", json_object_to_json_string(t));
     json_object_put(t);
+    json_object *opp = opp_of(0);
+    cr_assert(opp, "pb-0 in Lever");
+    json_object *files = jo(opp, "files");
+    cr_expect_eq(json_object_array_length(files), 2, "CV and cover letter: %s", json_object_to_json_string(files));
+    cr_expect_str_eq(js(opp, "files.0.field"), "resumeFile");
+    cr_expect_str_eq(js(opp, "files.0.filename"), "lebenslauf.pdf");
+    cr_expect_str_eq(js(opp, "files.1.field"), "files[]");
+    cr_expect_str_eq(js(opp, "files.1.filename"), "anschreiben.pdf");
+    cr_expect_str_eq(js(opp, "phones.0.value"), "+49 40 555 0100");
+    cr_expect_str_eq(js(opp, "postings.0"), "demo-lever-posting");
+    json_object_put(opp);
 
-    export("Lager Hamburg: 50 Kandidaten", 0, 50, second, sizeof second);
+    export("Lager Hamburg: 50 Kandidaten", 0, 50, "", second, sizeof second);
     t = wait_export(second);
     cr_expect_eq(ji(t, "total"), 50, "%s", json_object_to_json_string(t));
     cr_expect_eq(ji(t, "delivered"), 40, "new candidates: %s", json_object_to_json_string(t));

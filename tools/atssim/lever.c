@@ -578,7 +578,9 @@ static json_object *multipart_body(const http_request *req, json_object *files) 
         char name[128];
         snprintf(name, sizeof name, "%s", p->name);
         size_t nl = strlen(name);
-        if (nl > 2 && !strcmp(name + nl - 2, "[]")) name[nl - 2] = '\0';
+        /* Lists arrive as name[] fields, phones as phones[][value]. */
+        if (nl > 9 && !strcmp(name + nl - 9, "[][value]")) name[nl - 9] = '\0';
+        else if (nl > 2 && !strcmp(name + nl - 2, "[]")) name[nl - 2] = '\0';
         json_object *v = json_object_new_string_len(p->data, (int)(p->len > 65536 ? 65536 : p->len));
         int is_list = 0;
         for (size_t k = 0; k < 6; k++) is_list |= !strcmp(name, lists[k]);

@@ -92,7 +92,7 @@ int cx_send_json(cx_session *s, const char *method, const char *path, json_objec
 static int structural(const char *key) {
     static const char *const keep[] = {"id", "name", "source", "origin", "QuestionId", "VacancyId", "Source",
                                        "DocumentType", "ContentType", "CandidateId", "posting", "method",
-                                       "path", "type", NULL};
+                                       "path", "type", "sources", "postings", "stage", NULL};
     for (const char *const *k = keep; *k; k++)
         if (!strcmp(*k, key)) return 1;
     return 0;

@@ -115,7 +115,9 @@ void cx_fail(cx_result *res, fail_class cls, const char *code, const char *messa
 /* URL-encodes s into out; 0 or -1 when it does not fit. */
 int cx_urlencode(const char *s, char *out, size_t outlen);
 /* Copies obj with every string value replaced by "[redacted]" except under
- * the structural keys (ids, field names, source, origin). Caller puts it. */
+ * the structural keys (ids, field names, source, origin, stage, postings).
+ * "name" is a field name in the ATS bodies it is kept in: a body where it
+ * holds a person's name redacts it itself. Caller puts it. */
 json_object *cx_redact(json_object *obj);
 /* The document of a with this sha256, or NULL. */
 const cx_document *cx_document_find(const cx_application *a, const char *sha256);

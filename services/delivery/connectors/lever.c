@@ -1,6 +1,7 @@
 /* Lever (api.lever.co/v1): applications through POST /postings/{id}/apply
  * (answers, source, origin, consent; files as upload URIs from POST
- * /uploads), duplicate search through GET /opportunities?email&posting_id,
+ * /uploads), sourcing-tool exports through POST /opportunities (documents
+ * in the same multipart request), duplicate search through GET /opportunities?email&posting_id,
  * tags, notes and posting tags for commands. */
 #include "connector.h"
 
@@ -25,33 +26,85 @@ static void header_safe(const char *s, char *out, size_t outlen) {
     out[j] = '\0';
 }
 
+/* A multipart/form-data body under construction; oom latches. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int oom;
+    char boundary[48];
+    char content_type[120];
+} mp_body;
+
+static void mp_put(mp_body *b, const void *p, size_t n) {
+    if (b->oom || !n) return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n) cap *= 2;
+        char *nb = realloc(b->buf, cap);
+        if (!nb) {
+            b->oom = 1;
+            return;
+        }
+        b->buf = nb;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, p, n);
+    b->len += n;
+}
+
+static void mp_init(mp_body *b) {
+    memset(b, 0, sizeof *b);
+    crypto_random_id("atsb-", b->boundary, sizeof b->boundary);
+    snprintf(b->content_type, sizeof b->content_type, "multipart/form-data; boundary=%s", b->boundary);
+}
+
+/* A part's headers; filename NULL for a plain field. */
+static void mp_head(mp_body *b, const char *name, const char *filename, const char *content_type) {
+    char fname[200], ctype[120], head[700];
+    int n;
+    if (filename) {
+        header_safe(*filename ? filename : "document", fname, sizeof fname);
+        header_safe(content_type && *content_type ? content_type : "application/octet-stream", ctype, sizeof ctype);
+        n = snprintf(head, sizeof head,
+                     "--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\nContent-Type: %s\r\n\r\n",
+                     b->boundary, name, fname, ctype);
+    } else {
+        n = snprintf(head, sizeof head, "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n", b->boundary,
+                     name);
+    }
+    mp_put(b, head, (size_t)n);
+}
+
+static void mp_field(mp_body *b, const char *name, const char *value) {
+    mp_head(b, name, NULL, NULL);
+    mp_put(b, value, strlen(value));
+    mp_put(b, "\r\n", 2);
+}
+
+static void mp_file(mp_body *b, const char *name, const cx_document *d) {
+    mp_head(b, name, d->filename ? d->filename : "", d->content_type);
+    mp_put(b, d->data, d->len);
+    mp_put(b, "\r\n", 2);
+}
+
+/* Closes the body. 0, or -1 (res filled) when memory ran out. */
+static int mp_finish(mp_body *b, cx_result *res) {
+    char tail[64];
+    int n = snprintf(tail, sizeof tail, "--%s--\r\n", b->boundary);
+    mp_put(b, tail, (size_t)n);
+    if (!b->oom) return 0;
+    cx_fail(res, FAIL_TRANSIENT, "out_of_memory", "out of memory building a multipart body");
+    return -1;
+}
+
 /* POST /uploads (multipart field "file"). 0 with uri, or -1. */
 static int upload(cx_session *s, const cx_document *d, char *uri, size_t urilen, cx_result *res) {
-    char boundary[48], fname[200], ctype[120], head[600];
-    crypto_random_id("atsb-", boundary, sizeof boundary);
-    header_safe(d->filename && *d->filename ? d->filename : "document", fname, sizeof fname);
-    header_safe(d->content_type && *d->content_type ? d->content_type : "application/octet-stream", ctype,
-                sizeof ctype);
-    int hn = snprintf(head, sizeof head,
-                      "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
-                      "Content-Type: %s\r\n\r\n",
-                      boundary, fname, ctype);
-    char tail[80];
-    int tn = snprintf(tail, sizeof tail, "\r\n--%s--\r\n", boundary);
-    size_t len = (size_t)hn + d->len + (size_t)tn;
-    char *body = malloc(len);
-    if (!body) {
-        cx_fail(res, FAIL_TRANSIENT, "out_of_memory", "out of memory building an upload");
-        return -1;
-    }
-    memcpy(body, head, (size_t)hn);
-    if (d->len) memcpy(body + hn, d->data, d->len);
-    memcpy(body + hn + d->len, tail, (size_t)tn);
-    char ct[120];
-    snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", boundary);
+    mp_body b;
+    mp_init(&b);
+    mp_file(&b, "file", d);
     http_result r;
-    int rc = cx_send(s, "POST", "/uploads", ct, body, len, "uploads", &r, res);
-    free(body);
+    int rc = mp_finish(&b, res) ? -1 : cx_send(s, "POST", "/uploads", b.content_type, b.buf, b.len, "uploads", &r, res);
+    free(b.buf);
     if (rc) return -1;
     rc = parse_lever_upload_uri(r.body, r.body_len, uri, urilen);
     http_result_free(&r);
@@ -196,25 +249,13 @@ static int lever_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_re
     return rc == 0 ? 0 : 1;
 }
 
-/* A sourcing-tool export: the recruiter sources the candidate, nobody fills
- * the apply form, so the opportunity is created directly (POST
- * /opportunities?perform_as, origin sourced, the export's stage and posting
- * when given), as Lever's own sourcing integrations do. Documents are not
- * attached (JSON create; left for a multipart create). */
-static int lever_create_sourced(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+/* The create body of a sourcing-tool export: the recruiter sources the
+ * candidate, nobody fills the apply form, so the opportunity is created
+ * directly (origin sourced, the export's stage and posting when given), as
+ * Lever's own sourcing integrations do. */
+static json_object *sourced_body(const cx_application *a) {
     const Atsbridge__V1__ApplicationReceived *r = a->app->application;
     const Atsbridge__V1__Candidate *c = r->candidate;
-    char who[256], path[400];
-    const char *perform_as = config_str("ATSB_LEVER_PERFORM_AS", "");
-    if (!*perform_as) {
-        cx_fail(res, FAIL_PERMANENT, "perform_as_required", "exports to Lever need ATSB_LEVER_PERFORM_AS");
-        return -1;
-    }
-    if (cx_urlencode(perform_as, who, sizeof who)) {
-        cx_fail(res, FAIL_PERMANENT, "invalid_input", "perform_as too long");
-        return -1;
-    }
-    snprintf(path, sizeof path, "/opportunities?perform_as=%s", who);
     json_object *o = json_object_new_object();
     char full[512] = "";
     if (c) snprintf(full, sizeof full, "%s%s%s", c->first_name, *c->first_name && *c->last_name ? " " : "", c->last_name);
@@ -241,8 +282,62 @@ static int lever_create_sourced(cx_session *s, const cx_application *a, cx_ids *
         json_object_object_add(o, "postings", postings);
     }
     if (*r->stage) json_object_object_add(o, "stage", json_object_new_string(r->stage));
+    return o;
+}
+
+/* The export's create body as multipart/form-data, the form Lever takes
+ * files in: strings as fields, lists as name[] (phones as phones[][value]),
+ * the first CV as resumeFile and every other document as files[]. */
+static int sourced_multipart(const cx_application *a, json_object *o, mp_body *b, cx_result *res) {
+    mp_init(b);
+    json_object_object_foreach(o, key, val) {
+        if (!json_object_is_type(val, json_type_array)) {
+            mp_field(b, key, json_object_get_string(val));
+            continue;
+        }
+        char name[64];
+        int phones = !strcmp(key, "phones");
+        snprintf(name, sizeof name, phones ? "%s[][value]" : "%s[]", key);
+        for (size_t i = 0; i < json_object_array_length(val); i++) {
+            json_object *e = json_object_array_get_idx(val, i), *v = e;
+            if (phones) json_object_object_get_ex(e, "value", &v);
+            mp_field(b, name, json_object_get_string(v));
+        }
+    }
+    int resume = 0;
+    for (size_t i = 0; i < a->ndocs; i++) {
+        int is_resume = !resume && !strcmp(a->docs[i].kind, "cv");
+        resume |= is_resume;
+        mp_file(b, is_resume ? "resumeFile" : "files[]", &a->docs[i]);
+    }
+    return mp_finish(b, res);
+}
+
+/* POST /opportunities?perform_as: JSON, or multipart when the export
+ * carries documents (one request either way). */
+static int lever_create_sourced(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+    char who[256], path[400];
+    const char *perform_as = config_str("ATSB_LEVER_PERFORM_AS", "");
+    if (!*perform_as) {
+        cx_fail(res, FAIL_PERMANENT, "perform_as_required", "exports to Lever need ATSB_LEVER_PERFORM_AS");
+        return -1;
+    }
+    if (cx_urlencode(perform_as, who, sizeof who)) {
+        cx_fail(res, FAIL_PERMANENT, "invalid_input", "perform_as too long");
+        return -1;
+    }
+    snprintf(path, sizeof path, "/opportunities?perform_as=%s", who);
+    json_object *o = sourced_body(a);
     http_result hr;
-    int rc = cx_send_json(s, "POST", path, o, "create_opportunity", &hr, res);
+    int rc;
+    if (a->ndocs) {
+        mp_body b;
+        rc = sourced_multipart(a, o, &b, res);
+        if (!rc) rc = cx_send(s, "POST", path, b.content_type, b.buf, b.len, "create_opportunity", &hr, res);
+        free(b.buf);
+    } else {
+        rc = cx_send_json(s, "POST", path, o, "create_opportunity", &hr, res);
+    }
     json_object_put(o);
     if (rc) {
         res->unknown_outcome = res->cls == FAIL_TRANSIENT;
@@ -309,14 +404,19 @@ done:
 }
 
 static json_object *lever_preview(const cx_application *a) {
-    json_object *body = apply_body(a, NULL);
+    int sourced = is_export(a);
+    json_object *body = sourced ? sourced_body(a) : apply_body(a, NULL);
     json_object *o = json_object_new_object();
     char path[600];
-    snprintf(path, sizeof path, "/postings/%s/apply", posting_of(a));
+    if (sourced) snprintf(path, sizeof path, "/opportunities");
+    else snprintf(path, sizeof path, "/postings/%s/apply", posting_of(a));
     json_object_object_add(o, "method", json_object_new_string("POST"));
     json_object_object_add(o, "path", json_object_new_string(path));
-    json_object_object_add(o, "body", cx_redact(body));
-    json_object_object_add(o, "uploads", json_object_new_int((int)a->ndocs));
+    json_object *redacted = cx_redact(body);
+    if (sourced) json_object_object_add(redacted, "name", json_object_new_string("[redacted]")); /* the candidate's */
+    json_object_object_add(o, "body", redacted);
+    /* Board applications upload each document first; exports send them in the create request. */
+    json_object_object_add(o, sourced ? "files" : "uploads", json_object_new_int((int)a->ndocs));
     json_object_put(body);
     return o;
 }
