@@ -62,3 +62,17 @@ Test(connectors, lever_preview_of_an_export_is_one_opportunity_create_with_its_f
     cr_assert_eq(connector_lever.estimate(&a, 0), 1, "documents travel in the create request");
     cr_assert_eq(connector_lever.estimate(&a, 1), 2, "plus the duplicate search");
 }
+
+Test(connectors, eploy_export_without_vacancy_is_the_candidate_alone) {
+    rec.export_task_id = "exp-2";
+    rec.posting_id = "";
+    cx_application a = {.app = &res, .source_label = "ProvenBase", .origin = "sourced", .docs = docs, .ndocs = 1};
+    json_object *p = connector_eploy.preview(&a);
+    cr_assert(json_object_object_get_ex(p, "candidate", NULL));
+    cr_assert(!json_object_object_get_ex(p, "application", NULL), "no application without a vacancy");
+    json_object_put(p);
+    cr_assert_eq(connector_eploy.estimate(&a, 0), 2, "candidate and CV");
+    cr_assert_eq(connector_eploy.estimate(&a, 1), 3, "plus the candidate search");
+    rec.posting_id = "demo-eploy-posting";
+    cr_assert_eq(connector_eploy.estimate(&a, 1), 5, "with a vacancy: candidate, CV, application and both searches");
+}

@@ -148,3 +148,68 @@ Test(e2e_eploy, seed_001_acceptance) {
     json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/client-ip", "{\"ip\":\"\"}", NULL));
     json_object_put(stack_wait_app(&s, app_id, "delivered", 60000));
 }
+
+static int export_done(json_object *o, void *arg) {
+    (void)arg;
+    return ji(o, "pending") == 0 && strcmp(js(o, "state"), "running") != 0;
+}
+
+static json_object *export_candidate(const char *name, const char *email) {
+    char *cv = stack_pdf_b64(name);
+    size_t len = strlen(cv) + 1024;
+    char *body = malloc(len);
+    snprintf(body, len,
+             "{\"name\":\"%s\",\"account_id\":\"demo-eploy\",\"duplicate_policy\":\"skip\",\"candidates\":["
+             "{\"id\":\"pb-eploy-1\",\"first_name\":\"Aoife\",\"last_name\":\"Byrne\",\"email\":\"%s\","
+             "\"documents\":[{\"kind\":\"cv\",\"filename\":\"cv.pdf\",\"content_type\":\"application/pdf\","
+             "\"content_base64\":\"%s\"}]}]}",
+             name, email, cv);
+    free(cv);
+    json_object *o = NULL;
+    long st = stack_http(&s, STACK_INGEST, "POST", "/v1/exports", body, "Authorization: Bearer " STACK_TOOL_KEY, &o);
+    free(body);
+    cr_assert_eq(st, 202, "export: %ld %s", st, o ? json_object_to_json_string(o) : "");
+    char path[256];
+    snprintf(path, sizeof path, "/v1/exports/%s", js(o, "export_task_id"));
+    json_object_put(o);
+    json_object *t = stack_poll(&s, STACK_STATUS, path, export_done, NULL, 60000);
+    cr_assert(t && export_done(t, NULL), "export not finished (logs in %s): %s", s.dir,
+              t ? json_object_to_json_string(t) : "(none)");
+    return t;
+}
+
+/* A sourcing-tool export into Eploy without a vacancy: the candidate and
+ * the CV, no application; exported again with duplicate_policy skip, the
+ * candidate is found, not created twice. */
+Test(e2e_eploy, export_without_vacancy_creates_the_candidate_with_documents) {
+    const char *email = "aoife.export.e2e@example.org";
+    /* In test mode only test postings are delivered, and an export without one is held. */
+    json_object_put(stack_ok(&s, STACK_STATUS, "POST", "/v1/accounts/demo-eploy/go-live", NULL, STACK_ADMIN));
+    json_object *t = export_candidate("Talent pool", email);
+    cr_expect_eq(ji(t, "delivered"), 1, "%s", json_object_to_json_string(t));
+    json_object_put(t);
+    t = export_candidate("Talent pool again", email);
+    cr_expect_eq(ji(t, "duplicates"), 1, "found, not created again: %s", json_object_to_json_string(t));
+    json_object_put(t);
+
+    json_object *ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
+    json_object *cands = jo(ledger, "eploy.candidates"), *docs = jo(ledger, "eploy.documents");
+    long long cid = -1;
+    int n = 0;
+    for (size_t i = 0; cands && i < json_object_array_length(cands); i++) {
+        json_object *c = json_object_array_get_idx(cands, i);
+        if (!strcasecmp(js(c, "EmailAddress"), email)) {
+            cid = ji(c, "CandidateId");
+            n++;
+        }
+    }
+    cr_assert_eq(n, 1, "exactly one candidate");
+    int cvs = 0;
+    for (size_t i = 0; docs && i < json_object_array_length(docs); i++) {
+        json_object *d = json_object_array_get_idx(docs, i);
+        if (ji(d, "CandidateId") == cid && !strcmp(js(d, "DocumentType"), "CV")) cvs++;
+    }
+    cr_expect_eq(cvs, 1, "the CV is on the candidate");
+    cr_expect_eq(eploy_apps(ledger, email, NULL), 0, "no application without a vacancy");
+    json_object_put(ledger);
+}

@@ -1,7 +1,8 @@
 /* Eploy (REST API of a customer site): candidate search by e-mail, candidate
  * create, documents as base64 JSON, application create on a vacancy with the
  * source drop-down value and answers, application search by candidate +
- * vacancy. Every call counts against the site's shared daily quota. */
+ * vacancy (a sourcing-tool export without a vacancy is the candidate and its
+ * documents alone). Every call counts against the site's shared daily quota. */
 #include "connector.h"
 
 #include "parse.h"
@@ -18,6 +19,9 @@ static const char *email_of(const cx_application *a) {
 }
 
 static const char *vacancy_of(const cx_application *a) { return rcv(a) ? rcv(a)->posting_id : ""; }
+
+/* A sourcing-tool export without a vacancy: the candidate and documents only. */
+static int candidate_only(const cx_application *a) { return rcv(a) && *rcv(a)->export_task_id && !*vacancy_of(a); }
 
 static json_object *filter(const char *route, json_object *value) {
     json_object *f = json_object_new_object();
@@ -57,7 +61,7 @@ static int eploy_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_re
     json_object_array_add(f, filter("Candidate.EmailAddress", json_object_new_string(email_of(a))));
     int rc = search_first(s, "/api/candidates/search", search_body(f), "search_candidates", "CandidateId",
                           ids->candidate_id, sizeof ids->candidate_id, res);
-    if (rc != 0) return rc;
+    if (rc != 0 || candidate_only(a)) return rc;
     f = json_object_new_array();
     json_object_array_add(f, filter("Application.CandidateId", json_object_new_string(ids->candidate_id)));
     json_object_array_add(f, filter("Application.VacancyId", json_object_new_string(vacancy_of(a))));
@@ -161,6 +165,10 @@ static int digits_only(const char *s) {
 static int eploy_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
     http_result r;
     int rc, created = 0;
+    if (!*vacancy_of(a) && !candidate_only(a)) {
+        cx_fail(res, FAIL_PERMANENT, "posting_required", "Eploy applications need a vacancy");
+        return -1;
+    }
     if (!ids->candidate_id[0]) {
         json_object *cb = candidate_body(a);
         rc = cx_send_json(s, "POST", "/api/candidates", cb, "create_candidate", &r, res);
@@ -191,6 +199,10 @@ static int eploy_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_
     rc = -1;
     for (size_t i = 0; i < a->ndocs; i++)
         if (upload(s, ids->candidate_id, &a->docs[i], doc_ids[i], 64, res)) goto done;
+    if (candidate_only(a)) {
+        rc = 0;
+        goto done;
+    }
     json_object *ab = application_body(a, ids->candidate_id, doc_ids);
     rc = cx_send_json(s, "POST", "/api/applications", ab, "create_application", &r, res);
     json_object_put(ab);
@@ -209,17 +221,21 @@ done:
 
 static json_object *eploy_preview(const cx_application *a) {
     json_object *o = json_object_new_object();
-    json_object *cb = candidate_body(a), *ab = application_body(a, NULL, NULL);
+    json_object *cb = candidate_body(a);
     json_object_object_add(o, "candidate", cx_redact(cb));
-    json_object_object_add(o, "application", cx_redact(ab));
-    json_object_object_add(o, "documents", json_object_new_int((int)a->ndocs));
     json_object_put(cb);
-    json_object_put(ab);
+    if (!candidate_only(a)) {
+        json_object *ab = application_body(a, NULL, NULL);
+        json_object_object_add(o, "application", cx_redact(ab));
+        json_object_put(ab);
+    }
+    json_object_object_add(o, "documents", json_object_new_int((int)a->ndocs));
     return o;
 }
 
 static int eploy_estimate(const cx_application *a, int search) {
-    return 2 + (int)a->ndocs + (search ? 2 : 0);
+    int app = !candidate_only(a);
+    return 1 + app + (int)a->ndocs + (search ? 1 + app : 0);
 }
 
 const cx_connector connector_eploy = {"eploy", eploy_find, eploy_create, eploy_preview, eploy_estimate};
