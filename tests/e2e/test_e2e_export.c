@@ -101,7 +101,8 @@ Test(e2e_export, seed_003_skip_duplicates) {
     char *extra = malloc(xl);
     snprintf(extra, xl,
              ",\"phone\":\"+49 40 555 0100\",\"documents\":["
-             "{\"kind\":\"cv\",\"filename\":\"lebenslauf.pdf\",\"content_type\":\"application/pdf\",\"content_base64\":\"%s\"},"
+             "{\"kind\":\"cv\",\"filename\":\"lebenslauf.pdf\",\"content_type\":\"application/pdf\","
+             "\"content_base64\":\"%s\"},"
              "{\"kind\":\"cover_letter\",\"filename\":\"anschreiben.pdf\",\"content_type\":\"application/pdf\","
              "\"content_base64\":\"%s\"}]",
              cv, letter);

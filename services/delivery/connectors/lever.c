@@ -1,8 +1,9 @@
 /* Lever (api.lever.co/v1): applications through POST /postings/{id}/apply
  * (answers, source, origin, consent; files as upload URIs from POST
  * /uploads), sourcing-tool exports through POST /opportunities (documents
- * in the same multipart request), duplicate search through GET /opportunities?email&posting_id,
- * tags, notes and posting tags for commands. */
+ * in the same multipart request), duplicate search through GET
+ * /opportunities?email&posting_id, tags, notes and posting tags for
+ * commands. */
 #include "connector.h"
 
 #include "config.h"
@@ -115,6 +116,12 @@ static int upload(cx_session *s, const cx_document *d, char *uri, size_t urilen,
     return 0;
 }
 
+/* "First Last" (either may be empty) into out. */
+static void full_name(const Atsbridge__V1__Candidate *c, char *out, size_t len) {
+    if (c) snprintf(out, len, "%s%s%s", c->first_name, *c->first_name && *c->last_name ? " " : "", c->last_name);
+    else if (len) out[0] = '\0';
+}
+
 static void pi_add(json_object *pi, const char *name, const char *value) {
     if (!value || !*value) return;
     json_object *e = json_object_new_object();
@@ -145,8 +152,8 @@ static json_object *apply_body(const cx_application *a, char (*uris)[URI_LEN]) {
     const Atsbridge__V1__Candidate *c = r ? r->candidate : NULL;
     json_object *o = json_object_new_object();
     json_object *pi = json_object_new_array();
-    char full[512] = "";
-    if (c) snprintf(full, sizeof full, "%s%s%s", c->first_name, *c->first_name && *c->last_name ? " " : "", c->last_name);
+    char full[512];
+    full_name(c, full, sizeof full);
     pi_add(pi, "fullName", full);
     if (c) {
         pi_add(pi, "email", c->email);
@@ -257,8 +264,8 @@ static json_object *sourced_body(const cx_application *a) {
     const Atsbridge__V1__ApplicationReceived *r = a->app->application;
     const Atsbridge__V1__Candidate *c = r->candidate;
     json_object *o = json_object_new_object();
-    char full[512] = "";
-    if (c) snprintf(full, sizeof full, "%s%s%s", c->first_name, *c->first_name && *c->last_name ? " " : "", c->last_name);
+    char full[512];
+    full_name(c, full, sizeof full);
     json_object_object_add(o, "name", json_object_new_string(full));
     json_object *emails = json_object_new_array(), *phones = json_object_new_array(), *links = json_object_new_array();
     if (c && *c->email) json_object_array_add(emails, json_object_new_string(c->email));
