@@ -28,8 +28,7 @@ if ! command -v wrk >/dev/null; then
     || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
     || die "cannot install wrk"
 fi
-[ -x "$build/services/ingest/atsb-ingest" ] || "$root/scripts/dev" build
-cc -O2 -Wall -Wextra -o "$work/bare202" "$root/bench/ingest/bare202.c" $(pkg-config --cflags --libs libmicrohttpd)
+[ -x "$build/services/ingest/atsb-ingest" ] && [ -x "$build/bench/ingest/bench_bare202" ] || "$root/scripts/dev" build
 
 ATSB_BIN_DIR=$build "$root/scripts/testenv" start "$work/env" >/dev/null
 # KEY=VALUE lines whose values contain spaces: read them, do not source them.
@@ -55,7 +54,7 @@ curl -fsS -o /dev/null -X PUT -H 'Authorization: Bearer dev-admin-token' -H 'Con
   -d '{"key":"dev-stepstone-key"}' "http://127.0.0.1:$ingest_port/v1/admin/boards/stepstone_de/keys"
 
 bare_port=$(free_port 18091)
-"$work/bare202" "$bare_port" &
+"$build/bench/ingest/bench_bare202" "$bare_port" &
 pids+=("$!")
 sleep 0.3
 

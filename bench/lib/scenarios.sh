@@ -27,13 +27,20 @@ count_wait() {
 }
 
 scenario_ingest() {
-  local p=ing. dur=$INGEST_SECONDS conns=32 bare_port bare_pid line
+  local p=ing. dur=$INGEST_SECONDS conns=32 bare_port bare_pid kbare_port kbare_pid line
   topics $p
+  ATSB_TOPIC_PREFIX= "$build/tools/topics/atsb-topics" --bootstrap "$ATSB_KAFKA_BROKERS" --create ${p}bench.bare202 \
+    >>"$work/topics.log" 2>&1
   svc_start ingest ingest $p
   bare_port=$(free_port 18900)
   "$build/bench/ingest/bench_bare202" "$bare_port" &
   bare_pid=$!
   BG_PIDS+=("$bare_pid")
+  # The bound: the bare handler plus the one acknowledged produce ingest must wait for.
+  kbare_port=$(free_port 18950)
+  "$build/bench/ingest/bench_bare202" "$kbare_port" ${p}bench.bare202 2>>"$work/bare202.err" &
+  kbare_pid=$!
+  BG_PIDS+=("$kbare_pid")
   sleep 0.3
   wrk_run() { # URL SECONDS
     BENCH_RUN=$RANDOM BENCH_ACCOUNT=bench-0 BENCH_POSTING=load-lever-posting BENCH_DOCUMENTS=0 \
@@ -46,7 +53,9 @@ scenario_ingest() {
   # of load; the bare handler has nothing to warm up).
   wrk_run "http://127.0.0.1:${SVC_PORT[ingest]}" "$INGEST_WARMUP_SECONDS" >/dev/null
   ing=$(wrk_run "http://127.0.0.1:${SVC_PORT[ingest]}" "$dur")
-  kill "$bare_pid" 2>/dev/null || true
+  local kbare
+  kbare=$(wrk_run "http://127.0.0.1:$kbare_port" "$dur")
+  kill "$bare_pid" "$kbare_pid" 2>/dev/null || true
   local rss
   rss=$(rss_kb "${SVC_PID[ingest]}" VmHWM)
   svc_stop ingest
@@ -54,8 +63,8 @@ scenario_ingest() {
   a=$(field rps "$ing")
   b=$(field rps "$bare")
   record ingest "$a" "accepted/s" "$b" "bare libmicrohttpd 202" "$(ratio "$a" "$b")" ">= 0.5" "$(yesno "$(ratio "$a" "$b")" 0.5)" \
-    "wrk -t2 -c$conns -d${dur}s each, no document, ingest after ${INGEST_WARMUP_SECONDS}s of warm-up; non-202 $(field non202 "$ing"); ingest peak RSS $((rss / 1024)) MiB" \
-    "\"p99_ms\":$(field p99_ms "$ing"),\"baseline_p99_ms\":$(field p99_ms "$bare"),\"peak_rss_kb\":$rss"
+    "wrk -t2 -c$conns -d${dur}s each, no document, ingest after ${INGEST_WARMUP_SECONDS}s of warm-up; non-202 $(field non202 "$ing"); ingest peak RSS $((rss / 1024)) MiB; the bare handler producing each body and answering after Kafka's acknowledgement (what ingest must wait for, no parsing, no PostgreSQL) reaches $(field rps "$kbare")/s (non-202 $(field non202 "$kbare")), ratio $(ratio "$(field rps "$kbare")" "$b"): the bound of any implementation" \
+    "\"p99_ms\":$(field p99_ms "$ing"),\"baseline_p99_ms\":$(field p99_ms "$bare"),\"peak_rss_kb\":$rss,\"kafka_ack_bound\":$(field rps "$kbare"),\"kafka_ack_bound_ratio\":$(ratio "$(field rps "$kbare")" "$b")"
 }
 
 scenario_status() {
@@ -71,9 +80,11 @@ scenario_status() {
 }
 
 scenario_questions() {
-  local p=q. n=$QUESTIONS_APPS line pass q
+  local p=q. n=$QUESTIONS_APPS line pass pass2 q t
   topics $p
-  ATSB_TOPIC_PREFIX= "$build/tools/topics/atsb-topics" --bootstrap "$ATSB_KAFKA_BROKERS" --create ${p}bench.passthrough >>"$work/topics.log" 2>&1
+  for t in ${p}bench.passthrough ${p}bench.passthrough2; do
+    ATSB_TOPIC_PREFIX= "$build/tools/topics/atsb-topics" --bootstrap "$ATSB_KAFKA_BROKERS" --create $t >>"$work/topics.log" 2>&1
+  done
   svc_start ingest ingest $p
   line=$("$build/bench/pipeline/bench_apply" ingest "http://127.0.0.1:${SVC_PORT[ingest]}" "$n" 16 \
     --accounts "$accounts" --run "q$RANDOM" --timeout 120 | grep '^RESULT') || true
@@ -84,6 +95,12 @@ scenario_questions() {
   "$build/bench/pipeline/bench_topic" pass ${p}applications.received ${p}bench.passthrough "$n" 60 >>"$work/pass.out" 2>&1 || true
   count_wait
   pass=$COUNT_RESULT
+  # The bound of any service writing what questions writes per input (the
+  # resolved application and its event): the same pass-through, two copies.
+  count_bg ${p}bench.passthrough2 $((2 * n)) 120
+  "$build/bench/pipeline/bench_topic" pass ${p}applications.received ${p}bench.passthrough2 "$n" 60 2 >>"$work/pass.out" 2>&1 || true
+  count_wait
+  pass2=$(awk -v r="$(field rate "$COUNT_RESULT")" 'BEGIN { printf "%.1f", r / 2 }')
   # questions with the cache warm (setup): resolved applications/s.
   count_bg ${p}applications.resolved "$n" 240
   svc_start questions questions $p
@@ -94,7 +111,8 @@ scenario_questions() {
   a=$(field rate "$q")
   b=$(field rate "$pass")
   record questions "$a" "resolved/s" "$b" "pass-through consumer->producer" "$(ratio "$a" "$b")" ">= 0.7" \
-    "$(yesno "$(ratio "$a" "$b")" 0.7)" "$n applications queued first; resolved $(field count "$q") of $n; rate between first and last message"
+    "$(yesno "$(ratio "$a" "$b")" 0.7)" "$n applications queued first; resolved $(field count "$q") of $n; rate between first and last message; a pass-through writing two messages per input (what questions writes) reaches $pass2 inputs/s, ratio $(ratio "$pass2" "$b"): the bound of any implementation" \
+    "\"two_output_bound\":$pass2,\"two_output_bound_ratio\":$(ratio "$pass2" "$b")"
 }
 
 # pipeline_run PREFIX N C QREPLICAS DREPLICAS [VAR=VALUE...]: starts the four
@@ -121,21 +139,26 @@ pipeline_run() {
 }
 
 scenario_pipeline() {
-  local n=$PIPELINE_APPS c=$PIPELINE_CONC line base
+  local n=$PIPELINE_APPS c=$PIPELINE_CONC line base bound
   sim_latency 10
   pipeline_run p. "$n" "$c" 1 1
   line=$PIPE_RESULT
   base=$("$build/bench/pipeline/bench_apply" lever "$sim/lever/v1" "$n" "$c" --tokens "$work/tokens" \
     --accounts "$accounts" --run "pb$RANDOM" 2>>"$work/apply.err" | grep '^RESULT') || true
   [ -n "$base" ] || base="RESULT rate=0"
+  # The bound: the same, plus the opportunity lookup Lever's apply answer
+  # makes every integration send (it names the application, not the opportunity).
+  bound=$("$build/bench/pipeline/bench_apply" lever "$sim/lever/v1" "$n" "$c" --tokens "$work/tokens" \
+    --accounts "$accounts" --run "pl$RANDOM" --lookup 2>>"$work/apply.err" | grep '^RESULT') || true
+  [ -n "$bound" ] || bound="RESULT rate=0"
   sim_latency 0
   local a b
   a=$(field rate "$line")
   b=$(field rate "$base")
   record pipeline "$a" "delivered/s" "$b" "direct to simulated Lever (upload + apply)" "$(ratio "$a" "$b")" ">= 0.7" \
     "$(yesno "$(ratio "$a" "$b")" 0.7)" \
-    "$n applications, $c in flight, $accounts accounts, +10 ms ATS latency; delivered $(field done "$line")/$n; latency 202 -> delivered p50 $(field p50_ms "$line") ms p99 $(field p99_ms "$line") ms (baseline p50 $(field p50_ms "$base") p99 $(field p99_ms "$base"))" \
-    "\"p50_ms\":$(field p50_ms "$line"),\"p99_ms\":$(field p99_ms "$line"),\"baseline_p50_ms\":$(field p50_ms "$base"),\"baseline_p99_ms\":$(field p99_ms "$base")"
+    "$n applications, $c in flight, $accounts accounts, +10 ms ATS latency; delivered $(field done "$line")/$n; latency 202 -> delivered p50 $(field p50_ms "$line") ms p99 $(field p99_ms "$line") ms (baseline p50 $(field p50_ms "$base") p99 $(field p99_ms "$base")); posted directly with the opportunity lookup as well: $(field rate "$bound")/s, ratio $(ratio "$(field rate "$bound")" "$b"): the bound of any implementation" \
+    "\"p50_ms\":$(field p50_ms "$line"),\"p99_ms\":$(field p99_ms "$line"),\"baseline_p50_ms\":$(field p50_ms "$base"),\"baseline_p99_ms\":$(field p99_ms "$base"),\"lookup_bound\":$(field rate "$bound"),\"lookup_bound_ratio\":$(ratio "$(field rate "$bound")" "$b")"
 }
 
 scenario_scaleout() {
@@ -153,6 +176,14 @@ scenario_scaleout() {
     "$(yesno "$(ratio "$a" "$b")" 1.6)" \
     "$n applications per run, 32 in flight, +10 ms ATS latency, latency-bound: $w delivery workers/connections per replica; 2x questions + 2x delivery vs 1x; p99 $(field p99_ms "$two") vs $(field p99_ms "$one") ms" \
     "\"p50_ms\":$(field p50_ms "$two"),\"p99_ms\":$(field p99_ms "$two"),\"baseline_p50_ms\":$(field p50_ms "$one"),\"baseline_p99_ms\":$(field p99_ms "$one")"
+}
+
+# cpu_ticks: "busy total" jiffies of all CPUs so far (/proc/stat).
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+# cpu_busy "B0 T0" "B1 T1": percent of CPU time busy between two cpu_ticks.
+cpu_busy() {
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+    printf "%.0f", (y[2] > x[2]) ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0 }'
 }
 
 # delivery + backlog: M applications resolved and queued while delivery is
@@ -176,10 +207,14 @@ scenario_drain() {
     | awk '{ s += $1 } END { printf "%.4f", s / NR }')
   r0=$(sim_requests)
   count_bg ${p}application.events "$m" 600 delivered
+  local cpu0 cpu1 busy
+  cpu0=$(cpu_ticks)
   svc_start delivery delivery $p
   count_wait
+  cpu1=$(cpu_ticks)
   drained=$COUNT_RESULT
   r1=$(sim_requests)
+  busy=$(cpu_busy "$cpu0" "$cpu1")
   local drss
   drss=$(rss_kb "${SVC_PID[delivery]}" VmHWM)
   svc_stop delivery status questions ingest
@@ -193,7 +228,8 @@ scenario_drain() {
   ideal=$(awk -v m="$m" -v c="$ceiling" 'BEGIN { printf "%.2f", m / c }')
   record delivery "$rate" "delivered/s" "$ceiling" "Little's law: $conc / ($per requests x $(awk -v l="$rtt" 'BEGIN{printf "%.1f", l*1000}') ms)" \
     "$(ratio "$rate" "$ceiling")" ">= 0.8" "$(yesno "$(ratio "$rate" "$ceiling")" 0.8)" \
-    "$m queued applications drained, 64 workers and connections, +20 ms ATS latency; delivered $(field count "$drained")/$m"
+    "$m queued applications drained, 64 workers and connections, +20 ms ATS latency; delivered $(field count "$drained")/$m; the machine's CPUs were $busy% busy while draining (delivery, its PostgreSQL, Kafka, status and the simulator share them)" \
+    "\"cpu_busy_pct\":$busy"
   record backlog "$drain" "s to drain $m" "$ideal" "ideal: $m / Little's-law ceiling" "$(ratio "$ideal" "$drain")" \
     "peak RSS <= 64 MiB" "$(if [ "$drss" -le 65536 ]; then echo yes; else echo no; fi)" \
     "real Kafka; delivery peak RSS $((drss / 1024)) MiB while draining; ingest+questions queued them at $(field rate "$line")/s" \

@@ -12,7 +12,10 @@
  *     the pipeline's baseline: the same applications straight to the Lever
  *     API at URL (the simulator's .../lever/v1): POST /uploads with the CV,
  *     then POST /postings/{posting}/apply; latency = upload start until the
- *     apply answer. FILE holds one access token per account, one a line.
+ *     apply answer (with --lookup: until the answer of the GET
+ *     /opportunities?email&posting_id delivery sends next, since the apply
+ *     answers only an application id). FILE holds one access token per
+ *     account, one a line.
  *
  * Options: --accounts K (spread over accounts PREFIX0..K-1, default 1),
  * --account-prefix P (default bench-), --posting ID (load-lever-posting),
@@ -41,7 +44,7 @@ typedef struct {
     CURL *h;
     struct curl_slist *hdr;
     long idx;
-    int step; /* lever: 0 upload, 1 apply */
+    int step; /* lever: 0 upload, 1 apply, 2 opportunity lookup (--lookup) */
     int busy;
     char *body;
     buf resp;
@@ -49,6 +52,7 @@ typedef struct {
 
 typedef struct {
     int lever;
+    int lookup; /* lever: look the opportunity up after the apply, as delivery does */
     const char *url, *wait, *events, *tokens_file, *prefix, *posting;
     long n, conc, accounts, timeout_s;
     char run[32];
@@ -132,16 +136,24 @@ static void prepare(bench *b, slot *s) {
             snprintf(url, sizeof url, "%s/uploads", b->url);
             s->body = body_lever_upload(&len);
             s->hdr = curl_slist_append(s->hdr, "Content-Type: multipart/form-data; boundary=" BODY_LEVER_BOUNDARY);
-        } else {
+        } else if (s->step == 1) {
             snprintf(url, sizeof url, "%s/postings/%s/apply?send_confirmation_email=false", b->url, b->posting);
             s->body = body_lever_apply(b->run, s->idx, b->app_id[s->idx], &len);
             s->hdr = curl_slist_append(s->hdr, "Content-Type: application/json");
+        } else { /* the opportunity lookup delivery makes after an apply */
+            snprintf(url, sizeof url, "%s/opportunities?email=cand-%s-%ld%%40example.org&posting_id=%s&limit=1", b->url,
+                     b->run, s->idx, b->posting);
+            s->body = NULL;
         }
     }
     curl_easy_setopt(s->h, CURLOPT_URL, url);
     curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdr);
-    curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, s->body);
-    curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE, (long)len);
+    if (s->body) {
+        curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, s->body);
+        curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE, (long)len);
+    } else {
+        curl_easy_setopt(s->h, CURLOPT_HTTPGET, 1L);
+    }
     curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->resp);
     curl_easy_setopt(s->h, CURLOPT_TIMEOUT_MS, 60000L);
@@ -176,6 +188,10 @@ static int finish(bench *b, slot *s, CURLcode res) {
         s->step = 1;
         return 1;
     }
+    if (s->step == 1 && b->lookup) {
+        s->step = 2;
+        return 1;
+    }
     b->t_ok[s->idx] = t;
     b->ok++;
     return 0;
@@ -193,7 +209,7 @@ static double pct(const double *v, long n, double p) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_apply ingest|lever URL N C [--wait TYPE --events TOPIC] [--tokens FILE]\n"
+    fprintf(stderr, "usage: bench_apply ingest|lever URL N C [--wait TYPE --events TOPIC] [--tokens FILE] [--lookup]\n"
                     "       [--accounts K] [--account-prefix P] [--posting ID] [--run TAG] [--timeout S]\n");
     exit(2);
 }
@@ -213,6 +229,10 @@ int main(int argc, char **argv) {
     snprintf(b.run, sizeof b.run, "%ld", (long)time(NULL));
     for (int i = 5; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--lookup")) {
+            b.lookup = 1;
+            continue;
+        }
         if (!v) usage();
         if (!strcmp(a, "--wait")) b.wait = v;
         else if (!strcmp(a, "--events")) b.events = v;

@@ -8,11 +8,13 @@
  *     (elapsed: from READY to the last counted message; rate: messages per
  *     second between the first and the last counted message).
  *
- *   bench_topic pass SRC DST N TIMEOUT_S
+ *   bench_topic pass SRC DST N TIMEOUT_S [COPIES]
  *     the questions baseline: a bare consumer -> producer that copies every
- *     message of SRC (key, value, headers) to DST with the services' producer
- *     settings (idempotent, acks=all, linger.ms=2, lz4) until N delivery
- *     reports are positive. */
+ *     message of the first N of SRC (key, value, headers) COPIES times (1)
+ *     to DST with the services' producer settings (idempotent, acks=all,
+ *     linger.ms=2, lz4) until every delivery report is positive. With 2 it
+ *     writes what questions writes per input (the resolved application and
+ *     its event): the bound of any service doing so. */
 #include "topic_reader.h"
 
 #include "atsbridge/v1/events.pb-c.h"
@@ -25,7 +27,7 @@
 
 static int usage(void) {
     fprintf(stderr, "usage: bench_topic count TOPIC N TIMEOUT_S [EVENT_TYPE]\n"
-                    "       bench_topic pass SRC DST N TIMEOUT_S\n");
+                    "       bench_topic pass SRC DST N TIMEOUT_S [COPIES]\n");
     return 2;
 }
 
@@ -76,7 +78,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     else acked++;
 }
 
-static int pass(const char *src, const char *dst, long n, long timeout_s) {
+static int pass(const char *src, const char *dst, long n, long timeout_s, long copies) {
     char err[512];
     rd_kafka_conf_t *conf = kafka_conf_new("atsb-bench-pass", err, sizeof err);
     if (!conf || kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof err) ||
@@ -96,9 +98,10 @@ static int pass(const char *src, const char *dst, long n, long timeout_s) {
     if (topic_reader_open(&r, src, 30000)) return 1;
     double until = bench_now() + (double)timeout_s;
     long sent = 0;
-    while (acked < n && bench_now() < until) {
-        rd_kafka_message_t *m = sent < n ? topic_reader_next(&r, 20) : NULL;
-        if (m) {
+    long want = n * copies;
+    while (acked < want && bench_now() < until) {
+        rd_kafka_message_t *m = sent < want ? topic_reader_next(&r, 20) : NULL;
+        for (long c = 0; m && c < copies; c++) {
             rd_kafka_headers_t *h = NULL;
             if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) h = rd_kafka_headers_copy(h);
             else h = rd_kafka_headers_new(0);
@@ -112,15 +115,15 @@ static int pass(const char *src, const char *dst, long n, long timeout_s) {
             } else {
                 sent++;
             }
-            rd_kafka_message_destroy(m);
         }
+        if (m) rd_kafka_message_destroy(m);
         rd_kafka_poll(p, m ? 0 : 20);
     }
     rd_kafka_flush(p, 10000);
     topic_reader_close(&r);
     rd_kafka_destroy(p);
     printf("RESULT sent=%ld acked=%ld failed=%ld\n", sent, acked, failed);
-    return acked >= n ? 0 : 3;
+    return acked >= want ? 0 : 3;
 }
 
 int main(int argc, char **argv) {
@@ -128,7 +131,9 @@ int main(int argc, char **argv) {
     if (argc >= 5 && !strcmp(argv[1], "count") && !num(argv[3], 1, 100000000, &n) &&
         !num(argv[4], 1, 86400, &t))
         return count(argv[2], n, t, argc > 5 ? argv[5] : NULL);
-    if (argc == 6 && !strcmp(argv[1], "pass") && !num(argv[4], 1, 100000000, &n) && !num(argv[5], 1, 86400, &t))
-        return pass(argv[2], argv[3], n, t);
+    long copies = 1;
+    if ((argc == 6 || argc == 7) && !strcmp(argv[1], "pass") && !num(argv[4], 1, 100000000, &n) &&
+        !num(argv[5], 1, 86400, &t) && (argc == 6 || !num(argv[6], 1, 16, &copies)))
+        return pass(argv[2], argv[3], n, t, copies);
     return usage();
 }
