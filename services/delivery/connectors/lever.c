@@ -104,7 +104,8 @@ static int upload(cx_session *s, const cx_document *d, char *uri, size_t urilen,
     mp_init(&b);
     mp_file(&b, "file", d);
     http_result r;
-    int rc = mp_finish(&b, res) ? -1 : cx_send(s, "POST", "/uploads", b.content_type, b.buf, b.len, "uploads", &r, res);
+    int rc = mp_finish(&b, res);
+    if (!rc) rc = cx_send(s, "POST", "/uploads", b.content_type, b.buf, b.len, "uploads", &r, res);
     free(b.buf);
     if (rc) return -1;
     rc = parse_lever_upload_uri(r.body, r.body_len, uri, urilen);
