@@ -39,8 +39,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)url;
     (void)method;
     (void)version;
+    static int marker; /* the bare baseline keeps no state: nothing to allocate per request */
     if (!*state) {
-        *state = calloc(1, sizeof(req));
+        *state = producer ? calloc(1, sizeof(req)) : (void *)&marker;
         return *state ? MHD_YES : MHD_NO;
     }
     req *q = *state;
@@ -52,7 +53,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             q->body = b;
             q->len += *size;
         }
-        *size = 0;
+        *size = 0; /* the bare baseline discards the body */
         return MHD_YES;
     }
     int status = 202;
@@ -75,8 +76,10 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **state, enum M
     (void)conn;
     (void)code;
     req *q = *state;
-    if (q) free(q->body);
-    free(q);
+    if (producer && q) {
+        free(q->body);
+        free(q);
+    }
     *state = NULL;
 }
 

@@ -26,11 +26,16 @@ count_wait() {
   COUNT_RESULT=$(grep '^RESULT' "$work/count.out") || COUNT_RESULT="RESULT count=0 rate=0"
 }
 
+# bench_topic_create NAME: creates one topic of the bench's own (no prefix added).
+bench_topic_create() {
+  ATSB_TOPIC_PREFIX= "$build/tools/topics/atsb-topics" --bootstrap "$ATSB_KAFKA_BROKERS" --create "$1" \
+    >>"$work/topics.log" 2>&1 || die "bench: cannot create topic $1 (see $work/topics.log)"
+}
+
 scenario_ingest() {
   local p=ing. dur=$INGEST_SECONDS conns=32 bare_port bare_pid kbare_port kbare_pid line
   topics $p
-  ATSB_TOPIC_PREFIX= "$build/tools/topics/atsb-topics" --bootstrap "$ATSB_KAFKA_BROKERS" --create ${p}bench.bare202 \
-    >>"$work/topics.log" 2>&1
+  bench_topic_create ${p}bench.bare202
   svc_start ingest ingest $p
   bare_port=$(free_port 18900)
   "$build/bench/ingest/bench_bare202" "$bare_port" &
@@ -82,9 +87,7 @@ scenario_status() {
 scenario_questions() {
   local p=q. n=$QUESTIONS_APPS line pass pass2 q t
   topics $p
-  for t in ${p}bench.passthrough ${p}bench.passthrough2; do
-    ATSB_TOPIC_PREFIX= "$build/tools/topics/atsb-topics" --bootstrap "$ATSB_KAFKA_BROKERS" --create $t >>"$work/topics.log" 2>&1
-  done
+  for t in ${p}bench.passthrough ${p}bench.passthrough2; do bench_topic_create $t; done
   svc_start ingest ingest $p
   line=$("$build/bench/pipeline/bench_apply" ingest "http://127.0.0.1:${SVC_PORT[ingest]}" "$n" 16 \
     --accounts "$accounts" --run "q$RANDOM" --timeout 120 | grep '^RESULT') || true

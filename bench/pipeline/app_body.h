@@ -8,6 +8,9 @@
  * straight to the simulator's Lever API. Each returns a malloc'd buffer and
  * its length in *len, or NULL. */
 
+/* The candidate's e-mail address in every body of application i. */
+void body_email(const char *run, long i, char *out, size_t len);
+
 /* POST /v1/applications on ingest. */
 char *body_ingest(const char *run, long i, const char *account, const char *posting, size_t *len);
 

@@ -141,8 +141,12 @@ static void prepare(bench *b, slot *s) {
             s->body = body_lever_apply(b->run, s->idx, b->app_id[s->idx], &len);
             s->hdr = curl_slist_append(s->hdr, "Content-Type: application/json");
         } else { /* the opportunity lookup delivery makes after an apply */
-            snprintf(url, sizeof url, "%s/opportunities?email=cand-%s-%ld%%40example.org&posting_id=%s&limit=1", b->url,
-                     b->run, s->idx, b->posting);
+            char email[256];
+            body_email(b->run, s->idx, email, sizeof email);
+            char *e = curl_easy_escape(s->h, email, 0);
+            snprintf(url, sizeof url, "%s/opportunities?email=%s&posting_id=%s&limit=1", b->url, e ? e : "",
+                     b->posting);
+            curl_free(e);
             s->body = NULL;
         }
     }
