@@ -30,33 +30,18 @@ static const char *secret_str(const conn_row *r, const char *key) {
     return r->secret && json_object_object_get_ex(r->secret, key, &v) ? json_object_get_string(v) : NULL;
 }
 
-/* Reads the row (locking it when lock is set). Returns 0, CRED_NOT_FOUND or CRED_UNAVAILABLE. */
-static int read_row(PGconn *c, const char *account, const char *name, int lock, conn_row *out) {
-    const char *p[] = {account, name};
-    PGresult *r = pg_exec(c,
-                          lock ? "SELECT ats, coalesce(site_url,''), coalesce(client_id,''), secret_box,"
-                                 " coalesce(access_expires_at > now() + interval '60 seconds', false),"
-                                 " revoked_at IS NOT NULL, coalesce(last_error = 'invalid_grant', false)"
-                                 " FROM delivery.connections WHERE account_id=$1 AND name=$2 FOR UPDATE"
-                               : "SELECT ats, coalesce(site_url,''), coalesce(client_id,''), secret_box,"
-                                 " coalesce(access_expires_at > now() + interval '60 seconds', false),"
-                                 " revoked_at IS NOT NULL, coalesce(last_error = 'invalid_grant', false)"
-                                 " FROM delivery.connections WHERE account_id=$1 AND name=$2",
-                          2, p);
-    int rc = CRED_UNAVAILABLE;
-    if (!pg_ok(r)) goto done;
-    rc = CRED_NOT_FOUND;
-    if (PQntuples(r) != 1) goto done;
+/* Fills out from the CRED_COLUMNS of r's row 0 starting at column col. */
+static void parse_row(const PGresult *r, int col, conn_row *out) {
     memset(out, 0, sizeof *out);
-    snprintf(out->ats, sizeof out->ats, "%s", PQgetvalue(r, 0, 0));
-    snprintf(out->site_url, sizeof out->site_url, "%s", PQgetvalue(r, 0, 1));
-    snprintf(out->client_id, sizeof out->client_id, "%s", PQgetvalue(r, 0, 2));
-    out->fresh = PQgetvalue(r, 0, 4)[0] == 't';
-    out->revoked = PQgetvalue(r, 0, 5)[0] == 't';
-    out->broken = PQgetvalue(r, 0, 6)[0] == 't';
-    if (!PQgetisnull(r, 0, 3)) {
+    snprintf(out->ats, sizeof out->ats, "%s", PQgetvalue(r, 0, col));
+    snprintf(out->site_url, sizeof out->site_url, "%s", PQgetvalue(r, 0, col + 1));
+    snprintf(out->client_id, sizeof out->client_id, "%s", PQgetvalue(r, 0, col + 2));
+    out->fresh = PQgetvalue(r, 0, col + 4)[0] == 't';
+    out->revoked = PQgetvalue(r, 0, col + 5)[0] == 't';
+    out->broken = PQgetvalue(r, 0, col + 6)[0] == 't';
+    if (!PQgetisnull(r, 0, col + 3)) {
         size_t blen = 0;
-        unsigned char *box = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3), &blen);
+        unsigned char *box = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, col + 3), &blen);
         char *plain = box ? crypto_open(box, blen) : NULL;
         PQfreemem(box);
         out->secret = plain ? json_tokener_parse(plain) : NULL;
@@ -65,6 +50,22 @@ static int read_row(PGconn *c, const char *account, const char *name, int lock, 
             free(plain);
         }
     }
+}
+
+/* Reads the row (locking it when lock is set). Returns 0, CRED_NOT_FOUND or CRED_UNAVAILABLE. */
+static int read_row(PGconn *c, const char *account, const char *name, int lock, conn_row *out) {
+    const char *p[] = {account, name};
+    PGresult *r = pg_exec(c,
+                          lock ? "SELECT " CRED_COLUMNS " FROM delivery.connections c"
+                                 " WHERE c.account_id=$1 AND c.name=$2 FOR UPDATE"
+                               : "SELECT " CRED_COLUMNS " FROM delivery.connections c"
+                                 " WHERE c.account_id=$1 AND c.name=$2",
+                          2, p);
+    int rc = CRED_UNAVAILABLE;
+    if (!pg_ok(r)) goto done;
+    rc = CRED_NOT_FOUND;
+    if (PQntuples(r) != 1) goto done;
+    parse_row(r, 0, out);
     rc = 0;
 done:
     PQclear(r);
@@ -210,35 +211,51 @@ static int usable(const conn_row *row, const char *rejected) {
     return row->fresh && at && (!rejected || strcmp(at, rejected) != 0);
 }
 
-cred_status credentials_token(PGconn *c, const char *account, const char *name,
-                              const char *rejected_token, cred_token *out) {
-    conn_row row = {0};
-    int rc = read_row(c, account, name, 0, &row);
-    if (rc) return (cred_status)rc;
-    if (row.revoked || row.broken) {
-        rc = row.revoked ? CRED_REVOKED : CRED_BROKEN;
+/* The rest of credentials_token once row (which it frees) is read. */
+static cred_status token_from_row(PGconn *c, const char *account, const char *name, const char *rejected_token,
+                                  conn_row *row, cred_token *out) {
+    int rc;
+    if (row->revoked || row->broken) {
+        rc = row->revoked ? CRED_REVOKED : CRED_BROKEN;
         goto done;
     }
-    if (usable(&row, rejected_token)) {
-        rc = fill(&row, out);
+    if (usable(row, rejected_token)) {
+        rc = fill(row, out);
         goto done;
     }
-    json_object_put(row.secret);
-    row.secret = NULL;
+    json_object_put(row->secret);
+    row->secret = NULL;
     if (pg_run(c, "BEGIN", 0, NULL)) return CRED_UNAVAILABLE;
-    rc = read_row(c, account, name, 1, &row);
-    if (rc == 0 && (row.revoked || row.broken)) rc = row.revoked ? CRED_REVOKED : CRED_BROKEN;
-    if (rc == 0 && !row.secret) rc = CRED_BROKEN;
-    if (rc == 0 && !usable(&row, rejected_token)) rc = refresh_locked(c, account, name, &row);
+    rc = read_row(c, account, name, 1, row);
+    if (rc == 0 && (row->revoked || row->broken)) rc = row->revoked ? CRED_REVOKED : CRED_BROKEN;
+    if (rc == 0 && !row->secret) rc = CRED_BROKEN;
+    if (rc == 0 && !usable(row, rejected_token)) rc = refresh_locked(c, account, name, row);
     if (rc == CRED_OK || rc == CRED_BROKEN) {
         if (pg_run(c, "COMMIT", 0, NULL)) rc = CRED_UNAVAILABLE;
     } else {
         PQclear(PQexec(c, "ROLLBACK"));
     }
-    if (rc == CRED_OK) rc = fill(&row, out);
+    if (rc == CRED_OK) rc = fill(row, out);
 done:
-    json_object_put(row.secret);
+    json_object_put(row->secret);
+    row->secret = NULL;
     return (cred_status)rc;
+}
+
+cred_status credentials_token(PGconn *c, const char *account, const char *name,
+                              const char *rejected_token, cred_token *out) {
+    conn_row row = {0};
+    int rc = read_row(c, account, name, 0, &row);
+    if (rc) return (cred_status)rc;
+    return token_from_row(c, account, name, rejected_token, &row, out);
+}
+
+cred_status credentials_token_from(PGconn *c, const PGresult *r, int col, const char *account, const char *name,
+                                   cred_token *out) {
+    if (PQntuples(r) != 1 || PQnfields(r) < col + CRED_NCOLUMNS || PQgetisnull(r, 0, col)) return CRED_NOT_FOUND;
+    conn_row row;
+    parse_row(r, col, &row);
+    return token_from_row(c, account, name, NULL, &row, out);
 }
 
 int credentials_save(PGconn *c, const char *account, const char *name, const char *ats,

@@ -41,6 +41,21 @@ typedef struct {
 cred_status credentials_token(PGconn *c, const char *account, const char *name,
                               const char *rejected_token, cred_token *out);
 
+/* What credentials_token reads of a connection, for a caller that reads it
+ * in its own query: CRED_NCOLUMNS columns of delivery.connections aliased c
+ * (c.ats NULL when there is no such connection). */
+#define CRED_COLUMNS                                                                                     \
+    "c.ats, coalesce(c.site_url,''), coalesce(c.client_id,''), c.secret_box,"                          \
+    " coalesce(c.access_expires_at > now() + interval '60 seconds', false), c.revoked_at IS NOT NULL," \
+    " coalesce(c.last_error = 'invalid_grant', false)"
+#define CRED_NCOLUMNS 7
+
+/* credentials_token with the connection already read: the CRED_COLUMNS of
+ * r's only row from column col. It reads again only when the access token
+ * has to be replaced. */
+cred_status credentials_token_from(PGconn *c, const PGresult *r, int col, const char *account, const char *name,
+                                   cred_token *out);
+
 /* Creates or replaces a connection. secret_json is a JSON object with any of
  * access_token, refresh_token, client_secret; it is sealed before storing.
  * expires_at_ms is the access token's expiry (0 when unknown). Clears

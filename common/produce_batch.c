@@ -7,12 +7,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Records atsb_<service>_produce_seconds{kind,result} and releases b's
+ * lock and condition. Returns b's outcome. */
+static rd_kafka_resp_err_t finish(produce_batch *b, const char *kind) {
+    rd_kafka_resp_err_t err = b->err;
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double secs = (double)(end.tv_sec - b->start.tv_sec) + (end.tv_nsec - b->start.tv_nsec) / 1e9;
+    char name[64], labels[64];
+    snprintf(name, sizeof name, "atsb_%s_produce_seconds", b->service);
+    snprintf(labels, sizeof labels, "kind=\"%s\",result=\"%s\"", kind, err ? "error" : "ok");
+    metrics_observe(name, labels, secs);
+    if (err) log_warn("produce failed", "kind", kind, "code", rd_kafka_err2name(err));
+    return err;
+}
+
+/* The end of a batch handed to produce_batch_then. */
+static void complete(produce_batch *b) {
+    produce_batch_done_fn fn = b->then;
+    void *arg = b->then_arg;
+    rd_kafka_resp_err_t err = finish(b, b->then_kind);
+    free(b);
+    fn(arg, err);
+}
+
 static void on_report(rd_kafka_resp_err_t err, void *opaque) {
     produce_batch *b = opaque;
     pthread_mutex_lock(&b->mu);
     if (err && !b->err) b->err = err;
-    if (--b->pending == 0) pthread_cond_signal(&b->cv); /* only the owner waits, for zero */
+    int last = --b->pending == 0, handed_off = last && b->then;
+    if (last && !handed_off) pthread_cond_signal(&b->cv); /* only the owner waits, for zero */
     pthread_mutex_unlock(&b->mu);
+    if (handed_off) complete(b);
 }
 
 void produce_batch_init(produce_batch *b, kafka_producer *p, const char *service) {
@@ -22,7 +50,14 @@ void produce_batch_init(produce_batch *b, kafka_producer *p, const char *service
     pthread_cond_init(&b->cv, NULL);
     b->pending = 0;
     b->err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    b->then = NULL;
     clock_gettime(CLOCK_MONOTONIC, &b->start);
+}
+
+produce_batch *produce_batch_new(kafka_producer *p, const char *service) {
+    produce_batch *b = malloc(sizeof *b);
+    if (b) produce_batch_init(b, p, service);
+    return b;
 }
 
 /* Counted before sending: the report may arrive before the send returns. */
@@ -62,17 +97,16 @@ void produce_batch_event(produce_batch *b, Atsbridge__V1__ApplicationEvent *ev, 
 rd_kafka_resp_err_t produce_batch_wait(produce_batch *b, const char *kind) {
     pthread_mutex_lock(&b->mu);
     while (b->pending > 0) pthread_cond_wait(&b->cv, &b->mu);
-    rd_kafka_resp_err_t err = b->err;
     pthread_mutex_unlock(&b->mu);
-    pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->cv);
-    struct timespec end;
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    double secs = (double)(end.tv_sec - b->start.tv_sec) + (end.tv_nsec - b->start.tv_nsec) / 1e9;
-    char name[64], labels[64];
-    snprintf(name, sizeof name, "atsb_%s_produce_seconds", b->service);
-    snprintf(labels, sizeof labels, "kind=\"%s\",result=\"%s\"", kind, err ? "error" : "ok");
-    metrics_observe(name, labels, secs);
-    if (err) log_warn("produce failed", "kind", kind, "code", rd_kafka_err2name(err));
-    return err;
+    return finish(b, kind);
+}
+
+void produce_batch_then(produce_batch *b, const char *kind, produce_batch_done_fn fn, void *arg) {
+    pthread_mutex_lock(&b->mu);
+    b->then = fn;
+    b->then_arg = arg;
+    b->then_kind = kind;
+    int now = b->pending == 0; /* else the last report completes it */
+    pthread_mutex_unlock(&b->mu);
+    if (now) complete(b);
 }

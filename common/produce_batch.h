@@ -13,6 +13,8 @@
  * decisions (questions), cost one broker round trip, not one each. Not
  * thread-safe for senders: one thread owns a batch. */
 
+typedef void (*produce_batch_done_fn)(void *arg, rd_kafka_resp_err_t err);
+
 typedef struct {
     kafka_producer *p;
     const char *service; /* events' service; metric atsb_<service>_produce_seconds */
@@ -21,9 +23,15 @@ typedef struct {
     size_t pending;
     rd_kafka_resp_err_t err; /* first failure */
     struct timespec start;
+    produce_batch_done_fn then; /* set by produce_batch_then */
+    void *then_arg;
+    const char *then_kind;
 } produce_batch;
 
 void produce_batch_init(produce_batch *b, kafka_producer *p, const char *service);
+
+/* A batch on the heap, for produce_batch_then; NULL when out of memory. */
+produce_batch *produce_batch_new(kafka_producer *p, const char *service);
 
 /* Packs msg and produces it to topic with key and schema header. A failure
  * to enqueue is remembered and reported by produce_batch_wait. */
@@ -38,5 +46,11 @@ void produce_batch_event(produce_batch *b, Atsbridge__V1__ApplicationEvent *ev, 
  * releases the batch. Returns RD_KAFKA_RESP_ERR_NO_ERROR when all messages
  * are durable in Kafka, else the first error. */
 rd_kafka_resp_err_t produce_batch_wait(produce_batch *b, const char *kind);
+
+/* produce_batch_wait without waiting, for a batch from produce_batch_new:
+ * once every report is in, records the metric, frees b and calls fn(arg,
+ * err), on this thread when they already are, else on the thread that
+ * delivers reports. b must not be touched after this call. */
+void produce_batch_then(produce_batch *b, const char *kind, produce_batch_done_fn fn, void *arg);
 
 #endif

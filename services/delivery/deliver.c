@@ -33,7 +33,8 @@ typedef struct {
     int attempt;
     int deferrals;
     PGconn *c;
-    produce_batch events; /* this job's audit events, waited for once at the end */
+    PGresult *begun; /* ledger_begin's row: the account's connection for the first token */
+    produce_batch *events; /* this job's audit events; their acknowledgement ends the job */
     account acc;
     int have_acc;
 } job;
@@ -56,7 +57,7 @@ static void emit(job *j, const char *type, const char *state, const char *code, 
     ev.posting_id = a ? a->posting_id : (char *)"";
     ev.board = a ? a->board : (char *)"";
     ev.export_task_id = a ? a->export_task_id : (char *)"";
-    produce_batch_event(&j->events, &ev, discriminator, j->trace);
+    produce_batch_event(j->events, &ev, discriminator, j->trace);
 }
 
 static uint32_t rnd32(void) { return randombytes_random(); }
@@ -233,7 +234,8 @@ static int attempt(job *j, const ledger_row *row) {
     ca.ndocs = ndocs;
 
     cred_token tok;
-    cred_status st = credentials_token(j->c, j->acc.account_id, j->acc.connection_name, NULL, &tok);
+    cred_status st =
+        credentials_token_from(j->c, j->begun, LEDGER_BEGIN_CRED_COL, j->acc.account_id, j->acc.connection_name, &tok);
     cx_result res = {.cls = FAIL_NONE, .retry_after_ms = -1};
     cx_ids ids = {0};
     int adopted = 0, verified_absent = 0;
@@ -331,15 +333,36 @@ int deliver_decode(const void *payload, size_t len, Atsbridge__V1__ApplicationRe
     return 0;
 }
 
-int deliver_handle(dctx *x, const rd_kafka_message_t *m) {
+/* How a handled message ends, once its events are acknowledged. */
+typedef struct {
+    deliver_done_fn done;
+    void *arg;
+    int ok; /* the attempt itself succeeded */
+} outcome;
+
+static void events_acked(void *arg, rd_kafka_resp_err_t err) {
+    outcome o = *(outcome *)arg;
+    free(arg);
+    o.done(o.arg, o.ok && !err);
+}
+
+void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, void *arg) {
     job j = {.x = x, .m = m};
+    outcome *o = malloc(sizeof *o);
+    j.events = o ? produce_batch_new(x->svc.producer, "delivery") : NULL;
+    if (!j.events) {
+        free(o);
+        done(arg, 0);
+        return;
+    }
     j.trace = kafka_header(m, HDR_TRACE_ID, j.trace_buf, sizeof j.trace_buf);
-    if (!consume_schema_is(m, RESOLVED_SCHEMA))
-        return consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.ApplicationResolved");
     const char *code = NULL, *message = NULL;
     int rc = -1, locked = 0;
     char key[300];
-    produce_batch_init(&j.events, x->svc.producer, "delivery");
+    if (!consume_schema_is(m, RESOLVED_SCHEMA)) {
+        rc = consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.ApplicationResolved");
+        goto out;
+    }
     if (deliver_decode(m->payload, m->len, &j.r, &code, &message)) {
         rc = consume_deadletter(x->svc.producer, m, code, message);
         goto out;
@@ -351,7 +374,7 @@ int deliver_handle(dctx *x, const rd_kafka_message_t *m) {
     if (!j.c) goto out;
     snprintf(key, sizeof key, "app:%s", j.app_id);
     ledger_row row;
-    locked = ledger_begin(j.c, key, j.app_id, j.r->application->account_id, &row, &j.acc, &j.have_acc);
+    locked = ledger_begin(j.c, key, j.app_id, j.r->application->account_id, &row, &j.acc, &j.have_acc, &j.begun);
     if (locked < 0) goto out;
     if (locked == 0) { /* another worker or replica holds it right now */
         rc = defer(&j, x->cfg.busy_retry_ms, "busy");
@@ -363,11 +386,14 @@ int deliver_handle(dctx *x, const rd_kafka_message_t *m) {
     }
     rc = attempt(&j, &row);
 out:
-    /* The job is complete only when the broker has its events. */
-    if (produce_batch_wait(&j.events, "events")) rc = -1;
+    /* The ledger holds the outcome: the lock can go before the events are
+     * acknowledged (a repeat of this message only repeats its event). */
     if (locked == 1) ledger_unlock(j.c, key);
     if (j.have_acc) account_free(&j.acc);
+    PQclear(j.begun);
     if (j.c) pg_pool_release(x->svc.db, j.c);
     if (j.r) atsbridge__v1__application_resolved__free_unpacked(j.r, NULL);
-    return rc;
+    /* The job is complete only when the broker has its events. */
+    *o = (outcome){.done = done, .arg = arg, .ok = rc == 0};
+    produce_batch_then(j.events, "events", events_acked, o);
 }

@@ -14,10 +14,14 @@
  * Failures end in the retry topic (transient, rate limited, busy) or the
  * dead-letter topic (permanent, attempts exhausted), each with its event.
  *
- * Returns 0 when the message's effects are durable (its offset may be
- * stored), -1 when the database or the broker failed and the whole attempt
- * must be handled again later (idempotent: the ledger makes a repeat safe). */
-int deliver_handle(dctx *x, const rd_kafka_message_t *m);
+ * The worker is free again when this returns, before the broker has
+ * acknowledged the attempt's events; done(arg, ok) reports the end, once,
+ * on this thread or on the producer's report thread: ok 1 when the
+ * message's effects are durable (its offset may be stored), 0 when the
+ * database or the broker failed and the whole attempt must be handled again
+ * (idempotent: the ledger makes a repeat safe). */
+typedef void (*deliver_done_fn)(void *arg, int ok);
+void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, void *arg);
 
 /* Decodes and checks an ApplicationResolved payload (pure; any bytes are
  * fine, fuzz/fuzz_delivery_decode.c calls it). Returns 0 with *out set, or

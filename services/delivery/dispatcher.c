@@ -18,40 +18,71 @@
 #include <time.h>
 #include <unistd.h>
 
+typedef struct pool pool;
+
 typedef struct item {
     rd_kafka_message_t *m;
+    pool *p;
+    int tries; /* earlier runs that failed */
     struct item *next;
 } item;
 
-typedef struct {
+struct pool {
     dctx *x;
     offsets_tracker *tracker;
     rd_kafka_t *rk;
     char commands[256];
     pthread_mutex_t mu;
-    pthread_cond_t work, room;
+    pthread_cond_t work, room, idle;
     item *head, *tail;
     size_t n, cap;
+    size_t open; /* taken by a worker and not finished: being handled or awaiting event acks */
     int stop;
-    int busy; /* workers inside a handler */
-} pool;
+    int busy;    /* workers inside a handler */
+};
 
-static void handle(pool *p, rd_kafka_message_t *m) {
-    int is_command = !strcmp(rd_kafka_topic_name(m->rkt), p->commands);
-    int backoff = 100, done = 0;
-    for (;;) {
-        int rc = is_command ? commands_handle(p->x, m) : deliver_handle(p->x, m);
-        if (rc == 0) {
-            done = 1;
-            break;
-        }
-        metrics_counter_add("atsb_delivery_handler_retries_total", "", 1);
-        if (shutdown_requested()) break;
-        usleep((useconds_t)backoff * 1000);
-        backoff = backoff < 2500 ? backoff * 2 : 5000;
+/* The end of a message's handling, from a worker or from the producer's
+ * report thread: its offset is done, or it goes back to the front of the
+ * queue to be handled again (after a back-off in the worker). */
+static void finished(void *arg, int ok) {
+    item *it = arg;
+    pool *p = it->p;
+    if (ok) offsets_done(p->tracker, rd_kafka_topic_name(it->m->rkt), it->m->partition, it->m->offset);
+    else metrics_counter_add("atsb_delivery_handler_retries_total", "", 1);
+    pthread_mutex_lock(&p->mu);
+    p->open--;
+    if (!ok && !p->stop && !shutdown_requested()) {
+        it->tries++;
+        it->next = p->head;
+        p->head = it;
+        if (!p->tail) p->tail = it;
+        p->n++;
+        p->open++;
+        it = NULL;
+        pthread_cond_signal(&p->work);
     }
-    if (done) offsets_done(p->tracker, rd_kafka_topic_name(m->rkt), m->partition, m->offset);
-    rd_kafka_message_destroy(m);
+    pthread_cond_signal(&p->room);
+    if (p->open == 0) pthread_cond_broadcast(&p->idle);
+    pthread_mutex_unlock(&p->mu);
+    if (it) { /* done, or left for redelivery when stopping */
+        rd_kafka_message_destroy(it->m);
+        free(it);
+    }
+}
+
+static void handle(pool *p, item *it) {
+    if (it->tries) { /* 100 ms doubling to 5 s */
+        int backoff = it->tries > 6 ? 5000 : 100 << (it->tries - 1);
+        for (int slept = 0; slept < backoff && !shutdown_requested(); slept += 50) usleep(50 * 1000);
+        if (shutdown_requested()) {
+            finished(it, 0); /* left for redelivery */
+            return;
+        }
+    }
+    if (!strcmp(rd_kafka_topic_name(it->m->rkt), p->commands))
+        finished(it, commands_handle(p->x, it->m) == 0);
+    else
+        deliver_handle(p->x, it->m, finished, it);
 }
 
 static void *worker(void *arg) {
@@ -70,8 +101,7 @@ static void *worker(void *arg) {
         p->busy++;
         pthread_cond_signal(&p->room);
         pthread_mutex_unlock(&p->mu);
-        handle(p, it->m);
-        free(it);
+        handle(p, it);
         pthread_mutex_lock(&p->mu);
         p->busy--;
         pthread_mutex_unlock(&p->mu);
@@ -88,10 +118,14 @@ static void store_one(void *ctx, const char *topic, int32_t partition, int64_t n
     rd_kafka_topic_partition_list_destroy(l);
 }
 
-/* Waits up to 100 ms for room in the queue. 1 when there is room. */
+/* Room for one more message: the queue is not full, and neither is the
+ * pool as a whole (queued, handled and awaiting acks: 3 x workers). */
+static int has_room(const pool *p) { return p->n < p->cap && p->open < p->cap + (size_t)p->x->cfg.workers; }
+
+/* Waits up to 100 ms for room. 1 when there is room. */
 static int wait_room(pool *p) {
     pthread_mutex_lock(&p->mu);
-    if (p->n >= p->cap) {
+    if (!has_room(p)) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 100 * 1000000L;
@@ -101,7 +135,7 @@ static int wait_room(pool *p) {
         }
         pthread_cond_timedwait(&p->room, &p->mu, &ts);
     }
-    int room = p->n < p->cap;
+    int room = has_room(p);
     pthread_mutex_unlock(&p->mu);
     return room;
 }
@@ -109,13 +143,13 @@ static int wait_room(pool *p) {
 static int enqueue(pool *p, rd_kafka_message_t *m) {
     item *it = malloc(sizeof *it);
     if (!it) return -1;
-    it->m = m;
-    it->next = NULL;
+    *it = (item){.m = m, .p = p};
     pthread_mutex_lock(&p->mu);
     if (p->tail) p->tail->next = it;
     else p->head = it;
     p->tail = it;
     p->n++;
+    p->open++;
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
     return 0;
@@ -145,6 +179,7 @@ int dispatcher_run(dctx *x) {
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.work, NULL);
     pthread_cond_init(&p.room, NULL);
+    pthread_cond_init(&p.idle, NULL);
     for (; started < x->cfg.workers; started++)
         if (pthread_create(&threads[started], NULL, worker, &p) != 0) break;
     if (started == 0) {
@@ -183,14 +218,21 @@ out:
         pthread_cond_broadcast(&p.work);
         pthread_mutex_unlock(&p.mu);
         for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);
+        pthread_mutex_lock(&p.mu);
         for (item *it = p.head, *next; it; it = next) { /* never started: redelivered to the next owner */
             next = it->next;
             rd_kafka_message_destroy(it->m);
             free(it);
+            p.open--;
         }
+        /* Handled messages whose events are still on their way: their
+         * reports come within the producer's message timeout. */
+        while (p.open > 0) pthread_cond_wait(&p.idle, &p.mu);
+        pthread_mutex_unlock(&p.mu);
         pthread_mutex_destroy(&p.mu);
         pthread_cond_destroy(&p.work);
         pthread_cond_destroy(&p.room);
+        pthread_cond_destroy(&p.idle);
     }
     if (c) {
         offsets_collect(p.tracker, store_one, &p);

@@ -8,14 +8,18 @@
  * retry messages that are not due (retry.h gate), registers every other
  * message with the offsets tracker and hands it to a bounded pool of
  * cfg.workers threads (queue of 2 x workers; the poller waits when it is
- * full). Workers run deliver_handle / commands_handle, repeating a message
- * whose handler reports a database or broker failure (100 ms doubling to
- * 5 s), and mark it done; the poller stores the contiguous completed prefix
- * of each partition.
+ * full, or when 3 x workers messages are held in all). Workers run
+ * deliver_handle / commands_handle and move on; a delivery ends when the
+ * broker has acknowledged its events (deliver.h), which does not hold a
+ * worker. A message whose handling reports a database or broker failure is
+ * queued again at the front and handled after a back-off (100 ms doubling
+ * to 5 s); one that ends well is marked done, and the poller stores the
+ * contiguous completed prefix of each partition.
  *
  * Runs until shutdown_requested(): then stops polling, lets the workers
  * finish the message each is on (queued ones are left for redelivery),
- * stores the completed offsets, commits and closes the consumer.
+ * waits for the acknowledgements still due, stores the completed offsets,
+ * commits and closes the consumer.
  * Returns 0, or -1 (one line on stderr) when the consumer cannot start. */
 int dispatcher_run(dctx *x);
 

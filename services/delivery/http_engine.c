@@ -35,6 +35,8 @@ struct http_engine {
     job *queue, *queue_tail; /* submitted, not yet added to multi */
     int stopping;
     int active;
+    CURL **idle; /* finished easy handles kept for reuse (engine thread only) */
+    int nidle;
 };
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
@@ -95,7 +97,12 @@ static void finish(http_engine *e, job *j, CURLcode code) {
     metrics_observe("atsb_delivery_http_seconds", labels, secs);
     if (j->easy) {
         curl_multi_remove_handle(e->multi, j->easy);
-        curl_easy_cleanup(j->easy);
+        if (e->nidle < e->cfg.max_concurrent) {
+            curl_easy_reset(j->easy);
+            e->idle[e->nidle++] = j->easy;
+        } else {
+            curl_easy_cleanup(j->easy);
+        }
         j->easy = NULL;
     }
     curl_slist_free_all(j->hl);
@@ -110,7 +117,7 @@ static void finish(http_engine *e, job *j, CURLcode code) {
 static int start_job(http_engine *e, job *j) {
     const http_engine_req *q = j->req;
     clock_gettime(CLOCK_MONOTONIC, &j->started);
-    j->easy = curl_easy_init();
+    j->easy = e->nidle ? e->idle[--e->nidle] : curl_easy_init();
     if (!j->easy) goto fail;
     for (const char *const *h = q->headers; h && *h; h++) {
         struct curl_slist *n = curl_slist_append(j->hl, *h);
@@ -190,7 +197,10 @@ int http_engine_start(const http_engine_config *cfg, http_engine **out) {
     e->cfg = *cfg;
     if (e->cfg.max_concurrent < 1) e->cfg.max_concurrent = 64;
     e->multi = curl_multi_init();
-    if (!e->multi) {
+    e->idle = calloc((size_t)e->cfg.max_concurrent, sizeof *e->idle);
+    if (!e->multi || !e->idle) {
+        if (e->multi) curl_multi_cleanup(e->multi);
+        free(e->idle);
         free(e);
         return -1;
     }
@@ -201,6 +211,7 @@ int http_engine_start(const http_engine_config *cfg, http_engine **out) {
     if (pthread_create(&e->thread, NULL, run, e) != 0) {
         curl_multi_cleanup(e->multi);
         pthread_mutex_destroy(&e->mu);
+        free(e->idle);
         free(e);
         return -1;
     }
@@ -243,6 +254,8 @@ void http_engine_stop(http_engine *e) {
     pthread_mutex_unlock(&e->mu);
     curl_multi_wakeup(e->multi);
     pthread_join(e->thread, NULL);
+    while (e->nidle) curl_easy_cleanup(e->idle[--e->nidle]);
+    free(e->idle);
     curl_multi_cleanup(e->multi);
     pthread_mutex_destroy(&e->mu);
     free(e);

@@ -9,8 +9,8 @@
  * Worker threads submit a request and block on their own condition variable
  * until the engine thread completes it, so many slow requests share one
  * thread and a bounded connection pool (CURLMOPT_MAX_TOTAL_CONNECTIONS =
- * max_concurrent; further requests queue inside libcurl). Connections are
- * reused across requests; TLS verification stays on. */
+ * max_concurrent; further requests queue inside libcurl). Connections and
+ * easy handles are reused across requests; TLS verification stays on. */
 
 typedef struct http_engine http_engine;
 

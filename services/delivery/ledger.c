@@ -1,6 +1,7 @@
 #include "ledger.h"
 
 #include "accounts.h"
+#include "credentials.h"
 #include "pg.h"
 
 #include <stdio.h>
@@ -41,20 +42,26 @@ static void parse_row(const PGresult *r, int col, ledger_row *out) {
 }
 
 int ledger_begin(PGconn *c, const char *key, const char *application_id, const char *account_id,
-                 ledger_row *row, account *acc, int *have_account) {
+                 ledger_row *row, account *acc, int *have_account, PGresult **begun) {
     const char *p[] = {key, application_id, account_id};
     PGresult *r = pg_exec(c,
                           "SELECT j.locked, j.state, j.attempt, j.adopted, j.ats_candidate_id,"
-                          " j.ats_application_id, a.* FROM delivery.begin_job($1, $2) j"
+                          " j.ats_application_id, a.*, " CRED_COLUMNS " FROM delivery.begin_job($1, $2) j"
                           " LEFT JOIN (SELECT " ACCOUNT_COLUMNS " FROM status.accounts WHERE account_id = $3) a"
-                          " ON j.locked",
+                          " ON j.locked"
+                          " LEFT JOIN delivery.connections c"
+                          " ON c.account_id = a.account_id AND c.name = a.connection_name",
                           3, p);
     int rc = -1;
-    if (!pg_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 6 + ACCOUNT_NCOLUMNS) goto out;
+    if (!pg_ok(r) || PQntuples(r) != 1 || PQnfields(r) != LEDGER_BEGIN_CRED_COL + CRED_NCOLUMNS) goto out;
     rc = PQgetvalue(r, 0, 0)[0] == 't';
     if (!rc) goto out;
     parse_row(r, 1, row);
     *have_account = accounts_parse(r, 0, 6, acc) == 0;
+    if (begun) {
+        *begun = r;
+        r = NULL;
+    }
 out:
     PQclear(r);
     return rc;

@@ -2,6 +2,8 @@
  * per-account token buckets (all or none, wait times, accounts apart), the
  * attempt a take starts in the ledger, and ledger_begin (lock, ledger row
  * read after the lock, account). */
+#include "credentials.h"
+#include "crypto.h"
 #include "harness.h"
 #include "ledger.h"
 #include "pg.h"
@@ -11,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char dsn[512];
 
 static void setup(void) {
     harness_env_load();
+    cr_assert_eq(crypto_init(), 0);
     harness_create_db(dsn, sizeof dsn);
     PGconn *c = harness_connect(dsn);
     harness_exec_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
@@ -110,10 +114,18 @@ Test(delivery_db, a_take_starts_the_attempt_in_the_ledger) {
     PQfinish(c);
 }
 
-Test(delivery_db, begin_locks_then_reads_ledger_and_account) {
+Test(delivery_db, begin_locks_then_reads_ledger_account_and_connection) {
     PGconn *c = harness_connect(dsn), *other = harness_connect(dsn);
-    cr_assert_eq(pg_run(c, "INSERT INTO status.accounts (account_id, ats, run_mode) VALUES ('acc-1', 'lever', 'live')",
+    cr_assert_eq(pg_run(c,
+                        "INSERT INTO status.accounts (account_id, ats, run_mode, connection_name)"
+                        " VALUES ('acc-1', 'lever', 'live', 'Conn-A')",
                         0, NULL),
+                 0);
+    cr_assert_eq(credentials_save(c, "acc-1", "Conn-B", "lever", "", "", "{\"access_token\":\"at-b\"}",
+                                  (int64_t)time(NULL) * 1000 + 3600000),
+                 0);
+    cr_assert_eq(credentials_save(c, "acc-1", "Conn-A", "lever", "", "", "{\"access_token\":\"at-a\"}",
+                                  (int64_t)time(NULL) * 1000 + 3600000),
                  0);
     cr_assert_eq(pg_run(c,
                         "INSERT INTO delivery.ledger (application_id, account_id, state, attempt, ats_candidate_id)"
@@ -123,21 +135,29 @@ Test(delivery_db, begin_locks_then_reads_ledger_and_account) {
     ledger_row row;
     account acc;
     int have = -1;
-    cr_assert_eq(ledger_begin(c, "app:app-1", "app-1", "acc-1", &row, &acc, &have), 1);
+    PGresult *begun = NULL;
+    cr_assert_eq(ledger_begin(c, "app:app-1", "app-1", "acc-1", &row, &acc, &have, &begun), 1);
     cr_assert_eq(have, 1);
     cr_assert_str_eq(acc.account_id, "acc-1");
+    /* The account's own connection, usable without reading it again. */
+    cred_token tok;
+    cr_assert_eq(credentials_token_from(c, begun, LEDGER_BEGIN_CRED_COL, "acc-1", "Conn-A", &tok), CRED_OK);
+    cr_assert_str_eq(tok.access_token, "at-a");
+    PQclear(begun);
     cr_assert_str_eq(acc.run_mode, "live");
     cr_assert_eq(row.state, LEDGER_DELIVERED);
     cr_assert_eq(row.attempt, 2);
     cr_assert_str_eq(row.candidate_id, "opp-9");
     account_free(&acc);
     /* Held: the other session neither gets it nor reads anything. */
-    cr_assert_eq(ledger_begin(other, "app:app-1", "app-1", "acc-1", &row, &acc, &have), 0);
+    cr_assert_eq(ledger_begin(other, "app:app-1", "app-1", "acc-1", &row, &acc, &have, NULL), 0);
     ledger_unlock(c, "app:app-1");
     /* No ledger row, no account. */
     have = -1;
-    cr_assert_eq(ledger_begin(other, "app:app-2", "app-2", "nobody", &row, &acc, &have), 1);
+    cr_assert_eq(ledger_begin(other, "app:app-2", "app-2", "nobody", &row, &acc, &have, &begun), 1);
     cr_assert_eq(have, 0);
+    cr_assert_eq(credentials_token_from(other, begun, LEDGER_BEGIN_CRED_COL, "nobody", "Conn-A", &tok), CRED_NOT_FOUND);
+    PQclear(begun);
     cr_assert_eq(row.state, LEDGER_NONE);
     ledger_unlock(other, "app:app-2");
     PQfinish(c);
