@@ -146,21 +146,75 @@ static int catalogue_id(const char *sql) {
     return id;
 }
 
-PGresult *pg_exec_params(PGconn *c, const char *sql, int nparams, const char *const *params, const int *lengths,
-                         const int *formats, int result_format) {
+/* Prepares sql on c unless it is already. 1 with name set, 0 when it runs
+ * unprepared (catalogue full), or -1 with *err the failed PREPARE's result. */
+static int prepared(PGconn *c, const char *sql, int nparams, char name[24], PGresult **err) {
     conn_stmts *cs = conn_state(c);
     int id = cs ? catalogue_id(sql) : -1;
-    if (id < 0) return PQexecParams(c, sql, nparams, NULL, params, lengths, formats, result_format);
-    char name[24];
-    snprintf(name, sizeof name, "atsb_%d", id);
+    if (id < 0) return 0;
+    snprintf(name, 24, "atsb_%d", id);
     unsigned char bit = (unsigned char)(1u << (id % 8));
     if (!(cs->prepared[id / 8] & bit)) {
         PGresult *r = PQprepare(c, name, sql, nparams, NULL);
-        if (!pg_ok(r)) return r; /* the error, as running it would have reported */
+        if (!pg_ok(r)) {
+            *err = r;
+            return -1;
+        }
         PQclear(r);
         cs->prepared[id / 8] |= bit;
     }
-    return PQexecPrepared(c, name, nparams, params, lengths, formats, result_format);
+    return 1;
+}
+
+PGresult *pg_exec_params(PGconn *c, const char *sql, int nparams, const char *const *params, const int *lengths,
+                         const int *formats, int result_format) {
+    char name[24];
+    PGresult *err = NULL;
+    switch (prepared(c, sql, nparams, name, &err)) {
+    case 1: return PQexecPrepared(c, name, nparams, params, lengths, formats, result_format);
+    case 0: return PQexecParams(c, sql, nparams, NULL, params, lengths, formats, result_format);
+    default: return err; /* the error, as running it would have reported */
+    }
+}
+
+int pg_run_pipelined(PGconn *c, const pg_stmt *s, int n) {
+    char names[PG_PIPELINE_MAX][24];
+    int kind[PG_PIPELINE_MAX], rc = 0, sent = 0;
+    for (int i = 0; i < n; i++) {
+        PGresult *err = NULL;
+        kind[i] = n <= PG_PIPELINE_MAX ? prepared(c, s[i].sql, s[i].nparams, names[i], &err) : -1;
+        PQclear(err);
+        if (kind[i] < 0) { /* one by one: each reports its own error */
+            for (int k = 0; k < n; k++) rc |= pg_run(c, s[k].sql, s[k].nparams, s[k].params);
+            return rc;
+        }
+    }
+    if (!PQenterPipelineMode(c)) return -1;
+    for (; sent < n; sent++) {
+        int ok = kind[sent] ? PQsendQueryPrepared(c, names[sent], s[sent].nparams, s[sent].params, NULL, NULL, 0)
+                            : PQsendQueryParams(c, s[sent].sql, s[sent].nparams, NULL, s[sent].params, NULL, NULL, 0);
+        if (!ok || !PQpipelineSync(c)) {
+            rc = -1;
+            break;
+        }
+    }
+    /* Each statement: its result, NULL, then its Sync's PGRES_PIPELINE_SYNC. */
+    for (int synced = 0; synced < sent;) {
+        PGresult *r = PQgetResult(c);
+        if (!r) {
+            if (PQstatus(c) != CONNECTION_OK) break;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) synced++;
+        else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) rc = -1;
+        PQclear(r);
+    }
+    if (!PQexitPipelineMode(c)) { /* results left behind: start the session afresh */
+        rc = -1;
+        PQreset(c);
+    }
+    return rc;
 }
 
 PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *params) {

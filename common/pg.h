@@ -37,6 +37,19 @@ PGresult *pg_exec_params(PGconn *c, const char *sql, int nparams, const char *co
  * (the server's message is in PQerrorMessage(c)). */
 int pg_run(PGconn *c, const char *sql, int nparams, const char *const *params);
 
+/* One statement of pg_run_pipelined. */
+typedef struct {
+    const char *sql;
+    int nparams;
+    const char *const *params;
+} pg_stmt;
+#define PG_PIPELINE_MAX 4
+
+/* Runs n (<= PG_PIPELINE_MAX) statements in order in one round trip
+ * (libpq pipeline mode), each in its own transaction, as n pg_run calls
+ * would: one failing does not stop the next. 0 when all succeeded, else -1. */
+int pg_run_pipelined(PGconn *c, const pg_stmt *s, int n);
+
 /* True when the result succeeded. */
 bool pg_ok(const PGresult *r);
 

@@ -33,6 +33,8 @@ typedef struct {
     int attempt;
     int deferrals;
     PGconn *c;
+    char key[300]; /* the application's advisory lock */
+    int locked;    /* 1 while this job holds it */
     PGresult *begun; /* ledger_begin's row: the account's connection for the first token */
     produce_batch *events; /* this job's audit events; their acknowledgement ends the job */
     account acc;
@@ -280,7 +282,9 @@ static int attempt(job *j, const ledger_row *row) {
     switch (res.cls) {
     case FAIL_NONE:
         credentials_record(j->c, j->acc.account_id, j->acc.connection_name, NULL);
-        if (ledger_delivered(j->c, j->app_id, ids.candidate_id, ids.application_id, adopted)) return -1;
+        int recorded = ledger_delivered(j->c, j->app_id, ids.candidate_id, ids.application_id, adopted, j->key);
+        j->locked = recorded != 0;
+        if (recorded) return -1;
         emit(j, "delivered", "delivered", NULL, adopted ? "duplicate" : "", ids.candidate_id, "");
         metrics_counter_add("atsb_delivery_delivered_total", adopted ? "adopted=\"true\"" : "adopted=\"false\"", 1);
         log_event(LOG_INFO, j->trace, "delivered", "application", j->app_id, "ats", cx->name, "adopted",
@@ -357,8 +361,7 @@ void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, 
     }
     j.trace = kafka_header(m, HDR_TRACE_ID, j.trace_buf, sizeof j.trace_buf);
     const char *code = NULL, *message = NULL;
-    int rc = -1, locked = 0;
-    char key[300];
+    int rc = -1;
     if (!consume_schema_is(m, RESOLVED_SCHEMA)) {
         rc = consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.ApplicationResolved");
         goto out;
@@ -372,11 +375,11 @@ void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, 
     j.deferrals = retry_deferrals(m);
     j.c = pg_pool_acquire(x->svc.db);
     if (!j.c) goto out;
-    snprintf(key, sizeof key, "app:%s", j.app_id);
+    snprintf(j.key, sizeof j.key, "app:%s", j.app_id);
     ledger_row row;
-    locked = ledger_begin(j.c, key, j.app_id, j.r->application->account_id, &row, &j.acc, &j.have_acc, &j.begun);
-    if (locked < 0) goto out;
-    if (locked == 0) { /* another worker or replica holds it right now */
+    j.locked = ledger_begin(j.c, j.key, j.app_id, j.r->application->account_id, &row, &j.acc, &j.have_acc, &j.begun);
+    if (j.locked < 0) goto out;
+    if (j.locked == 0) { /* another worker or replica holds it right now */
         rc = defer(&j, x->cfg.busy_retry_ms, "busy");
         goto out;
     }
@@ -388,7 +391,7 @@ void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, 
 out:
     /* The ledger holds the outcome: the lock can go before the events are
      * acknowledged (a repeat of this message only repeats its event). */
-    if (locked == 1) ledger_unlock(j.c, key);
+    if (j.locked == 1) ledger_unlock(j.c, j.key);
     if (j.have_acc) account_free(&j.acc);
     PQclear(j.begun);
     if (j.c) pg_pool_release(x->svc.db, j.c);

@@ -16,9 +16,11 @@ int ledger_lock(PGconn *c, const char *key) {
     return rc;
 }
 
+#define UNLOCK_SQL "SELECT pg_advisory_unlock(hashtextextended($1, 0))"
+
 void ledger_unlock(PGconn *c, const char *key) {
     const char *p[] = {key};
-    pg_run(c, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", 1, p);
+    pg_run(c, UNLOCK_SQL, 1, p);
 }
 
 static ledger_state parse_state(const char *s) {
@@ -101,13 +103,15 @@ int ledger_error(PGconn *c, const char *application_id, const char *error) {
 }
 
 int ledger_delivered(PGconn *c, const char *application_id, const char *candidate_id,
-                     const char *ats_application_id, int adopted) {
+                     const char *ats_application_id, int adopted, const char *unlock_key) {
     const char *p[] = {application_id, candidate_id, ats_application_id, adopted ? "true" : "false"};
-    return pg_run(c,
-                  "UPDATE delivery.ledger SET state='DELIVERED', ats_candidate_id=NULLIF($2,''),"
-                  " ats_application_id=NULLIF($3,''), adopted=$4::boolean, last_error=NULL, updated_at=now()"
-                  " WHERE application_id=$1",
-                  4, p);
+    const char *k[] = {unlock_key};
+    const pg_stmt s[] = {{"UPDATE delivery.ledger SET state='DELIVERED', ats_candidate_id=NULLIF($2,''),"
+                          " ats_application_id=NULLIF($3,''), adopted=$4::boolean, last_error=NULL, updated_at=now()"
+                          " WHERE application_id=$1",
+                          4, p},
+                         {UNLOCK_SQL, 1, k}};
+    return pg_run_pipelined(c, s, unlock_key ? 2 : 1);
 }
 
 int ledger_failed(PGconn *c, const char *application_id, const char *account_id, const char *error) {

@@ -56,9 +56,11 @@ int ledger_in_flight(PGconn *c, const char *application_id, const char *account_
 int ledger_back_to_pending(PGconn *c, const char *application_id, const char *error);
 /* Records the last error (state unchanged). 0 or -1. */
 int ledger_error(PGconn *c, const char *application_id, const char *error);
-/* Terminal states. 0 or -1. */
+/* Terminal states. 0 or -1. ledger_delivered also releases unlock_key's
+ * lock (unless NULL) in the same round trip, after the update's commit; on
+ * -1 the lock may still be held. */
 int ledger_delivered(PGconn *c, const char *application_id, const char *candidate_id,
-                     const char *ats_application_id, int adopted);
+                     const char *ats_application_id, int adopted, const char *unlock_key);
 int ledger_failed(PGconn *c, const char *application_id, const char *account_id, const char *error);
 
 #endif

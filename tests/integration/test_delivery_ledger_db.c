@@ -163,3 +163,38 @@ Test(delivery_db, begin_locks_then_reads_ledger_account_and_connection) {
     PQfinish(c);
     PQfinish(other);
 }
+
+Test(delivery_db, delivered_then_unlocked_in_one_round_trip) {
+    PGconn *c = harness_connect(dsn), *other = harness_connect(dsn);
+    cr_assert_eq(ledger_in_flight(c, "app-3", "acc-3", 1), 0);
+    cr_assert_eq(ledger_lock(c, "app:app-3"), 1);
+    cr_assert_eq(ledger_lock(other, "app:app-3"), 0);
+    cr_assert_eq(ledger_delivered(c, "app-3", "opp-3", "", 0, "app:app-3"), 0);
+    /* The next holder sees the committed outcome. */
+    ledger_row row;
+    account acc;
+    int have = -1;
+    cr_assert_eq(ledger_begin(other, "app:app-3", "app-3", "acc-3", &row, &acc, &have, NULL), 1);
+    cr_assert_eq(row.state, LEDGER_DELIVERED);
+    cr_assert_str_eq(row.candidate_id, "opp-3");
+    ledger_unlock(other, "app:app-3");
+    PQfinish(c);
+    PQfinish(other);
+}
+
+Test(delivery_db, pipelined_statements_each_run_in_their_own_transaction) {
+    PGconn *c = harness_connect(dsn);
+    cr_assert_eq(pg_run(c, "CREATE TABLE pipelined (x int PRIMARY KEY)", 0, NULL), 0);
+    const char *one[] = {"1"}, *two[] = {"2"};
+    const pg_stmt s[] = {{"INSERT INTO pipelined VALUES ($1::int)", 1, one},
+                         {"INSERT INTO pipelined VALUES ($1::int)", 1, one}, /* duplicate: fails alone */
+                         {"INSERT INTO pipelined VALUES ($1::int)", 1, two}};
+    cr_assert_eq(pg_run_pipelined(c, s, 3), -1);
+    PGresult *r = pg_exec(c, "SELECT string_agg(x::text, ',' ORDER BY x) FROM pipelined", 0, NULL);
+    cr_assert(pg_ok(r));
+    cr_assert_str_eq(PQgetvalue(r, 0, 0), "1,2");
+    PQclear(r);
+    cr_assert_eq(pg_run_pipelined(c, s + 2, 1), -1); /* already there */
+    cr_assert_eq(pg_run(c, "SELECT 1", 0, NULL), 0);   /* the connection is fine afterwards */
+    PQfinish(c);
+}

@@ -7,6 +7,8 @@
 #      pg_run / pg_exec_one (and the tests' helpers dtest_sql, dtest_query1,
 #      db_exec, db_scalar) whose SQL argument is not a string literal (or
 #      a macro in capitals naming one): SQL from a variable may carry data.
+#   3. pg_stmt initializers (pg_run_pipelined's statements) whose SQL, the
+#      first member of each {...}, is not a literal or such a macro.
 # Exceptions live in sql_allowlist.txt as "path | text in the call | reason".
 # usage: check_sql.pl SOURCE_DIR
 use strict;
@@ -153,6 +155,16 @@ for my $f (sort @files) {
         next if $rest =~ /^\s*$/ || $rest =~ /^\s*!?\s*[a-z_][\w.>-]*\s*\?\s*:\s*$/;
         my $line = 1 + (substr($s, 0, $pos) =~ tr/\n//);
         push @bad, "$rel:$line: $name with non-literal SQL ($sql)" unless allowed($rel, $name . $text);
+    }
+    while ($s =~ /\bpg_stmt\s+\w+(?:\s*\[\s*\w*\s*\])?\s*=\s*\{(.*?)\};/gs) {
+        my ($body, $pos) = ($1, $-[0]);
+        my $line = 1 + (substr($s, 0, $pos) =~ tr/\n//);
+        while ($body =~ /\{([^{}]*)\}/g) {
+            my ($sql) = args("($1)");
+            (my $rest = $sql) =~ s/"(?:[^"\\]|\\.)*"//g;
+            $rest =~ s/\b[A-Z][A-Z0-9_]*\b//g;
+            push @bad, "$rel:$line: pg_stmt with non-literal SQL ($sql)" unless $rest =~ /^\s*$/;
+        }
     }
 }
 
