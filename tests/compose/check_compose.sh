@@ -6,7 +6,9 @@
 #    the Kafka version pinned in tools/kafka/pom.xml;
 #  - topics are created by atsb-topics (the same tool and topic list as local runs);
 #  - every ATSB_* variable it sets is one the code reads, and each service gets
-#    its database, brokers and listen address.
+#    its database, brokers and listen address;
+#  - PostgreSQL's max_connections covers the connections the four services'
+#    pools open at their default sizes.
 set -euo pipefail
 src=${1:?usage: check_compose.sh SOURCE_DIR}
 fail() { echo "check_compose: $*" >&2; exit 1; }
@@ -47,4 +49,16 @@ for svc in ingest questions delivery status; do
     grep -qx "$var" <<<"$read_vars" || fail "$svc: $var is set but no code reads it"
   done
 done
+# Default pool sizes, from the sources: ingest's own, delivery's workers + 8,
+# and common/service.c's default for questions and status.
+ingest_pool=$(sed -n 's/.*\.pg_pool_default = \([0-9]*\),.*/\1/p' "$src/services/ingest/main.c")
+workers=$(sed -n 's/.*"ATSB_DELIVERY_WORKERS", \([0-9]*\),.*/\1/p' "$src/services/delivery/dconfig.c")
+extra=$(sed -n 's/.*pg_pool_default = x\.cfg\.workers + \([0-9]*\);.*/\1/p' "$src/services/delivery/main.c")
+default_pool=$(sed -n 's/.*spec->pg_pool_default : \([0-9]*\),.*/\1/p' "$src/common/service.c")
+[[ -n "$ingest_pool" && -n "$workers" && -n "$extra" && -n "$default_pool" ]] || fail "cannot read the default pool sizes from the sources"
+need=$((ingest_pool + workers + extra + 2 * default_pool))
+max=$(service postgres | tr -d "'\"" | grep -oE 'max_connections=[0-9]+' | cut -d= -f2 || true)
+[[ -n "$max" && "$max" -ge $((need + 3)) ]] ||
+  fail "postgres: max_connections must be at least $((need + 3)) (the pools open $need, PostgreSQL reserves 3)"
+
 echo "docker-compose.yml agrees with broker.properties, pom.xml and the code"
