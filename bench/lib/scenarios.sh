@@ -237,7 +237,7 @@ scenario_drain() {
   # Little's law at the loaded round trip: what the 64 connections allow
   # when every one is always busy, as a share of the idle ceiling.
   local lbound
-  lbound=$(awk -v c="$conc" -v p="$per" -v l="$loaded" -v k="$ceiling" 'BEGIN { printf "%.3f", l > 0 ? c / (p * l) / k : 0 }')
+  lbound=$(awk -v c="$conc" -v p="$per" -v l="$loaded" -v k="$ceiling" 'BEGIN { printf "%.3f", (l > 0 ? c / (p * l) / k : 0) }')
   record delivery "$rate" "delivered/s" "$ceiling" "Little's law: $conc / ($per requests x $(awk -v l="$rtt" 'BEGIN{printf "%.1f", l*1000}') ms)" \
     "$(ratio "$rate" "$ceiling")" ">= 0.8" "$(yesno "$(ratio "$rate" "$ceiling")" 0.8)" \
     "$m queued applications drained, 64 workers and connections, +20 ms ATS latency; delivered $(field count "$drained")/$m; the machine's CPUs were $busy% busy while draining (delivery, its PostgreSQL, Kafka, status and the simulator share them); ATS round trip under this load $(awk -v l="$loaded" 'BEGIN{printf "%.1f", l*1000}') ms, at which Little's law allows $lbound of the ceiling (loaded_latency_bound)" \
