@@ -36,7 +36,7 @@ struct pool {
     pthread_cond_t work, room, idle;
     item *head, *tail;
     size_t n, cap;
-    size_t open; /* taken by a worker and not finished: being handled or awaiting event acks */
+    size_t open; /* held and not finished: queued, being handled or awaiting event acks */
     int stop;
     int busy;    /* workers inside a handler */
 };
