@@ -195,6 +195,9 @@ int dispatcher_run(dctx *x) {
         pthread_mutex_lock(&p.mu);
         metrics_gauge_set("atsb_delivery_queue_depth", "", (double)p.n);
         metrics_gauge_set("atsb_delivery_workers_busy", "", (double)p.busy);
+        /* A worker still counts as busy for a moment after its message ended. */
+        double acking = (double)p.open - (double)p.n - p.busy;
+        metrics_gauge_set("atsb_delivery_awaiting_acks", "", acking > 0 ? acking : 0);
         pthread_mutex_unlock(&p.mu);
         if (!wait_room(&p)) continue;
         rd_kafka_message_t *m = kafka_consumer_poll(c, 100);
