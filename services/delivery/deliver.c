@@ -389,8 +389,9 @@ void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, 
     }
     rc = attempt(&j, &row);
 out:
-    /* The ledger holds the outcome: the lock can go before the events are
-     * acknowledged (a repeat of this message only repeats its event). */
+    /* The ledger holds the outcome (or IN_FLIGHT, which a repeat settles by
+     * searching first), so the lock can go before the events are
+     * acknowledged: a repeat of this message only repeats its event. */
     if (j.locked == 1) ledger_unlock(j.c, j.key);
     if (j.have_acc) account_free(&j.acc);
     PQclear(j.begun);
