@@ -1,6 +1,7 @@
 #ifndef ATSB_DELIVERY_DCTX_H
 #define ATSB_DELIVERY_DCTX_H
 
+#include "docbudget.h"
 #include "http_engine.h"
 #include "service.h"
 
@@ -31,12 +32,14 @@ typedef struct {
     const char *provider_callback_url;
     int notify_timeout_ms;
     int64_t eploy_quota_recheck_ms; /* longest deferral for a spent Eploy quota */
+    uint64_t document_budget;       /* ATSB_DELIVERY_DOCUMENT_BUDGET_MB, in bytes */
 } dconfig;
 
 typedef struct {
     service svc; /* db pool, producer, HTTP server */
     http_engine *http;
     dconfig cfg;
+    doc_budget docs; /* document bytes held by the workers */
 } dctx;
 
 /* Reads every ATSB_DELIVERY_* / ATSB_LEVER_* / ATSB_EPLOY_* / ATSB_PROVIDER_*

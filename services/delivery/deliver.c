@@ -225,7 +225,11 @@ static int attempt(job *j, const ledger_row *row) {
 
     cx_document *docs = NULL;
     size_t ndocs = 0;
+    uint64_t doc_bytes = 0;
+    for (size_t i = 0; i < a->n_documents; i++) doc_bytes += a->documents[i]->size_bytes;
+    doc_budget_take(&j->x->docs, doc_bytes);
     int d = documents_load(j->c, a, &docs, &ndocs);
+    if (d != 0) doc_budget_give(&j->x->docs, doc_bytes);
     if (d < 0) return -1;
     /* ingest commits the documents right after Kafka acknowledged the
      * message, so a fast consumer can get here first; and a request whose
@@ -268,6 +272,7 @@ static int attempt(job *j, const ledger_row *row) {
     explicit_bzero(&tok, sizeof tok);
     explicit_bzero(s.token, sizeof s.token);
     documents_free(docs, ndocs);
+    doc_budget_give(&j->x->docs, doc_bytes);
 
     if (st != CRED_OK) {
         const char *code = cred_code(st);

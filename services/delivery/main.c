@@ -33,6 +33,7 @@ int main(void) {
         .nroutes = sizeof routes / sizeof routes[0],
     };
     spec.pg_pool_default = x.cfg.workers + 8; /* each worker holds one for a delivery's advisory lock */
+    doc_budget_init(&x.docs, x.cfg.document_budget);
     if (service_start(&spec, &x.svc) != 0) return EXIT_FAILURE;
     http_engine_config hc = {x.cfg.http_concurrency, x.cfg.connect_timeout_ms, x.cfg.timeout_ms};
     if (http_engine_start(&hc, &x.http) != 0) {
@@ -43,6 +44,7 @@ int main(void) {
     int rc = dispatcher_run(&x);
     http_engine_stop(x.http);
     service_stop(&x.svc);
+    doc_budget_destroy(&x.docs);
     log_info("stopped");
     return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
