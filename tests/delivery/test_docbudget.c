@@ -27,17 +27,22 @@ static int taken_soon(taker *t, pthread_t *th) {
     return atomic_load(&t->taken);
 }
 
+/* A take of want bytes waits until the test gives back give bytes. */
+static void waits_until_given(doc_budget *b, uint64_t want, uint64_t give) {
+    taker t = {.b = b, .bytes = want};
+    pthread_t th;
+    cr_assert_not(taken_soon(&t, &th));
+    doc_budget_give(b, give);
+    pthread_join(th, NULL);
+    cr_assert(atomic_load(&t.taken));
+}
+
 Test(docbudget, waits_while_others_hold_too_much) {
     doc_budget b;
     doc_budget_init(&b, 100);
     doc_budget_take(&b, 60);
     doc_budget_take(&b, 40); /* exactly the limit */
-    taker t = {.b = &b, .bytes = 1};
-    pthread_t th;
-    cr_assert_not(taken_soon(&t, &th));
-    doc_budget_give(&b, 40);
-    pthread_join(th, NULL);
-    cr_assert(atomic_load(&t.taken));
+    waits_until_given(&b, 1, 40);
     doc_budget_give(&b, 60);
     doc_budget_give(&b, 1);
     doc_budget_destroy(&b);
@@ -46,13 +51,8 @@ Test(docbudget, waits_while_others_hold_too_much) {
 Test(docbudget, one_larger_than_the_budget_runs_alone) {
     doc_budget b;
     doc_budget_init(&b, 100);
-    doc_budget_take(&b, 250); /* nothing else held: it goes */
-    taker t = {.b = &b, .bytes = 10};
-    pthread_t th;
-    cr_assert_not(taken_soon(&t, &th)); /* the others wait for it */
-    doc_budget_give(&b, 250);
-    pthread_join(th, NULL);
-    cr_assert(atomic_load(&t.taken));
+    doc_budget_take(&b, 250);     /* nothing else held: it goes */
+    waits_until_given(&b, 10, 250); /* the others wait for it */
     doc_budget_give(&b, 10);
     doc_budget_destroy(&b);
 }
