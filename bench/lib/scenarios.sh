@@ -236,12 +236,13 @@ scenario_drain() {
   ideal=$(awk -v m="$m" -v c="$ceiling" 'BEGIN { printf "%.2f", m / c }')
   # Little's law at the loaded round trip: what the 64 connections allow
   # when every one is always busy, as a share of the idle ceiling.
-  local lbound
+  local lbound loaded_ms
+  loaded_ms=$(awk -v l="$loaded" 'BEGIN { printf "%.1f", l * 1000 }')
   lbound=$(awk -v c="$conc" -v p="$per" -v l="$loaded" -v k="$ceiling" 'BEGIN { printf "%.3f", (l > 0 ? c / (p * l) / k : 0) }')
   record delivery "$rate" "delivered/s" "$ceiling" "Little's law: $conc / ($per requests x $(awk -v l="$rtt" 'BEGIN{printf "%.1f", l*1000}') ms)" \
     "$(ratio "$rate" "$ceiling")" ">= 0.8" "$(yesno "$(ratio "$rate" "$ceiling")" 0.8)" \
-    "$m queued applications drained, 64 workers and connections, +20 ms ATS latency; delivered $(field count "$drained")/$m; the machine's CPUs were $busy% busy while draining (delivery, its PostgreSQL, Kafka, status and the simulator share them); ATS round trip under this load $(awk -v l="$loaded" 'BEGIN{printf "%.1f", l*1000}') ms, at which Little's law allows $lbound of the ceiling (loaded_latency_bound)" \
-    "\"cpu_busy_pct\":$busy,\"loaded_rtt_ms\":$(awk -v l="$loaded" 'BEGIN{printf "%.1f", l*1000}'),\"loaded_latency_bound\":$lbound"
+    "$m queued applications drained, 64 workers and connections, +20 ms ATS latency; delivered $(field count "$drained")/$m; the machine's CPUs were $busy% busy while draining (delivery, its PostgreSQL, Kafka, status and the simulator share them); ATS round trip under this load $loaded_ms ms, at which Little's law allows $lbound of the ceiling (loaded_latency_bound)" \
+    "\"cpu_busy_pct\":$busy,\"loaded_rtt_ms\":$loaded_ms,\"loaded_latency_bound\":$lbound"
   record backlog "$drain" "s to drain $m" "$ideal" "ideal: $m / Little's-law ceiling" "$(ratio "$ideal" "$drain")" \
     "peak RSS <= 64 MiB" "$(if [ "$drss" -le 65536 ]; then echo yes; else echo no; fi)" \
     "real Kafka; delivery peak RSS $((drss / 1024)) MiB while draining; ingest+questions queued them at $(field rate "$line")/s" \
