@@ -2,13 +2,13 @@
 # `scripts/dev bench [SCENARIO...]`: every benchmark scenario (or the ones
 # named) against a private stack, each figure with its baseline measured in
 # the same run; writes bench/results/latest.{json,png} and prints a table.
-# Scenarios: ingest status questions pipeline scaleout delivery backlog memory
+# Scenarios: ingest status questions pipeline scaleout delivery backlog memory hostile
 # (delivery and backlog are one drain run; memory reports the peak RSS of
 # every service over the scenarios that ran, and runs the pipeline when
 # alone). Counts are environment variables (defaults sized for a 2-core
 # machine, see README "Benchmarks"): BENCH_ACCOUNTS, BENCH_INGEST_SECONDS,
 # BENCH_INGEST_WARMUP_SECONDS, BENCH_STATUS_EVENTS, BENCH_QUESTIONS_APPS, BENCH_PIPELINE_APPS,
-# BENCH_PIPELINE_CONC, BENCH_SCALE_APPS, BENCH_SCALE_WORKERS, BENCH_BACKLOG_APPS.
+# BENCH_PIPELINE_CONC, BENCH_SCALE_APPS, BENCH_SCALE_WORKERS, BENCH_BACKLOG_APPS, BENCH_HOSTILE_SECONDS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/lib.sh"
@@ -25,8 +25,9 @@ PIPELINE_TIMEOUT=${BENCH_PIPELINE_TIMEOUT:-400}
 SCALE_APPS=${BENCH_SCALE_APPS:-2000}
 SCALE_WORKERS=${BENCH_SCALE_WORKERS:-4}
 BACKLOG_APPS=${BENCH_BACKLOG_APPS:-50000}
+HOSTILE_SECONDS=${BENCH_HOSTILE_SECONDS:-8}
 
-all="ingest status questions pipeline scaleout delivery backlog memory"
+all="ingest status questions pipeline scaleout delivery backlog memory hostile"
 want=" ${*:-$all} "
 for s in $want; do case " $all " in *" $s "*) ;; *) die "unknown scenario '$s' (one of: $all)" ;; esac; done
 wants() { case "$want" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -61,6 +62,7 @@ if wants pipeline || [ "$want" = " memory " ]; then scenario_pipeline; fi
 if wants scaleout; then scenario_scaleout; fi
 if wants delivery || wants backlog; then scenario_drain; fi
 if wants memory; then scenario_memory; fi
+if wants hostile; then scenario_hostile; fi
 wall=$(($(date +%s) - t0))
 report "$wall"
 echo "wall time: ${wall} s (stack start, setup and every scenario)"

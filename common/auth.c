@@ -20,9 +20,14 @@ int auth_bearer(const http_request *req, char *out, size_t len) {
 int auth_admin(const http_request *req, http_response *resp) {
     char token[256];
     if (auth_bearer(req, token, sizeof token) == 0 &&
-        crypto_str_equal(token, config_str("ATSB_ADMIN_TOKEN", "dev-admin-token")))
+        crypto_str_equal(token, config_secret("ATSB_ADMIN_TOKEN")))
         return 0;
     http_set_header(resp, "WWW-Authenticate", "Bearer");
     http_error(resp, 401, "unauthorized", "A valid admin token is required.");
     return -1;
+}
+
+int auth_admin_route(http_request *req, http_response *resp, void *ctx) {
+    (void)ctx;
+    return auth_admin(req, resp);
 }

@@ -60,3 +60,42 @@ void config_addr(const char *name, const char *def, char *host, size_t hostlen, 
     host[colon - v] = '\0';
     *port = (int)p;
 }
+
+/* The development defaults of the secrets, accepted only with ATSB_DEV=1.
+ * ATSB_SECRET_KEY's is the key the development stack has always sealed with
+ * (the BLAKE2b-256 hash of "atsbridge-dev-key"), so development databases
+ * keep opening. The Lever client secret and the provider key are the ones the
+ * ATS simulator's seed (tools/atssim/seed.json) accepts. */
+static const struct {
+    const char *name;
+    const char *dev_default;
+} secrets[] = {
+    {"ATSB_ADMIN_TOKEN", "dev-admin-token"},
+    {"ATSB_SECRET_KEY", "712fe5cbf92232bf5fe83d9a6c2a52e161737b16b24bee10fc95b92ae461dc07"},
+    {"ATSB_LEVER_CLIENT_SECRET", "atsbridge-dev-secret"},
+    {"ATSB_PROVIDER_API_KEY", "dev-provider-key"},
+};
+
+bool config_dev(void) { return config_bool("ATSB_DEV", false); }
+
+const char *config_secret_dev_default(const char *name) {
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+        if (!strcmp(secrets[i].name, name)) return secrets[i].dev_default;
+    return NULL;
+}
+
+const char *config_secret(const char *name) {
+    const char *dev = config_secret_dev_default(name);
+    const char *v = getenv(name);
+    int unset = !v || !*v;
+    int is_dev = !unset && dev && !strcasecmp(v, dev);
+    if (!unset && !is_dev) return v;
+    if (config_dev() && dev) return unset ? dev : v;
+    if (unset)
+        fprintf(stderr, "%s: %s is not set (set ATSB_DEV=1 for development)\n", program_invocation_short_name,
+                name);
+    else
+        fprintf(stderr, "%s: %s equals the development default (set a secret value; ATSB_DEV=1 only for development)\n",
+                program_invocation_short_name, name);
+    exit(2);
+}

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "http_client.h"
+#include "json_bounded.h"
 #include "log.h"
 #include "lookup_cache.h"
 #include "metrics.h"
@@ -72,12 +73,19 @@ done:
     return rc;
 }
 
-/* Parses a token response; fills access and, when present, refresh. */
-static int parse_token(const char *body, char *access, size_t alen, char *refresh, size_t rlen,
+/* Parses the len bytes of a token response (a handful of members, so
+ * JSON_LIMITS_DEFAULT bounds it before json-c builds it); fills access and,
+ * when present, refresh. Returns 0, or -1 when the answer is not JSON, goes
+ * beyond the limits (logged) or lacks access_token. */
+static int parse_token(const char *body, size_t len, char *access, size_t alen, char *refresh, size_t rlen,
                        int *expires_in) {
-    json_object *o = json_tokener_parse(body), *v;
+    json_object *o = NULL, *v;
+    json_bounded_error err;
     int rc = -1;
-    if (!o || !json_object_object_get_ex(o, "access_token", &v) || !json_object_is_type(v, json_type_string))
+    json_bounded_status st = json_bounded_parse(body, len, &JSON_LIMITS_DEFAULT, &o, &err);
+    if (json_bounded_is_limit(st)) log_warn("token endpoint answer refused", "reason", err.message);
+    if (st != JSON_BOUNDED_OK || !o || !json_object_object_get_ex(o, "access_token", &v) ||
+        !json_object_is_type(v, json_type_string))
         goto done;
     snprintf(access, alen, "%s", json_object_get_string(v));
     if (refresh && json_object_object_get_ex(o, "refresh_token", &v) && json_object_is_type(v, json_type_string))
@@ -99,7 +107,7 @@ static int token_request(const char *url, const char *form, char *access, size_t
     int rc = -2;
     if (http_client_request("POST", url, headers, form, strlen(form), TOKEN_TIMEOUT_MS, &res) == 0) {
         if (res.status == 200)
-            rc = parse_token(res.body, access, alen, refresh, rlen, expires_in) ? -2 : 0;
+            rc = parse_token(res.body, res.body_len, access, alen, refresh, rlen, expires_in) ? -2 : 0;
         else if (res.status >= 400 && res.status < 500 && res.status != 429)
             rc = -1;
     }
@@ -123,7 +131,7 @@ int credentials_code_grant(const char *code, const char *redirect_uri, char *acc
     if (http_form_add(form, sizeof form, "grant_type", "authorization_code") ||
         http_form_add(form, sizeof form, "client_id", config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev-client")) ||
         http_form_add(form, sizeof form, "client_secret",
-                      config_str("ATSB_LEVER_CLIENT_SECRET", "atsbridge-dev-secret")) ||
+                      config_secret("ATSB_LEVER_CLIENT_SECRET")) ||
         http_form_add(form, sizeof form, "redirect_uri", redirect_uri) ||
         http_form_add(form, sizeof form, "code", code))
         return -1;
@@ -165,7 +173,7 @@ static cred_status refresh_locked(PGconn *c, const char *account, const char *na
         if (http_form_add(form, sizeof form, "grant_type", "refresh_token") ||
             http_form_add(form, sizeof form, "client_id", config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev-client")) ||
             http_form_add(form, sizeof form, "client_secret",
-                          config_str("ATSB_LEVER_CLIENT_SECRET", "atsbridge-dev-secret")) ||
+                          config_secret("ATSB_LEVER_CLIENT_SECRET")) ||
             http_form_add(form, sizeof form, "refresh_token", rt))
             return CRED_UNAVAILABLE;
         rc = token_request(config_str("ATSB_LEVER_TOKEN_URL", "http://127.0.0.1:8090/lever/auth/oauth/token"),

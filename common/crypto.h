@@ -30,8 +30,9 @@ void crypto_random_id(const char *prefix, char *out, size_t outlen);
 void crypto_derive_id(char *out, size_t outlen, const char *prefix, ...);
 
 /* Secret boxes (XSalsa20-Poly1305) for credentials at rest. The key is 32
- * bytes from ATSB_SECRET_KEY (64 hex chars); when unset, a fixed development
- * key is used and a warning is logged once. Output is nonce || ciphertext.
+ * bytes from ATSB_SECRET_KEY (64 hex chars); when unset, the fixed development
+ * key (config_secret_dev_default) is used and a warning is logged once (the
+ * services refuse to start so unless ATSB_DEV=1). Output is nonce || ciphertext.
  * crypto_seal returns a malloc'd buffer (caller frees) and its length in
  * *outlen, or NULL. crypto_open returns a malloc'd NUL-terminated plaintext,
  * or NULL when the box was tampered with or sealed under another key. */

@@ -1,5 +1,7 @@
 #include "http_client.h"
 
+#include "outbound.h"
+
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -29,14 +31,22 @@ static CURL *thread_handle(void) {
     return h;
 }
 
+#define DEFAULT_TIMEOUT_MS 30000
+#define MAX_CONNECT_TIMEOUT_MS 5000
+
 typedef struct {
     char *buf;
     size_t len, cap;
+    outbound_guard guard; /* the body cap, and why a connection was refused */
 } sink;
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
     sink *s = ud;
     size_t n = size * nmemb;
+    if (n > s->guard.max_response - s->len) {
+        s->guard.too_large = 1;
+        return 0; /* aborts the transfer */
+    }
     if (s->len + n + 1 > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 4096;
         while (cap < s->len + n + 1) cap *= 2;
@@ -77,6 +87,7 @@ int http_client_request(const char *method, const char *url, const char *const *
     sink s = {0};
     struct curl_slist *hl = NULL;
     int rc = -1;
+    if (timeout_ms <= 0) timeout_ms = DEFAULT_TIMEOUT_MS;
     CURL *h = thread_handle();
     if (!h) {
         snprintf(out->error, sizeof out->error, "out of memory");
@@ -91,7 +102,8 @@ int http_client_request(const char *method, const char *url, const char *const *
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms < 5000 ? timeout_ms : 5000));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(timeout_ms < MAX_CONNECT_TIMEOUT_MS ? timeout_ms : MAX_CONNECT_TIMEOUT_MS));
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
@@ -101,9 +113,13 @@ int http_client_request(const char *method, const char *url, const char *const *
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
     }
+    if (outbound_curl_setup(h, &s.guard)) {
+        snprintf(out->error, sizeof out->error, "the outbound policy could not be applied");
+        goto done;
+    }
     CURLcode e = curl_easy_perform(h);
     if (e != CURLE_OK) {
-        snprintf(out->error, sizeof out->error, "%s", curl_easy_strerror(e));
+        outbound_curl_error(&s.guard, e, out->error, sizeof out->error);
         goto done;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);

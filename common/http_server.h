@@ -5,9 +5,24 @@
 #include <stddef.h>
 
 /* HTTP server on libmicrohttpd: a route table with {param} path segments,
- * request bodies buffered up to a per-route limit (413 beyond), errors in
- * CONTRACT.md's JSON shape, and built-in /healthz, /readyz and /metrics.
- * Handlers run on the connection's own thread and may block. */
+ * errors as {"error":{"code","message"}}, and built-in /healthz, /readyz and
+ * /metrics.
+ *
+ * Hostile clients are refused before their bodies are read: the route, the
+ * method, Content-Length against the route's cap (413), the content type
+ * (415) and the route's credential check (401/403) are decided on the
+ * headers alone. A body is then charged, twice its length (the bytes and
+ * what parsing makes of them), to the process-wide budget (http_budget.h;
+ * 503 with Retry-After when it is spent) and buffered.
+ *
+ * A few event threads (ATSB_HTTP_THREADS, epoll) hold the connections, so
+ * an idle connection costs a socket, not a thread. Handlers and credential
+ * checks run on a fixed pool of worker threads (ATSB_HTTP_WORKERS) while
+ * their connection is suspended; they may block. Connections are limited in
+ * all (ATSB_HTTP_MAX_CONNECTIONS) and per client address
+ * (ATSB_HTTP_MAX_CONNECTIONS_PER_IP); one idle for ATSB_HTTP_IDLE_TIMEOUT_S
+ * is closed, and so is one whose body is still arriving after
+ * ATSB_HTTP_REQUEST_TIMEOUT_S. */
 
 #define HTTP_MAX_PARAMS 6
 #define HTTP_MAX_HEADERS 6
@@ -20,6 +35,7 @@ typedef struct http_request {
     const char *body; /* NUL-terminated copy of the body; body_len excludes the NUL */
     size_t body_len;
     void *conn; /* struct MHD_Connection * */
+    char principal[128]; /* set by the route's authorize function, "" otherwise */
 } http_request;
 
 typedef struct http_response {
@@ -36,12 +52,25 @@ typedef struct http_response {
 
 typedef void (*http_handler_fn)(const http_request *req, http_response *resp, void *ctx);
 
+/* Decides from the headers alone (the body is not read yet) whether the
+ * request may go on. Returns 0 (it may; principal may be filled for the
+ * handler), or non-zero after answering the refusal (401, 403, 503) in
+ * resp. Runs on a worker thread and may block. The credential is in the
+ * Authorization header: a request without one is answered 401 at once. */
+typedef int (*http_authorize_fn)(http_request *req, http_response *resp, void *ctx);
+
+/* Media types a route accepts for a body (bits); 0 accepts any. */
+#define HTTP_ACCEPT_JSON 1u      /* application/json */
+#define HTTP_ACCEPT_MULTIPART 2u /* multipart/form-data */
+
 typedef struct {
     const char *method;
     const char *pattern; /* e.g. "/v1/applications/{id}" */
     http_handler_fn fn;
     void *ctx;
     size_t max_body; /* 0 means the server default (1 MiB) */
+    http_authorize_fn authorize; /* NULL: the route has no credential in its headers */
+    unsigned accept;             /* HTTP_ACCEPT_* bits checked when a body is sent; 0: any */
 } http_route;
 
 /* Returns 0 when every dependency is reachable; otherwise fills reason. */
@@ -50,13 +79,15 @@ typedef int (*http_ready_fn)(void *ctx, char *reason, size_t len);
 typedef struct http_server http_server;
 
 /* Starts listening on host:port. routes must outlive the server. Returns 0,
- * or -1 with err filled (port taken, ...). */
+ * or -1 with err filled (port taken, ...). Limits come from the ATSB_HTTP_*
+ * variables above; a bad value exits 2 (config_fail). */
 int http_server_start(const char *host, int port, const http_route *routes, size_t nroutes,
                       http_ready_fn ready, void *ready_ctx, http_server **out, char *err,
                       size_t errlen);
 /* The port actually bound (useful when started on port 0). */
 int http_server_port(const http_server *s);
-/* Stops accepting, waits for running handlers, frees s. NULL is allowed. */
+/* Stops accepting, answers 503 to requests that arrive meanwhile, waits for
+ * running handlers, frees s. NULL is allowed. */
 void http_server_stop(http_server *s);
 
 /* Request accessors; values are owned by the request. NULL when absent. */

@@ -1,17 +1,22 @@
 #include "pg.h"
 
+#include "config.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <libpq-events.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct pg_pool {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv; /* CLOCK_MONOTONIC */
+    int acquire_timeout_ms;
     int size;
     int nfree;
     PGconn **all;
@@ -38,7 +43,12 @@ int pg_pool_new(const char *dsn, int size, pg_pool **out, char *err, size_t errl
     p->free_list = calloc((size_t)size, sizeof *p->free_list);
     if (!p->all || !p->free_list) goto oom;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    p->acquire_timeout_ms = (int)config_int("ATSB_PG_ACQUIRE_TIMEOUT_MS", 5000, 1, 600000);
     for (int i = 0; i < size; i++) {
         p->all[i] = open_conn(dsn, err, errlen);
         if (!p->all[i]) goto fail;
@@ -55,8 +65,23 @@ fail:
 }
 
 PGconn *pg_pool_acquire(pg_pool *p) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += p->acquire_timeout_ms / 1000;
+    deadline.tv_nsec += (long)(p->acquire_timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
     pthread_mutex_lock(&p->mu);
-    while (p->nfree == 0) pthread_cond_wait(&p->cv, &p->mu);
+    while (p->nfree == 0) {
+        if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT && p->nfree == 0) {
+            pthread_mutex_unlock(&p->mu);
+            metrics_counter_add("atsb_pg_pool_timeouts_total", "", 1);
+            log_warn("no PostgreSQL connection free within ATSB_PG_ACQUIRE_TIMEOUT_MS");
+            return NULL;
+        }
+    }
     PGconn *c = p->free_list[--p->nfree];
     pthread_mutex_unlock(&p->mu);
     if (PQstatus(c) != CONNECTION_OK) {

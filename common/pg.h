@@ -16,9 +16,10 @@ typedef struct pg_pool pg_pool;
  * open on failure. */
 int pg_pool_new(const char *dsn, int size, pg_pool **out, char *err, size_t errlen);
 
-/* Borrows a connection, waiting while all are in use. The connection is
- * usable (reset when it was broken), or NULL after the reset failed: the
- * database is unavailable and the caller should answer 503. */
+/* Borrows a connection, waiting while all are in use, at most
+ * ATSB_PG_ACQUIRE_TIMEOUT_MS (5000). The connection is usable (reset when
+ * it was broken), or NULL when none came free in time or the reset failed:
+ * the database is unavailable and the caller should answer 503. */
 PGconn *pg_pool_acquire(pg_pool *p);
 /* Returns c to the pool. A connection left inside a transaction is rolled back. */
 void pg_pool_release(pg_pool *p, PGconn *c);

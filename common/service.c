@@ -3,8 +3,10 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "outbound.h"
 #include "shutdown.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,16 +45,26 @@ int service_start(const service_spec *spec, service *svc) {
     int port;
     memset(svc, 0, sizeof *svc);
     svc->spec = spec;
+    /* Request bodies and documents are large and short-lived. glibc would
+     * raise its mmap threshold to the largest block freed (up to 32 MiB) and
+     * keep such blocks in per-thread arenas afterwards, so RSS would stay at
+     * its peak; a fixed threshold gives them back to the kernel when freed,
+     * and fewer arenas fragment less. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_ARENA_MAX, 4);
     log_init(spec->name);
     shutdown_install();
-    if (crypto_init() != 0) {
-        fprintf(stderr, "%s: libsodium failed to initialise\n", spec->name);
-        return -1;
-    }
     config_addr(spec->addr_env, spec->addr_default, host, sizeof host, &port);
     const char *dsn = config_str("ATSB_PG_DSN", "host=127.0.0.1 port=54329 dbname=atsbridge user=atsbridge");
     int pool = (int)config_int("ATSB_PG_POOL", spec->pg_pool_default > 0 ? spec->pg_pool_default : 8, 1, 256);
     int timeout = (int)config_int("ATSB_STARTUP_TIMEOUT_S", 60, 0, 3600);
+    /* No development secret outside development: exits 2 naming the variable. */
+    for (const char *const *s = spec->secrets; s && *s; s++) config_secret(*s);
+    outbound_configure(); /* ATSB_OUTBOUND_ALLOW: a bad list exits 2 here, not at a request */
+    if (crypto_init() != 0) {
+        fprintf(stderr, "%s: libsodium failed to initialise\n", spec->name);
+        return -1;
+    }
 
     if (connect_db(dsn, pool, timeout, &svc->db, err, sizeof err)) goto fail;
     if (spec->migrations) {

@@ -20,6 +20,9 @@ typedef struct {
     int pg_pool_default;           /* ATSB_PG_POOL when unset; 0 means 8 */
     const http_route *routes;
     size_t nroutes;
+    /* The secrets the service uses, NULL-terminated (config_secret): each
+     * must be set, and not to its development default, unless ATSB_DEV=1. */
+    const char *const *secrets;
 } service_spec;
 
 typedef struct {
@@ -29,8 +32,10 @@ typedef struct {
     http_server *http;
 } service;
 
-/* Starts everything in order. On failure prints one line to stderr, releases
- * what was opened and returns -1: the caller exits 1. */
+/* Starts everything in order. A bad configuration value or a missing or
+ * development secret exits 2 (config.h) before anything is opened. On a later
+ * failure prints one line to stderr, releases what was opened and returns -1:
+ * the caller exits 1. */
 int service_start(const service_spec *spec, service *svc);
 
 /* Blocks until SIGTERM/SIGINT. */

@@ -177,4 +177,16 @@ for i, body in enumerate([
         '{"error":"invalid_grant","error_description":"expired"}', '{"Message":"An error has occurred."}',
         '{"error":{"code":"rate_limited","message":"slow down"}}', 'data.0.id\n{"data":[{"id":"x"}]}']):
     write("delivery_parse", "%02d" % i, body)
+# json_bounded: any text, checked under the default, response and tiny limits
+for name, body in [
+        ("application", json.dumps(application)),
+        ("escapes", '["\\"\\\\\\/\\b\\f\\n\\r\\t", "\\u0041\\u00e9\\u20ac\\ud83d\\ude00\\udc00", "Zo\u00eb"]'),
+        ("scalars", '[0, -1, 1.5e10, -0.0E-2, true, false, null, "", {}, []]'),
+        ("nested", '{"a":[{"b":[{"c":[[[["deep"]]]]}]}]}'),
+        ("many-objects", '{"board":"x","x":[' + ",".join(["{}"] * 40) + "]}"),
+        ("top-level-number", "  42  "),
+        ("trailing", '{"a": 1} x'),
+        ("truncated", '{"a": [1, 2, {"b": "c'),
+        ("bad-utf8", b'{"a": "\xc3\x28"}')]:
+    write("json_bounded", name, body)
 print("seeds written under", corpus)

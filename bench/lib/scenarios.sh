@@ -262,3 +262,41 @@ scenario_memory() {
       "\"idle_kb\":$idle,\"peak_kb\":$peak"
   done
 }
+
+# Hostile input: valid applications accepted per second (wrk, 32
+# connections from 127.0.0.1) while bench_attack repeats one attack from
+# 127.0.0.2, divided by the same load without an attack, measured right
+# before; ingest's peak RSS over all attacks.
+scenario_hostile() {
+  local p=hos. dur=$HOSTILE_SECONDS conns=32 kind base during rss attack_out
+  topics $p
+  svc_start ingest ingest $p
+  wrk_post() {
+    BENCH_RUN=$RANDOM BENCH_ACCOUNT=bench-0 BENCH_POSTING=load-lever-posting BENCH_DOCUMENTS=0 \
+      wrk -t2 -c"$conns" -d"${dur}s" --latency -s "$root/bench/ingest/post.lua" "http://127.0.0.1:${SVC_PORT[ingest]}" |
+      grep '^RESULT'
+  }
+  wrk_post >/dev/null # warm-up (Kafka's JVM)
+  for kind in unauth wrongkey overcap bombs slowloris; do
+    base=$(wrk_post)
+    "$build/bench/hostile/bench_attack" "${SVC_PORT[ingest]}" "$kind" $((dur + 2)) >"$work/attack.out" 2>>"$work/attack.err" &
+    local apid=$!
+    BG_PIDS+=("$apid")
+    sleep 1
+    during=$(wrk_post)
+    wait "$apid" || true
+    attack_out=$(grep '^RESULT' "$work/attack.out" || echo "RESULT rounds=0 answers=none")
+    local a b
+    a=$(field rps "$during")
+    b=$(field rps "$base")
+    record "hostile-$kind" "$a" "accepted/s under attack" "$b" "the same load without the attack" \
+      "$(ratio "$a" "$b")" ">= 0.5" "$(yesno "$(ratio "$a" "$b")" 0.5)" \
+      "wrk -t2 -c$conns -d${dur}s from 127.0.0.1, bench_attack $kind from 127.0.0.2 ($(field rounds "$attack_out") rounds, answers $(field answers "$attack_out")); non-202 under attack $(field non202 "$during")" \
+      "\"p99_ms\":$(field p99_ms "$during"),\"baseline_p99_ms\":$(field p99_ms "$base")"
+  done
+  rss=$(rss_kb "${SVC_PID[ingest]}" VmHWM)
+  svc_stop ingest
+  record hostile-rss "$((rss / 1024))" "MiB ingest peak RSS" "$((64 + 128))" "64 MiB + the body budget (128 MiB)" \
+    "$(ratio "$((rss / 1024))" 192)" "<= 1" "$(ge 1 "$(ratio "$((rss / 1024))" 192)" && echo yes || echo no)" \
+    "VmHWM of ingest over the five attacks and their baselines"
+}

@@ -32,7 +32,7 @@ stack_up() {
   SVC_PID[atssim]=$!
   sim=http://127.0.0.1:$sim_port
   wait_http "$sim/healthz" 30 || die "bench: the ATS simulator did not start (see $work/atssim.log)"
-  export ATSB_LOG_LEVEL=warn
+  export ATSB_LOG_LEVEL=warn ATSB_DEV=1 ATSB_OUTBOUND_ALLOW=127.0.0.0/8,::1
   export ATSB_LEVER_API_URL=$sim/lever/v1 ATSB_LEVER_TOKEN_URL=$sim/lever/auth/oauth/token
   export ATSB_LEVER_AUTHORIZE_URL=$sim/lever/auth/authorize ATSB_PROVIDER_URL=$sim/provider/v1
   # delivery's own per-account buckets set out of the way (1,000,000/s).

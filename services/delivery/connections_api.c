@@ -5,7 +5,9 @@
 #include "credentials.h"
 #include "dctx.h"
 #include "events.h"
+#include "json_bounded.h"
 #include "log.h"
+#include "outbound.h"
 #include "pg.h"
 
 #include <json-c/json.h>
@@ -23,15 +25,30 @@ static int valid_name(const char *s) {
     return 1;
 }
 
+/* The request body as a JSON object within JSON_LIMITS_DEFAULT into *out
+ * (the caller puts it). Returns 0, or -1 with *out NULL after answering 413
+ * json_too_large (the message names the limit) or 400 malformed_json. */
+static int body_object(const http_request *req, http_response *resp, json_object **out) {
+    json_bounded_error err;
+    json_bounded_status st = json_bounded_parse(req->body, req->body_len, &JSON_LIMITS_DEFAULT, out, &err);
+    if (json_bounded_is_limit(st)) {
+        http_error(resp, 413, "json_too_large", err.message);
+        return -1;
+    }
+    if (st != JSON_BOUNDED_OK || !json_object_is_type(*out, json_type_object)) {
+        json_object_put(*out);
+        *out = NULL;
+        http_error(resp, 400, "malformed_json", st != JSON_BOUNDED_OK ? err.message : "The body must be a JSON object.");
+        return -1;
+    }
+    return 0;
+}
+
 int connections_name_from_body(const http_request *req, http_response *resp, char *name, size_t len) {
     snprintf(name, len, "%s", DEFAULT_NAME);
     if (req->body_len == 0) return 0;
-    json_object *o = json_tokener_parse(req->body), *v;
-    if (!o || !json_object_is_type(o, json_type_object)) {
-        json_object_put(o);
-        http_error(resp, 400, "malformed_json", "The body must be a JSON object.");
-        return -1;
-    }
+    json_object *o = NULL, *v;
+    if (body_object(req, resp, &o)) return -1;
     int rc = 0;
     if (json_object_object_get_ex(o, "name", &v) && v) {
         if (!json_object_is_type(v, json_type_string) || !valid_name(json_object_get_string(v))) {
@@ -80,7 +97,8 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
     if (auth_admin(req, resp)) return;
     char name[128];
     if (connections_name_from_body(req, resp, name, sizeof name)) return;
-    json_object *o = json_tokener_parse(req->body);
+    json_object *o = NULL;
+    if (req->body_len && body_object(req, resp, &o)) return;
     const char *site = body_str(o, "site_url"), *cid = body_str(o, "client_id"), *secret = body_str(o, "client_secret");
     if (!site || !cid || !secret || (strncmp(site, "https://", 8) && strncmp(site, "http://", 7))) {
         json_object *d = json_object_new_array();
@@ -95,6 +113,19 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
     snprintf(site_url, sizeof site_url, "%s", site);
     size_t sl = strlen(site_url);
     while (sl && site_url[sl - 1] == '/') site_url[--sl] = '\0';
+    /* Before anything is sent to it: https, a public (or allow-listed) host. */
+    char why[300];
+    if (outbound_url_check(site_url, outbound_policy(), why, sizeof why) != OUTBOUND_URL_OK) {
+        json_object *d = json_object_new_array(), *e = json_object_new_object();
+        json_object_object_add(e, "field", json_object_new_string("site_url"));
+        json_object_object_add(e, "code", json_object_new_string("url_not_allowed"));
+        json_object_object_add(e, "message", json_object_new_string(why));
+        json_object_array_add(d, e);
+        http_error_details(resp, 422, "invalid_connection", "The site_url is not allowed.", d);
+        log_warn("eploy site_url refused", "account", req->params[0], "reason", why);
+        json_object_put(o);
+        return;
+    }
     PGconn *c = db(x, resp);
     if (!c) {
         json_object_put(o);

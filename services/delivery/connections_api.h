@@ -21,7 +21,8 @@ void connections_get(const http_request *req, http_response *resp, void *ctx);
 void connections_delete(const http_request *req, http_response *resp, void *ctx);
 
 /* The connection name from an optional {"name"} body (default
- * "Connection-OAuth-1"): 0, or -1 after answering 400/422. */
+ * "Connection-OAuth-1"): 0, or -1 after answering 400 (malformed JSON), 413
+ * json_too_large (beyond JSON_LIMITS_DEFAULT, json_bounded.h) or 422. */
 int connections_name_from_body(const http_request *req, http_response *resp, char *name, size_t len);
 
 #endif

@@ -43,7 +43,8 @@ typedef struct {
 } dctx;
 
 /* Reads every ATSB_DELIVERY_* / ATSB_LEVER_* / ATSB_EPLOY_* / ATSB_PROVIDER_*
- * variable (bad values exit 2, see config.h). Can't fail otherwise. */
+ * variable (bad values exit 2, see config.h; so does an ATS or provider URL
+ * that outbound_config_url refuses). Can't fail otherwise. */
 void dconfig_load(dconfig *cfg);
 
 #endif

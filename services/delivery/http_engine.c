@@ -2,6 +2,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "outbound.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -11,13 +12,15 @@
 #include <strings.h>
 #include <time.h>
 
-#define MAX_BODY (32u * 1024 * 1024)
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000L
+#define DEFAULT_TIMEOUT_MS 30000L
 
 typedef struct job {
     const http_engine_req *req;
     http_result *out;
     CURL *easy;
     struct curl_slist *hl;
+    outbound_guard guard; /* the body cap, and why a connection was refused */
     size_t cap;
     int done;
     int failed;
@@ -43,7 +46,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
     job *j = ud;
     http_result *r = j->out;
     size_t n = size * nmemb;
-    if (r->body_len + n + 1 > MAX_BODY) return 0; /* aborts the transfer */
+    if (n > j->guard.max_response - r->body_len) {
+        j->guard.too_large = 1;
+        return 0; /* aborts the transfer */
+    }
     if (r->body_len + n + 1 > j->cap) {
         size_t cap = j->cap ? j->cap * 2 : 4096;
         while (cap < r->body_len + n + 1) cap *= 2;
@@ -80,7 +86,7 @@ static void finish(http_engine *e, job *j, CURLcode code) {
         curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &r->status);
     } else {
         r->status = 0;
-        snprintf(r->error, sizeof r->error, "%s", curl_easy_strerror(code));
+        outbound_curl_error(&j->guard, code, r->error, sizeof r->error);
         j->failed = 1;
     }
     struct timespec now;
@@ -137,7 +143,6 @@ static int start_job(http_engine *e, job *j) {
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, e->cfg.timeout_ms);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -148,6 +153,10 @@ static int start_job(http_engine *e, job *j) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
     } else if (!strcmp(q->method, "GET")) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
+    if (outbound_curl_setup(h, &j->guard)) {
+        finish(e, j, CURLE_FAILED_INIT); /* no request without the policy */
+        return -1;
     }
     if (curl_multi_add_handle(e->multi, h) != CURLM_OK) goto fail;
     e->active++;
@@ -196,6 +205,10 @@ int http_engine_start(const http_engine_config *cfg, http_engine **out) {
     if (!e) return -1;
     e->cfg = *cfg;
     if (e->cfg.max_concurrent < 1) e->cfg.max_concurrent = 64;
+    /* Every wait is bounded: 0 would mean no timeout to libcurl. */
+    if (e->cfg.connect_timeout_ms <= 0) e->cfg.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    if (e->cfg.timeout_ms <= 0) e->cfg.timeout_ms = DEFAULT_TIMEOUT_MS;
+    outbound_configure();
     e->multi = curl_multi_init();
     e->idle = calloc((size_t)e->cfg.max_concurrent, sizeof *e->idle);
     if (!e->multi || !e->idle) {

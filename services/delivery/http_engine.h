@@ -10,7 +10,10 @@
  * until the engine thread completes it, so many slow requests share one
  * thread and a bounded connection pool (CURLMOPT_MAX_TOTAL_CONNECTIONS =
  * max_concurrent; further requests queue inside libcurl). Connections and
- * easy handles are reused across requests; TLS verification stays on. */
+ * easy handles are reused across requests; TLS verification stays on. Every
+ * request passes the outbound policy (outbound.h: refused addresses checked
+ * at each connection, http/https only, no redirects, the body cap) and is
+ * bounded by connect_timeout_ms and timeout_ms (0 or less: 5 s and 30 s). */
 
 typedef struct http_engine http_engine;
 

@@ -1,5 +1,6 @@
 /* atsb-delivery: the only writer to an ATS or provider. See DESIGN.md
  * ("Delivery semantics", implementation notes "delivery"). */
+#include "auth.h"
 #include "connections_api.h"
 #include "dctx.h"
 #include "dispatcher.h"
@@ -17,13 +18,16 @@ int main(void) {
     static dctx x;
     dconfig_load(&x.cfg);
     static http_route routes[] = {
-        {"POST", "/v1/accounts/{id}/connections/lever", oauth_lever_start, &x, 0},
-        {"POST", "/v1/accounts/{id}/connections/eploy", connections_eploy, &x, 0},
-        {"GET", "/v1/accounts/{id}/connections", connections_list, &x, 0},
-        {"GET", "/v1/accounts/{id}/connections/{name}", connections_get, &x, 0},
-        {"DELETE", "/v1/accounts/{id}/connections/{name}", connections_delete, &x, 0},
-        {"GET", "/oauth/lever/callback", oauth_lever_callback, &x, 0},
+        {"POST", "/v1/accounts/{id}/connections/lever", oauth_lever_start, &x, 0, auth_admin_route, HTTP_ACCEPT_JSON},
+        {"POST", "/v1/accounts/{id}/connections/eploy", connections_eploy, &x, 0, auth_admin_route, HTTP_ACCEPT_JSON},
+        {"GET", "/v1/accounts/{id}/connections", connections_list, &x, 0, auth_admin_route, 0},
+        {"GET", "/v1/accounts/{id}/connections/{name}", connections_get, &x, 0, auth_admin_route, 0},
+        {"DELETE", "/v1/accounts/{id}/connections/{name}", connections_delete, &x, 0, auth_admin_route, 0},
+        {"GET", "/oauth/lever/callback", oauth_lever_callback, &x, 0, NULL, 0},
     };
+    /* Admin endpoints, sealed credentials, Lever OAuth, the provider. */
+    static const char *const secrets[] = {"ATSB_ADMIN_TOKEN", "ATSB_SECRET_KEY", "ATSB_LEVER_CLIENT_SECRET",
+                                          "ATSB_PROVIDER_API_KEY", NULL};
     static service_spec spec = {
         .name = "delivery",
         .addr_env = "ATSB_DELIVERY_ADDR",
@@ -31,6 +35,7 @@ int main(void) {
         .migrations = delivery_migrations,
         .routes = routes,
         .nroutes = sizeof routes / sizeof routes[0],
+        .secrets = secrets,
     };
     spec.pg_pool_default = x.cfg.workers + 8; /* each worker holds one for a delivery's advisory lock */
     doc_budget_init(&x.docs, x.cfg.document_budget);

@@ -24,7 +24,7 @@ static json_object *admin_body(const http_request *req, http_response *resp) {
         http_error(resp, 415, "unsupported_media_type", "Send application/json.");
         return NULL;
     }
-    json_object *o = app_json_parse(req->body, req->body_len, &errs);
+    json_object *o = app_json_parse(req->body, req->body_len, &JSON_LIMITS_DEFAULT, &errs);
     if (!o) ingest_respond_errors(resp, &errs);
     errlist_free(&errs);
     return o;

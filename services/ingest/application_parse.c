@@ -5,7 +5,6 @@
 #include "text.h"
 #include "timestamp.h"
 
-#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,35 +18,37 @@
 #define MAX_VALUES 100
 #define MAX_DOCUMENTS 20
 
-json_object *app_json_parse(const char *text, size_t len, errlist *errs) {
-    if (len > INT_MAX) {
-        errlist_add(errs, 400, "", "malformed_json", "Body too long to parse.");
+/* The most values a valid application holds: the envelope and consent
+ * (about 20), the candidate (7 fields and MAX_LINKS links), MAX_ANSWERS
+ * answers of question_id and value or up to MAX_VALUES values, and
+ * MAX_DOCUMENTS documents of 4 members; the rest is room for members we
+ * ignore. About 22000: json-c's objects for it stay under 20 MB. */
+#define APP_JSON_MAX_VALUES (256 + MAX_LINKS + MAX_ANSWERS * (8 + MAX_VALUES) + MAX_DOCUMENTS * 16)
+
+json_limits app_json_limits(const app_limits *lim) {
+    json_limits jl = JSON_LIMITS_DEFAULT;
+    jl.max_values = APP_JSON_MAX_VALUES;
+    /* Only a document's content_base64 may be long: up to the base64 of the
+     * largest document app_documents_from_json measures before refusing it
+     * (1/16 slack for line breaks and padding), so an oversized document is
+     * still reported as documents[i] too_large. Every other string stays
+     * within JSON_LIMITS_DEFAULT's 64 KiB, far above the fields' own caps. */
+    jl.long_string_key = "content_base64";
+    jl.max_long_string = (lim->max_document_bytes + lim->max_document_bytes / 16 + 1024) / 3 * 4 + 4;
+    return jl;
+}
+
+json_object *app_json_parse(const char *text, size_t len, const json_limits *jl, errlist *errs) {
+    json_bounded_error err;
+    json_object *o = NULL;
+    json_bounded_status st = json_bounded_parse(text, len, jl, &o, &err);
+    if (json_bounded_is_limit(st)) {
+        errlist_add(errs, 413, "", "json_too_large", "%s", err.message);
         return NULL;
     }
-    json_tokener *tok = json_tokener_new_ex(64);
-    if (!tok) {
-        errlist_add(errs, 400, "", "malformed_json", "Out of memory while parsing.");
+    if (st != JSON_BOUNDED_OK) {
+        errlist_add(errs, 400, "", "malformed_json", "%s", err.message);
         return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    if (!o) {
-        if (jerr == json_tokener_continue || jerr == json_tokener_success)
-            errlist_add(errs, 400, "", "malformed_json", "Unexpected end of JSON at offset %zu.", len);
-        else
-            errlist_add(errs, 400, "", "malformed_json", "Invalid JSON at offset %zu: %s.", end,
-                        json_tokener_error_desc(jerr));
-        return NULL;
-    }
-    for (size_t i = end; i < len; i++) {
-        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') {
-            errlist_add(errs, 400, "", "malformed_json", "Unexpected data after the JSON value at offset %zu.", i);
-            json_object_put(o);
-            return NULL;
-        }
     }
     if (!json_object_is_type(o, json_type_object)) {
         errlist_add(errs, 400, "", "malformed_json", "The body must be a JSON object.");
@@ -255,9 +256,9 @@ static int kind_valid(const char *k) {
     return !strcmp(k, "cv") || !strcmp(k, "cover_letter") || !strcmp(k, "other");
 }
 
-int app_documents_add(app_documents *docs, const char *field, const char *kind, const char *filename,
-                      const char *declared_type, uint8_t *data, size_t len, const app_limits *lim,
-                      errlist *errs) {
+static int documents_add(app_documents *docs, const char *field, const char *kind, const char *filename,
+                         const char *declared_type, uint8_t *data, int owned, size_t len, const app_limits *lim,
+                         errlist *errs) {
     const char *detected = NULL;
     char name[256];
     if (docs->n >= MAX_DOCUMENTS) {
@@ -304,14 +305,27 @@ int app_documents_add(app_documents *docs, const char *field, const char *kind, 
     }
     d->content_type = detected;
     d->data = data;
+    d->owned = owned;
     d->len = len;
     crypto_sha256_hex(data, len, d->sha256);
     docs->n++;
     docs->total_bytes += len;
     return 0;
 reject:
-    free(data);
+    if (owned) free(data);
     return -1;
+}
+
+int app_documents_add(app_documents *docs, const char *field, const char *kind, const char *filename,
+                      const char *declared_type, uint8_t *data, size_t len, const app_limits *lim,
+                      errlist *errs) {
+    return documents_add(docs, field, kind, filename, declared_type, data, 1, len, lim, errs);
+}
+
+int app_documents_add_view(app_documents *docs, const char *field, const char *kind, const char *filename,
+                           const char *declared_type, const uint8_t *data, size_t len, const app_limits *lim,
+                           errlist *errs) {
+    return documents_add(docs, field, kind, filename, declared_type, (uint8_t *)data, 0, len, lim, errs);
 }
 
 /* Base64 (standard alphabet, padding optional, whitespace ignored). Returns
@@ -377,6 +391,9 @@ void app_documents_from_json(json_object *arr, const char *prefix, const app_lim
             } else if (!bad) {
                 size_t dlen = 0;
                 uint8_t *data = base64_decode(json_object_get_string(bv), blen, &dlen);
+                /* json-c's copy of the base64 is not needed any more: give it back
+                 * before the next document is decoded. */
+                json_object_object_del(o, "content_base64");
                 if (!data) {
                     errlist_add(errs, 400, f, "malformed_base64", "Not valid base64.");
                 } else {
@@ -395,7 +412,7 @@ void app_documents_free(app_documents *docs) {
     for (size_t i = 0; i < docs->n; i++) {
         free(docs->v[i].kind);
         free(docs->v[i].filename);
-        free(docs->v[i].data);
+        if (docs->v[i].owned) free(docs->v[i].data);
     }
     free(docs->v);
     memset(docs, 0, sizeof *docs);
@@ -428,7 +445,8 @@ int app_from_json(json_object *root, const app_limits *lim, app_application *a, 
 
 int app_parse(const char *text, size_t len, const app_limits *lim, app_application *out, errlist *errs) {
     memset(out, 0, sizeof *out);
-    json_object *root = app_json_parse(text, len, errs);
+    json_limits jl = app_json_limits(lim);
+    json_object *root = app_json_parse(text, len, &jl, errs);
     if (!root) return -1;
     int rc = app_from_json(root, lim, out, errs);
     json_object_put(root);

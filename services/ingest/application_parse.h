@@ -3,6 +3,7 @@
 
 #include "crypto.h"
 #include "errlist.h"
+#include "json_bounded.h"
 
 #include <json-c/json.h>
 #include <stddef.h>
@@ -10,7 +11,8 @@
 
 /* Application requests (CONTRACT.md "ingest: submit an application"): JSON
  * text -> app_application + every problem found, as errlist items tagged 400
- * (malformed JSON or base64), 413 (documents too large) or 422 (invalid
+ * (malformed JSON or base64), 413 (documents too large, or the JSON beyond
+ * app_json_limits) or 422 (invalid
  * field). Pure: no I/O, no global state, never crashes on any input, so a
  * libFuzzer target can call app_parse() directly. Checks needing the
  * database (account exists, key may submit for the board) are the caller's. */
@@ -24,7 +26,8 @@ typedef struct {
     char *kind;         /* "cv", "cover_letter" or "other" */
     char *filename;     /* sanitized */
     const char *content_type; /* detected DOC_TYPE_* (static) */
-    uint8_t *data;      /* owned */
+    uint8_t *data;      /* owned when owned is set, else a view into the request body */
+    int owned;
     size_t len;
     char sha256[CRYPTO_SHA256_HEX];
 } app_document;
@@ -58,10 +61,23 @@ typedef struct {
     app_documents documents;
 } app_application;
 
-/* Parses text as one JSON object with json-c's strict tokener (UTF-8
- * validated). Returns the object (caller puts it), or NULL after adding a
- * 400 item saying where parsing stopped (byte offset). */
-json_object *app_json_parse(const char *text, size_t len, errlist *errs);
+/* Most values one candidate of an export may hold (7 fields, 20 links, 20
+ * documents of 4 members, room for members we ignore): export bodies are
+ * bounded by this per allowed candidate. */
+#define APP_CANDIDATE_MAX_VALUES 256
+
+/* The JSON bounds of an application body under lim: enough values for the
+ * most answers, links and documents a valid application has, strings long
+ * enough for the base64 of the largest document lim allows, depth 32. */
+json_limits app_json_limits(const app_limits *lim);
+
+/* Parses text as one JSON object within jl (json_bounded_parse: nothing is
+ * built before the text is known to fit; json-c's strict tokener, UTF-8
+ * validated). Returns the object (caller puts it), or NULL after adding one
+ * item for the whole body (field ""): 413 json_too_large naming the limit
+ * that was hit, or 400 malformed_json saying where parsing stopped (byte
+ * offset) or that the value is not an object. */
+json_object *app_json_parse(const char *text, size_t len, const json_limits *jl, errlist *errs);
 
 /* Parses and validates an application. Returns 0 when nothing is wrong
  * (errs untouched), or -1 with errs filled; *out holds what could be read
@@ -88,6 +104,11 @@ void app_documents_from_json(json_object *arr, const char *prefix, const app_lim
 int app_documents_add(app_documents *docs, const char *field, const char *kind, const char *filename,
                       const char *declared_type, uint8_t *data, size_t len, const app_limits *lim,
                       errlist *errs);
+/* The same for bytes that stay valid while docs does (a multipart part in
+ * the request body): viewed, not copied, and never freed by docs. */
+int app_documents_add_view(app_documents *docs, const char *field, const char *kind, const char *filename,
+                           const char *declared_type, const uint8_t *data, size_t len, const app_limits *lim,
+                           errlist *errs);
 void app_documents_free(app_documents *docs);
 
 /* JSON arrays of the documents' references for canonical hashing. */

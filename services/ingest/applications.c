@@ -33,7 +33,8 @@ int applications_parse_multipart(const char *body, size_t len, const char *conte
         errlist_add(errs, 400, "application", "required", "The multipart body needs a part named application (JSON).");
         goto cleanup;
     }
-    root = app_json_parse(app->data, app->len, errs);
+    json_limits jl = app_json_limits(lim);
+    root = app_json_parse(app->data, app->len, &jl, errs);
     if (!root) goto cleanup;
     size_t before = errs->n + errs->dropped;
     app_from_json(root, lim, out, errs);
@@ -42,13 +43,8 @@ int applications_parse_multipart(const char *body, size_t len, const char *conte
         if (!p->filename || p == app) continue;
         char field[160];
         snprintf(field, sizeof field, "parts.%s", p->name);
-        uint8_t *data = malloc(p->len ? p->len : 1);
-        if (!data) {
-            errlist_add(errs, 413, field, "too_large", "Out of memory.");
-            continue;
-        }
-        memcpy(data, p->data, p->len);
-        app_documents_add(&out->documents, field, p->name, p->filename, p->content_type, data, p->len, lim, errs);
+        app_documents_add_view(&out->documents, field, p->name, p->filename, p->content_type,
+                               (const uint8_t *)p->data, p->len, lim, errs);
     }
     rc = errs->n + errs->dropped > before ? -1 : 0;
 cleanup:
@@ -148,14 +144,14 @@ void applications_post(const http_request *req, http_response *resp, void *vctx)
     const ingest_ctx *ctx = vctx;
     app_application app = {0};
     errlist errs = {0};
-    char board[128], trace[80], app_id[64], body_hash[CRYPTO_SHA256_HEX];
+    const char *board = req->principal; /* board_keys_authorize_board */
+    char trace[80], app_id[64], body_hash[CRYPTO_SHA256_HEX];
     ingest_trace_id(req, trace, sizeof trace);
     PGconn *c = pg_pool_acquire(ctx->svc->db);
     if (!c) {
         ingest_unavailable(ctx, resp, "database");
         goto cleanup;
     }
-    if (board_keys_authenticate(ctx, c, req, resp, KEY_KIND_BOARD, board, sizeof board)) goto cleanup;
 
     const char *ct = http_header(req, "Content-Type");
     char boundary[80];

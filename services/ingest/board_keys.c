@@ -40,8 +40,9 @@ static int kind_check(http_response *resp, const char *key_kind, const char *kin
     return -1;
 }
 
-int board_keys_authenticate(const ingest_ctx *ctx, PGconn *c, const http_request *req, http_response *resp,
-                            const char *kind, char *owner, size_t ownerlen) {
+static int authenticate(const ingest_ctx *ctx, http_request *req, http_response *resp, const char *kind) {
+    char *owner = req->principal;
+    size_t ownerlen = sizeof req->principal;
     char key[256], hash[CRYPTO_SHA256_HEX];
     if (auth_bearer(req, key, sizeof key) != 0) {
         http_set_header(resp, "WWW-Authenticate", "Bearer");
@@ -60,7 +61,9 @@ int board_keys_authenticate(const ingest_ctx *ctx, PGconn *c, const http_request
         }
     }
     const char *p[] = {hash};
-    PGresult *r = pg_exec(c, "SELECT board, kind FROM ingest.board_keys WHERE key_sha256 = $1", 1, p);
+    PGconn *c = pg_pool_acquire(ctx->svc->db);
+    PGresult *r = c ? pg_exec(c, "SELECT board, kind FROM ingest.board_keys WHERE key_sha256 = $1", 1, p) : NULL;
+    pg_pool_release(ctx->svc->db, c);
     if (!pg_ok(r)) {
         PQclear(r);
         ingest_unavailable(ctx, resp, "database");
@@ -78,4 +81,12 @@ int board_keys_authenticate(const ingest_ctx *ctx, PGconn *c, const http_request
     int rc = kind_check(resp, PQgetvalue(r, 0, 1), kind);
     PQclear(r);
     return rc;
+}
+
+int board_keys_authorize_board(http_request *req, http_response *resp, void *ctx) {
+    return authenticate(ctx, req, resp, KEY_KIND_BOARD);
+}
+
+int board_keys_authorize_tool(http_request *req, http_response *resp, void *ctx) {
+    return authenticate(ctx, req, resp, KEY_KIND_SOURCE_TOOL);
 }

@@ -15,11 +15,12 @@
  * -1 on a database error. */
 int board_keys_register(PGconn *c, const char *kind, const char *owner, const char *key);
 
-/* Authenticates the request's bearer key for an endpoint that takes keys of
- * kind. Returns 0 with the key's owner in owner, or -1 after answering
+/* Route authorize functions (http_authorize_fn; ctx is the ingest_ctx):
+ * the request's bearer key must be a board key (a source-tool key). They
+ * return 0 with the key's owner in req->principal, or -1 after answering
  * 401 (missing or unknown key), 403 (a key of the other kind) or 503
- * (database) in resp. */
-int board_keys_authenticate(const ingest_ctx *ctx, PGconn *c, const http_request *req, http_response *resp,
-                            const char *kind, char *owner, size_t ownerlen);
+ * (database) in resp. Known keys are cached for ATSB_INGEST_LOOKUP_CACHE_MS. */
+int board_keys_authorize_board(http_request *req, http_response *resp, void *ctx);
+int board_keys_authorize_tool(http_request *req, http_response *resp, void *ctx);
 
 #endif

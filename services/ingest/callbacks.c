@@ -28,7 +28,7 @@ static const struct {
 int bgcheck_callback_parse(const char *body, size_t len, bgcheck_callback *cb, errlist *errs) {
     memset(cb, 0, sizeof *cb);
     size_t before = errs->n + errs->dropped;
-    json_object *root = app_json_parse(body, len, errs);
+    json_object *root = app_json_parse(body, len, &JSON_LIMITS_DEFAULT, errs);
     if (!root) return -1;
     app_get_string(root, "", "order_id", 1, 256, errs, &cb->order_id);
     if (app_get_string(root, "", "status", 1, 64, errs, &cb->status_text) == 0 && cb->status_text) {

@@ -51,7 +51,10 @@ static void parse_candidates(json_object *arr, const app_limits *lim, size_t max
 int export_parse(const char *text, size_t len, const app_limits *lim, size_t max_candidates,
                  export_request *r, errlist *errs) {
     memset(r, 0, sizeof *r);
-    json_object *root = app_json_parse(text, len, errs);
+    /* Room for every allowed candidate at its most; no more. */
+    json_limits jl = app_json_limits(lim);
+    jl.max_values = 1024 + max_candidates * APP_CANDIDATE_MAX_VALUES;
+    json_object *root = app_json_parse(text, len, &jl, errs);
     if (!root) return -1;
     size_t before = errs->n + errs->dropped;
     app_get_string(root, "", "name", 1, 256, errs, &r->name);

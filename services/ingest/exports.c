@@ -141,14 +141,14 @@ void exports_post(const http_request *req, http_response *resp, void *vctx) {
     export_request r = {0};
     errlist errs = {0};
     char *ids = NULL;
-    char tool[128], trace[80], task_id[64], body_hash[CRYPTO_SHA256_HEX];
+    const char *tool = req->principal; /* board_keys_authorize_tool */
+    char trace[80], task_id[64], body_hash[CRYPTO_SHA256_HEX];
     ingest_trace_id(req, trace, sizeof trace);
     PGconn *c = pg_pool_acquire(ctx->svc->db);
     if (!c) {
         ingest_unavailable(ctx, resp, "database");
         goto cleanup;
     }
-    if (board_keys_authenticate(ctx, c, req, resp, KEY_KIND_SOURCE_TOOL, tool, sizeof tool)) goto cleanup;
     if (!ingest_is_json(http_header(req, "Content-Type"))) {
         http_error(resp, 415, "unsupported_media_type", "Send application/json.");
         goto cleanup;

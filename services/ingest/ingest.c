@@ -58,6 +58,13 @@ void ingest_respond_errors(http_response *resp, const errlist *e) {
     } else if (status == 413) {
         code = "payload_too_large";
         msg = "The request's documents exceed the size limits.";
+        for (size_t i = 0; i < e->n; i++) {
+            if (e->items[i].status == 413 && !strcmp(e->items[i].code, "json_too_large")) {
+                code = "json_too_large";
+                msg = "The JSON body exceeds the parser's limits; nothing was stored.";
+                break;
+            }
+        }
     }
     http_error_details(resp, status ? status : 422, code, msg, errlist_json(e, status ? status : 422));
 }

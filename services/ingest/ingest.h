@@ -40,7 +40,9 @@ void ingest_ctx_init(ingest_ctx *ctx, service *svc, const ingest_config *cfg);
  * dependency ("database", "kafka") in the message. */
 void ingest_unavailable(const ingest_ctx *ctx, http_response *resp, const char *what);
 
-/* Answers the errors of e (400, 413 or 422, see errlist.h). */
+/* Answers the errors of e (400, 413 or 422, see errlist.h) with the code
+ * malformed_request, payload_too_large (json_too_large when the body went
+ * beyond its JSON limits) or validation_failed and every item as details. */
 void ingest_respond_errors(http_response *resp, const errlist *e);
 
 /* Trace id from X-Trace-Id when it is a sane token, else a new random one. */

@@ -13,6 +13,8 @@ int main(void) {
     static service svc;
     static ingest_ctx ctx;
     static http_route routes[16];
+    /* Admin endpoints; webhook tokens and callback secrets sealed at rest. */
+    static const char *const secrets[] = {"ATSB_ADMIN_TOKEN", "ATSB_SECRET_KEY", NULL};
     static service_spec spec = {
         .name = "ingest",
         .addr_env = "ATSB_INGEST_ADDR",
@@ -22,6 +24,7 @@ int main(void) {
          * transaction commits after the produce), so the pool bounds how
          * many requests are in flight. */
         .pg_pool_default = 32,
+        .secrets = secrets,
     };
     ingest_config cfg;
     ingest_config_load(&cfg);

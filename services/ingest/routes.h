@@ -7,13 +7,17 @@
 /* ingest's route table, in one place so openapi.yaml can be checked against
  * it (tests/ingest/test_openapi.c). */
 
-typedef enum { BODY_SMALL, BODY_DEFAULT, BODY_APPLICATION, BODY_EXPORT } routes_body;
+/* BODY_SIGNED: routes whose credential is a signature over the body
+ * (webhooks, provider callbacks) take small bodies only. */
+typedef enum { BODY_SMALL, BODY_SIGNED, BODY_APPLICATION, BODY_EXPORT } routes_body;
 
 typedef struct {
     const char *method;
     const char *pattern;
     http_handler_fn fn;
     routes_body body;
+    http_authorize_fn authorize; /* checked on the headers, before the body is read */
+    unsigned accept;             /* HTTP_ACCEPT_* */
 } routes_def;
 
 extern const routes_def routes_table[];

@@ -29,7 +29,7 @@ static const char *member(json_object *o, const char *name, const char *field, e
 int lever_webhook_parse(const char *body, size_t len, lever_webhook *w, errlist *errs) {
     memset(w, 0, sizeof *w);
     size_t before = errs->n;
-    w->root = app_json_parse(body, len, errs);
+    w->root = app_json_parse(body, len, &JSON_LIMITS_DEFAULT, errs);
     if (!w->root) return -1;
     w->event = member(w->root, "event", "event", errs);
     w->signature = member(w->root, "signature", "signature", errs);

@@ -76,8 +76,8 @@ static int eploy_is_test(json_object *v) {
 int eploy_questions_parse(const char *vacancy_json, const char *questions_json, const char *posting_id,
                           qs_set *out) {
     qs_set_init(out);
-    json_object *vroot = vacancy_json ? json_tokener_parse(vacancy_json) : NULL;
-    json_object *qroot = questions_json ? json_tokener_parse(questions_json) : NULL;
+    json_object *vroot = qs_jparse(vacancy_json);
+    json_object *qroot = qs_jparse(questions_json);
     json_object *v = vroot && json_object_is_type(vroot, json_type_object) ? vroot : NULL;
     json_object *list = NULL;
     int rc = -1;

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "normalize.h"
+#include "outbound.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -19,6 +20,10 @@ static int timeout_ms = 10000;
 void questions_fetch_configure(void) {
     lever_base = config_str("ATSB_LEVER_API_URL", "http://127.0.0.1:8090/lever/v1");
     timeout_ms = (int)config_int("ATSB_QUESTIONS_FETCH_TIMEOUT_MS", 10000, 100, 300000);
+    /* https, or plain http to ATSB_OUTBOUND_ALLOW only (exits 2 otherwise). */
+    outbound_config_url("ATSB_LEVER_API_URL", lever_base);
+    outbound_config_url("ATSB_LEVER_TOKEN_URL",
+                        config_str("ATSB_LEVER_TOKEN_URL", "http://127.0.0.1:8090/lever/auth/oauth/token"));
 }
 
 int questions_id_ok(const char *id) {

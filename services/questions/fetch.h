@@ -27,7 +27,8 @@ typedef struct {
     char form[128];    /* ETag of the questions answer */
 } qf_etags;
 
-/* Reads configuration (call once before threads start). */
+/* Reads configuration (call once before threads start); a bad value, or an
+ * ATS URL outbound_config_url refuses, exits 2 naming the variable. */
 void questions_fetch_configure(void);
 
 /* prev may be NULL. On QF_OK out holds the new set (caller frees) and etags

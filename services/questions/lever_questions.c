@@ -229,8 +229,8 @@ static int lever_is_test(json_object *p) {
 int lever_questions_parse(const char *posting_json, const char *form_json, const char *posting_id,
                           qs_set *out) {
     qs_set_init(out);
-    json_object *proot = posting_json ? json_tokener_parse(posting_json) : NULL;
-    json_object *froot = form_json ? json_tokener_parse(form_json) : NULL;
+    json_object *proot = qs_jparse(posting_json);
+    json_object *froot = qs_jparse(form_json);
     json_object *p = unwrap(proot), *f = unwrap(froot);
     int rc = -1;
     if (!f || !json_object_is_type(f, json_type_object)) goto done;

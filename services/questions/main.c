@@ -71,8 +71,10 @@ static void *sweep_thread(void *arg) {
 
 int main(void) {
     static const http_route routes[] = {
-        {"GET", "/v1/accounts/{account}/postings/{posting}/questions", questions_api_get, &svc, 0},
+        {"GET", "/v1/accounts/{account}/postings/{posting}/questions", questions_api_get, &svc, 0, NULL, 0},
     };
+    /* Connections' sealed credentials; Lever token refresh with atsbridge's app. */
+    static const char *const secrets[] = {"ATSB_SECRET_KEY", "ATSB_LEVER_CLIENT_SECRET", NULL};
     static const service_spec spec = {
         .name = "questions",
         .addr_env = "ATSB_QUESTIONS_ADDR",
@@ -80,6 +82,7 @@ int main(void) {
         .migrations = questions_migrations,
         .routes = routes,
         .nroutes = sizeof routes / sizeof routes[0],
+        .secrets = secrets,
     };
     /* Configuration first: a bad value exits 2 before anything starts. */
     questions_fetch_configure();

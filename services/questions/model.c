@@ -1,5 +1,7 @@
 #include "model.h"
 
+#include "json_bounded.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +161,13 @@ oom:
     json_object_put(arr);
     json_object_put(o);
     return NULL;
+}
+
+json_object *qs_jparse(const char *text) {
+    json_object *o = NULL;
+    if (!text || json_bounded_parse(text, strlen(text), &JSON_LIMITS_RESPONSE, &o, NULL) != JSON_BOUNDED_OK)
+        return NULL;
+    return o;
 }
 
 const char *qs_jstr(json_object *o, const char *key) {

@@ -90,5 +90,11 @@ const char *qs_jstr(json_object *o, const char *key);
 const char *qs_jscalar(json_object *o, const char *key, char *buf, size_t len);
 /* Boolean member: true/false, "true"/"yes"/"1" ... ; def when absent. */
 int qs_jbool(json_object *o, const char *key, int def);
+/* An ATS response body (NUL-terminated; read up to the first NUL) parsed
+ * within JSON_LIMITS_RESPONSE (json_bounded.h: too many values, too deep or
+ * too long strings are refused before json-c builds anything). A new object
+ * (caller puts it), or NULL when text is NULL, not JSON, beyond the limits,
+ * or JSON null. */
+json_object *qs_jparse(const char *text);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include "api.h"
 #include "boards.h"
+#include "outbound.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -176,6 +177,13 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
             api_detail(details, name, "invalid_url", "must be an http(s) URL");
             return;
         }
+        /* Delivery POSTs to the notification URL: https to a public (or
+         * allow-listed) host. The privacy policy URL is only shown. */
+        char why[300];
+        if (i == AF_NOTIFICATION_URL && outbound_url_check(s, outbound_policy(), why, sizeof why) != OUTBOUND_URL_OK) {
+            api_detail(details, name, "url_not_allowed", why);
+            return;
+        }
         set_value(in, i, s);
         return;
     case AF_SOURCE_LABELS:
@@ -190,10 +198,13 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
     }
 }
 
-int acct_parse(const char *body, acct_fields *in, json_object **details) {
+int acct_parse(const char *body, size_t len, acct_fields *in, json_object **details, json_bounded_error *err) {
     *details = NULL;
-    json_object *root = json_tokener_parse(body);
-    if (!root || !json_object_is_type(root, json_type_object)) {
+    json_object *root = NULL;
+    json_bounded_status st = json_bounded_parse(body, len, &JSON_LIMITS_DEFAULT, &root, err);
+    if (json_bounded_is_limit(st)) return -3;
+    if (st != JSON_BOUNDED_OK || !json_object_is_type(root, json_type_object)) {
+        if (st == JSON_BOUNDED_OK && err) snprintf(err->message, sizeof err->message, "The body must be a JSON object.");
         json_object_put(root);
         return -1;
     }

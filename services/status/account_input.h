@@ -1,6 +1,8 @@
 #ifndef STATUS_ACCOUNT_INPUT_H
 #define STATUS_ACCOUNT_INPUT_H
 
+#include "json_bounded.h"
+
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
@@ -25,10 +27,15 @@ typedef struct {
 void acct_fields_init(acct_fields *a);
 void acct_fields_free(acct_fields *a);
 
-/* Parses and validates a request body into in. Returns 0; 400 when the body is
- * not a JSON object (-1, *details NULL); 422 when fields are invalid (-2,
- * *details is a new array naming every offending field, caller owns it). */
-int acct_parse(const char *body, acct_fields *in, json_object **details);
+/* Parses and validates the len bytes of a request body into in, the JSON
+ * bounded by JSON_LIMITS_DEFAULT (json_bounded.h) before it is built.
+ * Returns 0; 400 when the body is not a JSON object (-1, *details NULL, err
+ * says why); 413 when it goes beyond the limits (-3, *details NULL, err
+ * names the limit); 422 when fields are invalid (-2, *details is a new
+ * array naming every offending field, caller owns it).
+ * A notification_url must pass outbound_url_check with the process's
+ * ATSB_OUTBOUND_ALLOW (it resolves the host, so this may block on DNS). */
+int acct_parse(const char *body, size_t len, acct_fields *in, json_object **details, json_bounded_error *err);
 
 /* Fills a with the defaults of a new account. Returns 0 or -1 (out of memory). */
 int acct_defaults(acct_fields *a);

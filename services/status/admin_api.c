@@ -105,9 +105,14 @@ void admin_account_put(const http_request *req, http_response *resp, void *ctx) 
     acct_fields_init(&old);
     if (auth_admin(req, resp)) return;
     const char *id = req->params[0];
-    int rc = acct_parse(req->body, &in, &details);
+    json_bounded_error jerr;
+    int rc = acct_parse(req->body, req->body_len, &in, &details, &jerr);
+    if (rc == -3) {
+        http_error(resp, 413, "json_too_large", jerr.message);
+        goto cleanup;
+    }
     if (rc == -1) {
-        http_error(resp, 400, "malformed_body", "The body must be a JSON object.");
+        http_error(resp, 400, "malformed_body", jerr.message);
         goto cleanup;
     }
     if (!details) details = json_object_new_array();

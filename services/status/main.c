@@ -7,6 +7,7 @@
  * per batch; run the feed monitor, retention and gauges on another; on
  * SIGTERM stop consuming, join both threads, then stop HTTP, producer and
  * database. */
+#include "auth.h"
 #include "admin_api.h"
 #include "app.h"
 #include "config.h"
@@ -27,18 +28,18 @@ extern const migrate_file status_migrations[];
 static status_app app;
 
 static const http_route routes[] = {
-    {"GET", "/v1/applications", query_application_list, &app, 0},
-    {"GET", "/v1/applications/{id}", query_application_get, &app, 0},
-    {"DELETE", "/v1/applications/{id}", admin_application_delete, &app, 0},
-    {"GET", "/v1/exports/{id}", query_export_get, &app, 0},
-    {"GET", "/v1/accounts", admin_account_list, &app, 0},
-    {"GET", "/v1/accounts/{id}", admin_account_get, &app, 0},
-    {"PUT", "/v1/accounts/{id}", admin_account_put, &app, 64 * 1024},
-    {"POST", "/v1/accounts/{id}/go-live", admin_account_go_live, &app, 0},
-    {"GET", "/v1/accounts/{id}/sync", query_account_sync, &app, 0},
-    {"GET", "/v1/background-checks", query_check_list, &app, 0},
-    {"GET", "/v1/background-checks/{id}", query_check_get, &app, 0},
-    {"GET", "/v1/erasures/{id}", admin_erasure_get, &app, 0},
+    {"GET", "/v1/applications", query_application_list, &app, 0, NULL, 0},
+    {"GET", "/v1/applications/{id}", query_application_get, &app, 0, NULL, 0},
+    {"DELETE", "/v1/applications/{id}", admin_application_delete, &app, 0, auth_admin_route, 0},
+    {"GET", "/v1/exports/{id}", query_export_get, &app, 0, NULL, 0},
+    {"GET", "/v1/accounts", admin_account_list, &app, 0, auth_admin_route, 0},
+    {"GET", "/v1/accounts/{id}", admin_account_get, &app, 0, auth_admin_route, 0},
+    {"PUT", "/v1/accounts/{id}", admin_account_put, &app, 64 * 1024, auth_admin_route, HTTP_ACCEPT_JSON},
+    {"POST", "/v1/accounts/{id}/go-live", admin_account_go_live, &app, 4096, auth_admin_route, HTTP_ACCEPT_JSON},
+    {"GET", "/v1/accounts/{id}/sync", query_account_sync, &app, 0, NULL, 0},
+    {"GET", "/v1/background-checks", query_check_list, &app, 0, NULL, 0},
+    {"GET", "/v1/background-checks/{id}", query_check_get, &app, 0, NULL, 0},
+    {"GET", "/v1/erasures/{id}", admin_erasure_get, &app, 0, auth_admin_route, 0},
 };
 
 typedef struct {
@@ -67,6 +68,8 @@ static void *consume_main(void *arg) {
 }
 
 int main(void) {
+    /* Admin endpoints (ATSB_STATUS_READ_TOKEN is optional: empty disables it). */
+    static const char *const secrets[] = {"ATSB_ADMIN_TOKEN", NULL};
     static const service_spec spec = {
         .name = "status",
         .addr_env = "ATSB_STATUS_ADDR",
@@ -74,6 +77,7 @@ int main(void) {
         .migrations = status_migrations,
         .routes = routes,
         .nroutes = sizeof routes / sizeof routes[0],
+        .secrets = secrets,
     };
     static consumer_thread consumer;
     maintenance maint = {0};

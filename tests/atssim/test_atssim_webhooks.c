@@ -48,7 +48,7 @@ static void on_hook(const http_request *req, http_response *resp, void *ctx) {
     http_json(resp, 200, o);
 }
 
-static const http_route routes[] = {{"POST", "/hook", on_hook, NULL, 0}};
+static const http_route routes[] = {{"POST", "/hook", on_hook, NULL, 0, NULL, 0}};
 
 static void setup(void) {
     char err[256];

@@ -8,13 +8,32 @@
 #  - every ATSB_* variable it sets is one the code reads, and each service gets
 #    its database, brokers and listen address;
 #  - PostgreSQL's max_connections covers the connections the four services'
-#    pools open at their default sizes.
+#    pools open at their default sizes;
+#  - secrets come from .env without defaults: every ${VAR:?...} is listed in
+#    .env.example, config fails without them, and each service gets the
+#    secrets its main.c requires (service_spec.secrets).
 set -euo pipefail
 src=${1:?usage: check_compose.sh SOURCE_DIR}
 fail() { echo "check_compose: $*" >&2; exit 1; }
 command -v docker-compose >/dev/null || fail "docker-compose is not installed (scripts/dev bootstrap installs it)"
+[ -f "$src/.env.example" ] || fail ".env.example is missing"
 
-cfg=$(docker-compose -f "$src/docker-compose.yml" --project-directory "$src" config) || fail "docker-compose config rejected the file"
+# An env file from .env.example, empty values filled in (never the developer's .env).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed -nE '/^[A-Z0-9_]+=$/ {s/$/check-compose-value/; p; b}; /^[A-Z0-9_]+=/p' "$src/.env.example" >"$tmp/env"
+: >"$tmp/empty"
+compose() { docker-compose -f "$src/docker-compose.yml" --project-directory "$src" --env-file "$1" config; }
+
+required=$(grep -oE '\$\{[A-Z0-9_]+:\?' "$src/docker-compose.yml" | grep -oE '[A-Z0-9_]+' | sort -u)
+[ -n "$required" ] || fail "no secret is required with \${VAR:?...}"
+for var in $required; do
+  grep -qE "^$var=" "$src/.env.example" || fail "$var is required but not listed in .env.example"
+done
+grep -qE ':-(dev-|atsbridge-dev)' "$src/docker-compose.yml" && fail "a development default is shipped in docker-compose.yml"
+(unset $required; compose "$tmp/empty") >/dev/null 2>&1 && fail "docker-compose config accepts missing secrets"
+
+cfg=$(unset $required; compose "$tmp/env") || fail "docker-compose config rejected the file"
 
 # service NAME: prints that service's block of the normalized config.
 service() { awk -v s="  $1:" '$0 == s {on=1; next} on && /^  [^ ]/ {on=0} on' <<<"$cfg"; }
@@ -47,6 +66,12 @@ for svc in ingest questions delivery status; do
   done
   for var in $(cut -d= -f1 <<<"$e" | grep '^ATSB_' || true); do
     grep -qx "$var" <<<"$read_vars" || fail "$svc: $var is set but no code reads it"
+  done
+  secrets=$(awk '/secrets\[\] = \{/ {on=1} on {print} on && /\};/ {on=0}' "$src/services/$svc/main.c" \
+    | grep -oE '"ATSB_[A-Z0-9_]+"' | tr -d '"' || true)
+  [ -n "$secrets" ] || fail "$svc: cannot read its secrets from services/$svc/main.c"
+  for var in $secrets; do
+    grep -q "^$var=" <<<"$e" || fail "$svc: uses the secret $var but it is not set"
   done
 done
 # Default pool sizes, from the sources: ingest's own, delivery's workers + 8,

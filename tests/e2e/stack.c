@@ -481,7 +481,7 @@ stack_sink *stack_sink_start(char *url, size_t urllen) {
     stack_sink *k = calloc(1, sizeof *k);
     cr_assert_not_null(k);
     pthread_mutex_init(&k->mu, NULL);
-    k->route = (http_route){"POST", "/notify", sink_post, k, 0};
+    k->route = (http_route){"POST", "/notify", sink_post, k, 0, NULL, 0};
     char err[256];
     cr_assert_eq(http_server_start("127.0.0.1", 0, &k->route, 1, NULL, NULL, &k->srv, err, sizeof err), 0, "%s",
                  err);

@@ -303,6 +303,37 @@ Test(ingest_applications, validation_lists_every_field) {
     expect_error("{\"board\":\"stepstone_de\"}", KEY, 422, "validation_failed");
 }
 
+Test(ingest_applications, json_beyond_its_limits_is_413_json_too_large) {
+    /* 7.5 MB of 2.5 million empty objects: refused before json-c builds any. */
+    size_t n = 2500000, cap = 64 + 3 * n, k = 0;
+    char *json = malloc(cap);
+    cr_assert_not_null(json);
+    k += (size_t)snprintf(json, cap, "{\"board\":\"x\",\"x\":[{}");
+    for (size_t i = 1; i < n; i++, k += 3) memcpy(json + k, ",{}", 3);
+    snprintf(json + k, cap - k, "]}");
+    int64_t before = topic_count(received);
+    ingest_resp r;
+    ingest_post_json(&P, "/v1/applications", KEY, json, &r);
+    cr_assert_eq(r.status, 413, "%s", r.body);
+    json_object *o = body_json(&r);
+    cr_assert_str_eq(error_code(o), "json_too_large");
+    cr_assert(has_detail(o, "", "json_too_large"), "%s", r.body);
+    cr_assert(strstr(r.body, "JSON values"), "the limit is named: %s", r.body);
+    json_object_put(o);
+    ingest_resp_free(&r);
+    free(json);
+    /* Nesting deeper than 32. */
+    char deep[80];
+    memset(deep, '[', sizeof deep - 1);
+    deep[sizeof deep - 1] = '\0';
+    ingest_post_json(&P, "/v1/applications", KEY, deep, &r);
+    cr_assert_eq(r.status, 413, "%s", r.body);
+    cr_assert(strstr(r.body, "deeper than 32"), "%s", r.body);
+    ingest_resp_free(&r);
+    cr_assert_eq(topic_count(received), before, "nothing produced");
+    expect_error("{\"board\": [1,]}", KEY, 400, "malformed_request");
+}
+
 Test(ingest_applications, documents_over_the_limits_are_413) {
     /* 10 MiB + 1 byte: over the per-document limit. */
     size_t n = 10 * 1024 * 1024 + 1;

@@ -118,22 +118,151 @@ Test(parsers, application_lists_every_problem) {
 
 Test(parsers, malformed_json_reports_offset) {
     errlist e = {0};
-    cr_assert_null(app_json_parse("{\"a\": [1, 2,]}", 14, &e), "strict: no trailing commas");
+    cr_assert_null(app_json_parse("{\"a\": [1, 2,]}", 14, &JSON_LIMITS_DEFAULT, &e), "strict: no trailing commas");
     cr_assert_eq(errlist_status(&e), 400);
     cr_assert(strstr(e.items[0].message, "offset"), "%s", e.items[0].message);
     errlist_free(&e);
-    cr_assert_null(app_json_parse("{\"a\": 1} x", 10, &e));
+    cr_assert_null(app_json_parse("{\"a\": 1} x", 10, &JSON_LIMITS_DEFAULT, &e));
     cr_assert(strstr(e.items[0].message, "offset 9"), "%s", e.items[0].message);
     errlist_free(&e);
-    cr_assert_null(app_json_parse("[1]", 3, &e), "must be an object");
+    cr_assert_null(app_json_parse("[1]", 3, &JSON_LIMITS_DEFAULT, &e), "must be an object");
     errlist_free(&e);
-    cr_assert_null(app_json_parse("{\"a\": \"\xc3\x28\"}", 11, &e), "invalid UTF-8");
+    cr_assert_null(app_json_parse("{\"a\": \"\xc3\x28\"}", 11, &JSON_LIMITS_DEFAULT, &e), "invalid UTF-8");
     errlist_free(&e);
-    cr_assert_null(app_json_parse("{\"a\"", 4, &e));
+    cr_assert_null(app_json_parse("{\"a\"", 4, &JSON_LIMITS_DEFAULT, &e));
     cr_assert(strstr(e.items[0].message, "end"), "%s", e.items[0].message);
     errlist_free(&e);
-    cr_assert_null(app_json_parse("{\"a\":1}\0{", 9, &e), "embedded NUL");
+    cr_assert_null(app_json_parse("{\"a\":1}\0{", 9, &JSON_LIMITS_DEFAULT, &e), "embedded NUL");
     errlist_free(&e);
+}
+
+/* A growing text buffer for the large bodies below. */
+static char *grow(char *s, size_t *k, size_t *cap, const char *add) {
+    size_t n = strlen(add);
+    if (*k + n + 1 > *cap) {
+        *cap = (*k + n + 1) * 2;
+        s = realloc(s, *cap);
+        cr_assert_not_null(s);
+    }
+    memcpy(s + *k, add, n + 1);
+    *k += n;
+    return s;
+}
+
+Test(parsers, largest_valid_application_fits_the_json_limits) {
+    size_t k = 0, cap = 0;
+    char *s = NULL, buf[256];
+    s = grow(s, &k, &cap,
+             "{\"board\":\"stepstone_de\",\"board_application_id\":\"A-1\",\"account_id\":\"demo-lever\","
+             "\"posting_id\":\"p\",\"candidate\":{\"first_name\":\"Z\",\"last_name\":\"M\",\"email\":\"z@e.org\","
+             "\"phone\":\"1\",\"location\":\"B\",\"headline\":\"H\",\"links\":[");
+    for (int i = 0; i < 20; i++) s = grow(s, &k, &cap, i ? ",\"https://x.org\"" : "\"https://x.org\"");
+    s = grow(s, &k, &cap, "]},\"answers\":[");
+    for (int i = 0; i < 200; i++) {
+        snprintf(buf, sizeof buf, "%s{\"question_id\":\"q%d\",\"values\":[", i ? "," : "", i);
+        s = grow(s, &k, &cap, buf);
+        for (int j = 0; j < 100; j++) s = grow(s, &k, &cap, j ? ",\"v\"" : "\"v\"");
+        s = grow(s, &k, &cap, "]}");
+    }
+    s = grow(s, &k, &cap, "],\"consent\":{\"privacy_policy_accepted\":true,\"accepted_at\":\"2026-11-24T11:00:00Z\"},"
+                          "\"documents\":[");
+    for (int i = 0; i < 20; i++)
+        s = grow(s, &k, &cap, i ? ",{\"kind\":\"other\",\"filename\":\"a.txt\",\"content_type\":\"text/plain\","
+                                  "\"content_base64\":\"aGVsbG8K\"}"
+                                : "{\"kind\":\"cv\",\"filename\":\"a.txt\",\"content_type\":\"text/plain\","
+                                  "\"content_base64\":\"aGVsbG8K\"}");
+    s = grow(s, &k, &cap, "]}");
+    app_application a;
+    errlist e = {0};
+    char d[2048];
+    int rc = app_parse(s, k, &LIM, &a, &e);
+    dump(&e, d, sizeof d);
+    cr_assert_eq(rc, 0, "%s %s", d, e.n ? e.items[0].message : "");
+    cr_assert_eq(a.nanswers, 200);
+    cr_assert_eq(a.documents.n, 20);
+    app_application_free(&a);
+    free(s);
+}
+
+Test(parsers, json_beyond_its_limits_is_413_json_too_large) {
+    size_t k = 0, cap = 0;
+    char *s = grow(NULL, &k, &cap, "{\"board\":\"x\",\"x\":[{}");
+    for (int i = 0; i < 30000; i++) s = grow(s, &k, &cap, ",{}");
+    s = grow(s, &k, &cap, "]}");
+    app_application a;
+    errlist e = {0};
+    cr_assert_eq(app_parse(s, k, &LIM, &a, &e), -1);
+    cr_assert_eq(errlist_status(&e), 413);
+    cr_assert(has(&e, 413, "", "json_too_large"));
+    cr_assert(strstr(e.items[0].message, "JSON values"), "%s", e.items[0].message);
+    app_application_free(&a);
+    errlist_free(&e);
+    /* The same body as an export of at most 2 candidates: 1024 + 2 * 256 values. */
+    export_request r;
+    cr_assert_eq(export_parse(s, k, &LIM, 2, &r, &e), -1);
+    cr_assert(has(&e, 413, "", "json_too_large"));
+    cr_assert(strstr(e.items[0].message, "More than 1536 JSON values"), "%s", e.items[0].message);
+    export_request_free(&r);
+    errlist_free(&e);
+    free(s);
+    /* Nesting and string length. */
+    char deep[200];
+    memset(deep, '[', sizeof deep);
+    cr_assert_null(app_json_parse(deep, sizeof deep, &JSON_LIMITS_DEFAULT, &e));
+    cr_assert(has(&e, 413, "", "json_too_large"));
+    cr_assert(strstr(e.items[0].message, "deeper than 32"), "%s", e.items[0].message);
+    errlist_free(&e);
+    json_limits jl = app_json_limits(&LIM);
+    cr_assert_geq(jl.max_string, 64 * 1024, "answers and names are never refused for length here");
+    size_t n = jl.max_string + 16;
+    char *str = malloc(n);
+    memset(str, 'A', n);
+    memcpy(str, "{\"a\":\"", 6);
+    memcpy(str + n - 2, "\"}", 2);
+    cr_assert_eq(app_parse(str, n, &LIM, &a, &e), -1);
+    cr_assert(has(&e, 413, "", "json_too_large"));
+    cr_assert(strstr(e.items[0].message, "string longer than"), "%s", e.items[0].message);
+    app_application_free(&a);
+    errlist_free(&e);
+    /* Only a document's content may be longer than 64 KiB. */
+    n = 1 << 20;
+    str = realloc(str, n);
+    memset(str, 'A', n);
+    memcpy(str, "{\"candidate\":{\"first_name\":\"", 28);
+    memcpy(str + n - 3, "\"}}", 3);
+    cr_assert_eq(app_parse(str, n, &LIM, &a, &e), -1);
+    cr_assert(has(&e, 413, "", "json_too_large"), "a 1 MiB name must be refused by the scanner");
+    app_application_free(&a);
+    errlist_free(&e);
+    free(str);
+}
+
+Test(parsers, export_of_the_largest_candidates_fits_the_json_limits) {
+    size_t k = 0, cap = 0;
+    char *s = grow(NULL, &k, &cap, "{\"name\":\"n\",\"account_id\":\"a\",\"candidates\":[");
+    for (int c = 0; c < 3; c++) {
+        s = grow(s, &k, &cap, c ? ",{" : "{");
+        s = grow(s, &k, &cap, "\"id\":\"1\",\"first_name\":\"A\",\"last_name\":\"B\",\"email\":\"a@b.de\","
+                              "\"phone\":\"1\",\"location\":\"L\",\"headline\":\"H\",\"links\":[");
+        for (int i = 0; i < 20; i++) s = grow(s, &k, &cap, i ? ",\"https://x.org\"" : "\"https://x.org\"");
+        s = grow(s, &k, &cap, "],\"documents\":[");
+        for (int i = 0; i < 20; i++)
+            s = grow(s, &k, &cap, i ? ",{\"kind\":\"other\",\"filename\":\"a.txt\",\"content_type\":\"text/plain\","
+                                      "\"content_base64\":\"aGk=\"}"
+                                    : "{\"kind\":\"cv\",\"filename\":\"a.txt\",\"content_type\":\"text/plain\","
+                                      "\"content_base64\":\"aGk=\"}");
+        s = grow(s, &k, &cap, "]}");
+    }
+    s = grow(s, &k, &cap, "]}");
+    export_request r;
+    errlist e = {0};
+    char d[2048];
+    int rc = export_parse(s, k, &LIM, 3, &r, &e);
+    dump(&e, d, sizeof d);
+    cr_assert_eq(rc, 0, "%s %s", d, e.n ? e.items[0].message : "");
+    cr_assert_eq(r.ncandidates, 3);
+    export_request_free(&r);
+    free(s);
 }
 
 Test(parsers, base64_and_sizes) {

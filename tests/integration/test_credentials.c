@@ -48,7 +48,7 @@ static void token(const http_request *req, http_response *resp, void *ctx) {
     http_json(resp, 200, o);
 }
 
-static const http_route routes[] = {{"POST", "/oauth/token", token, NULL, 0}};
+static const http_route routes[] = {{"POST", "/oauth/token", token, NULL, 0, NULL, 0}};
 static http_server *srv;
 static char dsn[512];
 

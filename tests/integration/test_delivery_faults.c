@@ -173,7 +173,7 @@ static void on_notify(const http_request *req, http_response *resp, void *ctx) {
 }
 
 Test(delivery_faults, invalid_grant_breaks_connection_and_notifies_once) {
-    static const http_route routes[] = {{"POST", "/notify", on_notify, NULL, 0}};
+    static const http_route routes[] = {{"POST", "/notify", on_notify, NULL, 0, NULL, 0}};
     http_server *srv;
     char err[128], nurl[128];
     cr_assert_eq(http_server_start("127.0.0.1", 0, routes, 1, NULL, NULL, &srv, err, sizeof err), 0);

@@ -52,7 +52,7 @@ Test(service_start, bad_config_exits_2_naming_the_variable) {
     snprintf(log, sizeof log, "%s/testenv/badconfig.log", ATSB_BIN_DIR);
     unlink(log);
     char *argv[] = {bin, NULL};
-    char *env[] = {"ATSB_PG_POOL=many", NULL};
+    char *env[] = {"ATSB_PG_POOL=many", "ATSB_DEV=1", NULL}; /* no env file loaded: development secrets */
     pid_t pid = harness_spawn(argv, env, log);
     int st;
     waitpid(pid, &st, 0);

@@ -56,3 +56,42 @@ Test(config, bad_addr_exits_2, .exit_code = 2) {
     int port;
     config_addr("ATSB_T_BAD", "x", host, sizeof host, &port);
 }
+
+/* Secrets: the development default only with ATSB_DEV=1. */
+Test(config, secret_set_is_used_in_and_outside_development) {
+    unsetenv("ATSB_DEV");
+    setenv("ATSB_ADMIN_TOKEN", "a-real-token", 1);
+    cr_assert_str_eq(config_secret("ATSB_ADMIN_TOKEN"), "a-real-token");
+    setenv("ATSB_DEV", "1", 1);
+    cr_assert_str_eq(config_secret("ATSB_ADMIN_TOKEN"), "a-real-token");
+}
+
+Test(config, secret_development_default_only_in_development) {
+    setenv("ATSB_DEV", "1", 1);
+    unsetenv("ATSB_PROVIDER_API_KEY");
+    cr_assert_str_eq(config_secret("ATSB_PROVIDER_API_KEY"), config_secret_dev_default("ATSB_PROVIDER_API_KEY"));
+    setenv("ATSB_PROVIDER_API_KEY", "dev-provider-key", 1);
+    cr_assert_str_eq(config_secret("ATSB_PROVIDER_API_KEY"), "dev-provider-key");
+    cr_assert(config_dev());
+    setenv("ATSB_DEV", "0", 1);
+    cr_assert(!config_dev());
+    cr_assert_null(config_secret_dev_default("ATSB_LOG_LEVEL"));
+}
+
+Test(config, secret_unset_outside_development_exits_2, .exit_code = 2) {
+    unsetenv("ATSB_DEV");
+    setenv("ATSB_ADMIN_TOKEN", "", 1);
+    config_secret("ATSB_ADMIN_TOKEN");
+}
+
+Test(config, secret_development_default_outside_development_exits_2, .exit_code = 2) {
+    setenv("ATSB_DEV", "false", 1);
+    setenv("ATSB_LEVER_CLIENT_SECRET", "ATSBRIDGE-DEV-SECRET", 1);
+    config_secret("ATSB_LEVER_CLIENT_SECRET");
+}
+
+Test(config, unknown_secret_has_no_development_default, .exit_code = 2) {
+    setenv("ATSB_DEV", "1", 1);
+    unsetenv("ATSB_T_SECRET");
+    config_secret("ATSB_T_SECRET");
+}

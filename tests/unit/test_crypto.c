@@ -1,7 +1,9 @@
 #include "boards.h"
+#include "config.h"
 #include "crypto.h"
 
 #include <criterion/criterion.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +58,26 @@ Test(crypto, secretbox_roundtrip_and_tamper) {
     box[len - 1] ^= 1;
     cr_assert_null(crypto_open(box, len));
     cr_assert_null(crypto_open(box, 3));
+    free(box);
+}
+
+/* The development key is the one development databases were sealed with. */
+Test(crypto, development_key_is_unchanged) {
+    unsigned char k[crypto_secretbox_KEYBYTES];
+    char hex[2 * sizeof k + 1];
+    crypto_generichash(k, sizeof k, (const unsigned char *)"atsbridge-dev-key", 17, NULL, 0);
+    sodium_bin2hex(hex, sizeof hex, k, sizeof k);
+    cr_assert_str_eq(config_secret_dev_default("ATSB_SECRET_KEY"), hex);
+    unsetenv("ATSB_SECRET_KEY");
+    cr_assert_eq(crypto_init(), 0);
+    size_t len;
+    uint8_t *box = crypto_seal("sealed in development", &len);
+    cr_assert_not_null(box);
+    setenv("ATSB_SECRET_KEY", hex, 1);
+    cr_assert_eq(crypto_init(), 0);
+    char *plain = crypto_open(box, len);
+    cr_assert_str_eq(plain, "sealed in development");
+    free(plain);
     free(box);
 }
 

@@ -77,8 +77,8 @@ static const dispatch_target targets[T_COUNT] = {
     [T_PROVIDER_REPORT] = {"provider.report", REPLY_PROVIDER, provider_report},
 };
 
-#define SIM(method, pattern, t, max) {method, pattern, dispatch_handle, (void *)&targets[t], max}
-#define CTL(method, pattern, fn) {method, pattern, fn, NULL, 0}
+#define SIM(method, pattern, t, max) {method, pattern, dispatch_handle, (void *)&targets[t], max, NULL, 0}
+#define CTL(method, pattern, fn) {method, pattern, fn, NULL, 0, NULL, 0}
 
 static const http_route routes[] = {
     SIM("GET", "/lever/auth/authorize", T_LEVER_AUTHORIZE, 0),
@@ -191,6 +191,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "atssim: cannot start background threads\n");
         goto out;
     }
+    /* An ATS answers however many requests arrive, slow or faulty ones
+     * included: more workers and a larger body budget than a service's. */
+    setenv("ATSB_HTTP_WORKERS", "512", 0);
+    setenv("ATSB_HTTP_BODY_BUDGET_MB", "1024", 0);
     if (http_server_start(host, port, routes, sizeof routes / sizeof routes[0], NULL, NULL, &http, err,
                           sizeof err) != 0) {
         fprintf(stderr, "atssim: %s\n", err);

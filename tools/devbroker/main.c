@@ -170,14 +170,14 @@ static void h_info(const http_request *req, http_response *resp, void *ctx) {
 }
 
 static const http_route routes[] = {
-    {"GET", "/info", h_info, NULL, 0},
-    {"POST", "/brokers/{id}/down", h_broker_down, NULL, 0},
-    {"POST", "/brokers/{id}/up", h_broker_up, NULL, 0},
-    {"POST", "/brokers/{id}/rtt", h_broker_rtt, NULL, 0},
-    {"POST", "/topics", h_topic, NULL, 0},
-    {"POST", "/leader", h_leader, NULL, 0},
-    {"POST", "/errors", h_errors, NULL, 0},
-    {"DELETE", "/errors", h_clear_errors, NULL, 0},
+    {"GET", "/info", h_info, NULL, 0, NULL, 0},
+    {"POST", "/brokers/{id}/down", h_broker_down, NULL, 0, NULL, 0},
+    {"POST", "/brokers/{id}/up", h_broker_up, NULL, 0, NULL, 0},
+    {"POST", "/brokers/{id}/rtt", h_broker_rtt, NULL, 0, NULL, 0},
+    {"POST", "/topics", h_topic, NULL, 0, NULL, 0},
+    {"POST", "/leader", h_leader, NULL, 0, NULL, 0},
+    {"POST", "/errors", h_errors, NULL, 0, NULL, 0},
+    {"DELETE", "/errors", h_clear_errors, NULL, 0, NULL, 0},
 };
 
 static int write_file(const char *path, const char *text) {

@@ -1,5 +1,6 @@
 #include "parse.h"
 
+#include "json_bounded.h"
 #include "json_path.h"
 
 #include <json-c/json.h>
@@ -7,23 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parses len bytes as JSON. NULL when invalid. */
+/* Parses len bytes as JSON within JSON_LIMITS_RESPONSE. NULL when invalid,
+ * beyond the limits, or JSON null. */
 static json_object *parse(const char *body, size_t len) {
-    if (!body || len == 0 || len > 64u * 1024 * 1024) return NULL;
-    json_tokener *tok = json_tokener_new();
-    if (!tok) return NULL;
-    json_object *o = json_tokener_parse_ex(tok, body, (int)len);
-    if (o && tok->char_offset < (int)len) {
-        /* trailing bytes: accept only whitespace */
-        for (size_t i = (size_t)tok->char_offset; i < len; i++) {
-            if (body[i] != ' ' && body[i] != '\n' && body[i] != '\r' && body[i] != '\t') {
-                json_object_put(o);
-                o = NULL;
-                break;
-            }
-        }
-    }
-    json_tokener_free(tok);
+    json_object *o = NULL;
+    if (!body || json_bounded_parse(body, len, &JSON_LIMITS_RESPONSE, &o, NULL) != JSON_BOUNDED_OK) return NULL;
     return o;
 }
 

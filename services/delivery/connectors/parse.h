@@ -8,7 +8,9 @@
  * necessarily NUL-terminated; len bytes are read), nothing is allocated
  * beyond the call, and out is always NUL-terminated when outlen > 0.
  * Each returns 0 when the value was found, 1 when the body is valid JSON but
- * lacks it, -1 when the body is not JSON (or the value does not fit). */
+ * lacks it, -1 when the body is not JSON, goes beyond JSON_LIMITS_RESPONSE
+ * (json_bounded.h: checked before anything is built), or the value does not
+ * fit. */
 
 /* Generic: the string or integer at a dotted path, where a segment of digits
  * indexes an array ("data.0.id", "Records.0.CandidateId"). */
