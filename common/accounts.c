@@ -32,6 +32,14 @@ int accounts_parse(const PGresult *r, int row, int col, account *out) {
     return 0;
 }
 
+int accounts_granted(PGconn *c, const char *id, const char *kind, const char *owner) {
+    const char *p[] = {id, kind, owner};
+    PGresult *r = pg_exec(c, "SELECT 1 FROM status.accounts WHERE account_id = $1 AND grants -> $2 ? $3", 3, p);
+    int rc = pg_ok(r) ? PQntuples(r) == 1 : -1;
+    PQclear(r);
+    return rc;
+}
+
 int accounts_load(PGconn *c, const char *id, account *out) {
     const char *p[] = {id};
     PGresult *r = pg_exec(c, "SELECT " ACCOUNT_COLUMNS " FROM status.accounts WHERE account_id = $1", 1, p);

@@ -39,6 +39,17 @@ int accounts_parse(const PGresult *r, int row, int col, account *out);
  * there is no such account, -1 on a database error (out untouched). */
 int accounts_load(PGconn *c, const char *id, account *out);
 
+/* Who may write into an account: its grants (status.accounts.grants,
+ * {"boards": [...], "source_tools": [...]}) name the job boards and the
+ * sourcing tools whose keys may submit applications or exports into it. */
+#define ACCOUNTS_GRANT_BOARDS "boards"
+#define ACCOUNTS_GRANT_SOURCE_TOOLS "source_tools"
+
+/* 1 when account id exists and grants owner under kind (one of the two
+ * above), 0 when it does not exist or does not grant it, -1 on a database
+ * error (the caller tells a missing table apart by the connection's state). */
+int accounts_granted(PGconn *c, const char *id, const char *kind, const char *owner);
+
 /* Frees what accounts_load allocated. Safe on a zeroed struct. */
 void account_free(account *a);
 

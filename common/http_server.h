@@ -35,7 +35,7 @@ typedef struct http_request {
     const char *body; /* NUL-terminated copy of the body; body_len excludes the NUL */
     size_t body_len;
     void *conn; /* struct MHD_Connection * */
-    char principal[128]; /* set by the route's authorize function, "" otherwise */
+    char principal[160]; /* set by the route's authorize function, "" otherwise */
 } http_request;
 
 typedef struct http_response {

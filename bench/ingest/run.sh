@@ -41,8 +41,8 @@ pg_port=$(echo "$ATSB_PG_DSN" | sed -n 's/.*port=\([0-9]*\).*/\1/p')
     connection_name text NOT NULL DEFAULT 'Connection-OAuth-1', run_mode text NOT NULL DEFAULT 'test',
     company_name text, privacy_policy_url text, source_labels jsonb NOT NULL DEFAULT '{}',
     bgcheck_stage text NOT NULL DEFAULT '', bgcheck_tag_prefix text NOT NULL DEFAULT '',
-    notification_url text, daily_api_budget int, feed_interval_s int);
-  INSERT INTO status.accounts (account_id, ats) VALUES ('demo-lever', 'lever');" >/dev/null
+    notification_url text, daily_api_budget int, feed_interval_s int, grants jsonb NOT NULL);
+  INSERT INTO status.accounts (account_id, ats, grants) VALUES ('demo-lever', 'lever', '{\"boards\": [\"stepstone_de\"]}');" >/dev/null
 
 ingest_port=$(free_port 18081)
 ATSB_INGEST_ADDR=127.0.0.1:$ingest_port ATSB_PG_POOL=${BENCH_PG_POOL:-32} ATSB_LOG_LEVEL=warn \

@@ -27,7 +27,7 @@ setup() {
   api PUT "$in/v1/admin/boards/stepstone_de/keys" '{"key":"dev-stepstone-key"}' >/dev/null
   : >"$work/tokens"
   for ((k = 0; k < accounts; k++)); do
-    api PUT "$st/v1/accounts/bench-$k" "{\"ats\":\"lever\",\"run_mode\":\"test\",\"company_name\":\"Bench $k\",\"privacy_policy_url\":\"https://bench.example/privacy\"}" >/dev/null
+    api PUT "$st/v1/accounts/bench-$k" "{\"ats\":\"lever\",\"run_mode\":\"test\",\"company_name\":\"Bench $k\",\"privacy_policy_url\":\"https://bench.example/privacy\",\"grants\":{\"boards\":[\"stepstone_de\"]}}" >/dev/null
     link=$(api POST "$dl/v1/accounts/bench-$k/connections/lever" '{}' | sed -n 's/.*"activation_url": *"\([^"]*\)".*/\1/p' | sed 's#\\/#/#g')
     [ -n "$link" ] || die "bench: no activation link for bench-$k"
     curl -fsS -L -o /dev/null "$link&sim_site=load-lever-site" || die "bench: the Lever activation of bench-$k failed"

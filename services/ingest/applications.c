@@ -173,7 +173,7 @@ void applications_post(const http_request *req, http_response *resp, void *vctx)
         http_error(resp, 403, "forbidden", "This API key may not submit applications for that board.");
         goto cleanup;
     }
-    if (ingest_check_account(ctx, c, app.account_id, &errs, resp)) goto cleanup;
+    if (ingest_check_grant(ctx, c, app.account_id, ACCOUNTS_GRANT_BOARDS, board, &errs, resp)) goto cleanup;
 
     crypto_derive_id(app_id, sizeof app_id, "app_", app.board, app.board_application_id, (const char *)NULL);
     app_canonical_sha256(&app, body_hash);

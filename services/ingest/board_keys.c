@@ -1,8 +1,8 @@
 #include "board_keys.h"
 
+#include "api_keys.h"
 #include "auth.h"
 #include "crypto.h"
-#include "lookup_cache.h"
 #include "pg.h"
 
 #include <stdio.h>
@@ -41,46 +41,25 @@ static int kind_check(http_response *resp, const char *key_kind, const char *kin
 }
 
 static int authenticate(const ingest_ctx *ctx, http_request *req, http_response *resp, const char *kind) {
-    char *owner = req->principal;
-    size_t ownerlen = sizeof req->principal;
-    char key[256], hash[CRYPTO_SHA256_HEX];
+    char key[256];
     if (auth_bearer(req, key, sizeof key) != 0) {
         http_set_header(resp, "WWW-Authenticate", "Bearer");
         http_error(resp, 401, "unauthorized", "An API key is required (Authorization: Bearer <key>).");
         return -1;
     }
-    crypto_sha256_hex(key, strlen(key), hash);
-    char ck[80], cached[128]; /* cached: "<kind> <owner>" */
-    snprintf(ck, sizeof ck, "key:%s", hash);
-    if (lookup_cache_get(ck, ctx->cfg.lookup_cache_ms, cached, sizeof cached)) {
-        char *sp = strchr(cached, ' ');
-        if (sp) {
-            *sp = '\0';
-            snprintf(owner, ownerlen, "%s", sp + 1);
-            return kind_check(resp, cached, kind);
-        }
-    }
-    const char *p[] = {hash};
-    PGconn *c = pg_pool_acquire(ctx->svc->db);
-    PGresult *r = c ? pg_exec(c, "SELECT board, kind FROM ingest.board_keys WHERE key_sha256 = $1", 1, p) : NULL;
-    pg_pool_release(ctx->svc->db, c);
-    if (!pg_ok(r)) {
-        PQclear(r);
-        ingest_unavailable(ctx, resp, "database");
-        return -1;
-    }
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    api_key_owner who;
+    switch (api_keys_lookup(ctx->svc->db, key, ctx->cfg.lookup_cache_ms, &who)) {
+    case 1:
+        snprintf(req->principal, sizeof req->principal, "%s", who.owner);
+        return kind_check(resp, who.kind, kind);
+    case 0:
         http_set_header(resp, "WWW-Authenticate", "Bearer");
         http_error(resp, 401, "unauthorized", "Unknown API key.");
         return -1;
+    default:
+        ingest_unavailable(ctx, resp, "database");
+        return -1;
     }
-    snprintf(owner, ownerlen, "%s", PQgetvalue(r, 0, 0));
-    snprintf(cached, sizeof cached, "%s %s", PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0));
-    lookup_cache_put(ck, cached);
-    int rc = kind_check(resp, PQgetvalue(r, 0, 1), kind);
-    PQclear(r);
-    return rc;
 }
 
 int board_keys_authorize_board(http_request *req, http_response *resp, void *ctx) {

@@ -1,14 +1,15 @@
 #ifndef INGEST_BOARD_KEYS_H
 #define INGEST_BOARD_KEYS_H
 
+#include "api_keys.h"
 #include "ingest.h"
 
 /* API keys of job boards and sourcing tools, stored as SHA-256 only in
  * ingest.board_keys. A key belongs to exactly one owner (a board id such as
  * "stepstone_de", or a source-tool id such as "provenbase"). */
 
-#define KEY_KIND_BOARD "board"
-#define KEY_KIND_SOURCE_TOOL "source_tool"
+#define KEY_KIND_BOARD API_KEY_KIND_BOARD
+#define KEY_KIND_SOURCE_TOOL API_KEY_KIND_SOURCE_TOOL
 
 /* Registers key for owner. Returns 0 (new, or already registered to this
  * owner), 1 when the key belongs to another owner or kind (nothing changed),

@@ -111,6 +111,7 @@ static export_result accept_export(const ingest_ctx *ctx, PGconn *c, const expor
     ev.subject_id = (char *)task_id;
     ev.account_id = r->account_id;
     ev.type = "export_created";
+    ev.board = (char *)tool; /* status: the tool's key reads its tasks */
     ev.name = r->name;
     ev.count = (int64_t)r->ncandidates;
     ev.export_task_id = (char *)task_id;
@@ -159,7 +160,7 @@ void exports_post(const http_request *req, http_response *resp, void *vctx) {
         ingest_respond_errors(resp, &errs);
         goto cleanup;
     }
-    if (ingest_check_account(ctx, c, r.account_id, &errs, resp)) goto cleanup;
+    if (ingest_check_grant(ctx, c, r.account_id, ACCOUNTS_GRANT_SOURCE_TOOLS, tool, &errs, resp)) goto cleanup;
     ids = calloc(r.ncandidates, ID_LEN);
     if (!ids) {
         http_error(resp, 500, "internal", "Out of memory.");

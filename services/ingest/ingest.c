@@ -69,15 +69,38 @@ void ingest_respond_errors(http_response *resp, const errlist *e) {
     http_error_details(resp, status ? status : 422, code, msg, errlist_json(e, status ? status : 422));
 }
 
-int ingest_check_account(const ingest_ctx *ctx, PGconn *c, const char *account_id, errlist *errs,
-                         http_response *resp) {
+/* 1 when account_id grants owner under kind, through the lookup cache; 0
+ * when not (or status.accounts is not there yet); -1 when the database is
+ * unreachable. */
+static int account_granted(const ingest_ctx *ctx, PGconn *c, const char *account_id, const char *kind,
+                           const char *owner) {
+    char key[400], v[8];
+    snprintf(key, sizeof key, "grant:%s:%s:%s", kind, owner, account_id);
+    /* A key longer than a slot's is stored truncated and never matches. */
+    if (lookup_cache_get(key, ctx->cfg.lookup_cache_ms, v, sizeof v)) return 1;
+    int rc = accounts_granted(c, account_id, kind, owner);
+    if (rc == 1) lookup_cache_put(key, "1");
+    if (rc < 0 && PQstatus(c) == CONNECTION_OK) {
+        log_warn("status.accounts unreadable; treating the account as not granted", "account_id", account_id);
+        return 0;
+    }
+    return rc;
+}
+
+int ingest_check_grant(const ingest_ctx *ctx, PGconn *c, const char *account_id, const char *kind,
+                       const char *owner, errlist *errs, http_response *resp) {
     if (account_id) {
-        int found = ingest_account_known(ctx, c, account_id);
-        if (found < 0) {
+        int granted = account_granted(ctx, c, account_id, kind, owner);
+        if (granted < 0) {
             ingest_unavailable(ctx, resp, "database");
             return -1;
         }
-        if (!found) errlist_add(errs, 422, "account_id", "unknown_account", "No such account.");
+        if (!granted) {
+            http_error(resp, 403, "not_granted",
+                       "This key may not submit into that account (the account does not exist or does not "
+                       "grant it).");
+            return -1;
+        }
     }
     if (errlist_status(errs)) {
         ingest_respond_errors(resp, errs);
@@ -152,16 +175,6 @@ int ingest_account_lookup(PGconn *c, const char *account_id, account *a) {
         return 0;
     }
     return -1;
-}
-
-int ingest_account_known(const ingest_ctx *ctx, PGconn *c, const char *account_id) {
-    char key[160], v[8];
-    snprintf(key, sizeof key, "account:%s", account_id);
-    /* A key longer than a slot's is stored truncated and never matches. */
-    if (lookup_cache_get(key, ctx->cfg.lookup_cache_ms, v, sizeof v)) return 1;
-    int found = ingest_account_lookup(c, account_id, NULL);
-    if (found == 1) lookup_cache_put(key, "1");
-    return found;
 }
 
 int ingest_is_json(const char *ct) {

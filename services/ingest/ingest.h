@@ -54,15 +54,16 @@ void ingest_trace_id(const http_request *req, char *out, size_t len);
  * with account_free). Must run outside a transaction. */
 int ingest_account_lookup(PGconn *c, const char *account_id, account *a);
 
-/* ingest_account_lookup without loading, through the lookup cache. */
-int ingest_account_known(const ingest_ctx *ctx, PGconn *c, const char *account_id);
-
-/* The last check of a submission: a 422 unknown_account joins errs when
- * account_id (may be NULL) names no account; then any error of errs is
- * answered. 0 to go on; -1 when resp holds the answer (those errors, or 503
- * when the database is unreachable). */
-int ingest_check_account(const ingest_ctx *ctx, PGconn *c, const char *account_id, errlist *errs,
-                         http_response *resp);
+/* The last check of a submission by owner (a board, or a sourcing tool
+ * when kind is ACCOUNTS_GRANT_SOURCE_TOOLS) into account_id (may be NULL:
+ * errs then says it is required): 403 not_granted unless the account
+ * exists and grants owner, the same answer either way so a key holder
+ * cannot learn which accounts exist; then any error of errs is answered.
+ * Grants are cached for ATSB_INGEST_LOOKUP_CACHE_MS. 0 to go on; -1 when
+ * resp holds the answer (403, those errors, or 503 when the database is
+ * unreachable). */
+int ingest_check_grant(const ingest_ctx *ctx, PGconn *c, const char *account_id, const char *kind,
+                       const char *owner, errlist *errs, http_response *resp);
 
 /* Opens a transaction on c and claims the replay id of a signed request
  * (replay.h; kept twice the signature's maximum age): 0 when it is fresh,

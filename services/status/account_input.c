@@ -12,7 +12,7 @@
 const char *const acct_field_names[AF_N] = {
     "ats", "connection_name", "run_mode", "company_name", "privacy_policy_url", "source_labels",
     "bgcheck_stage", "bgcheck_tag_prefix", "notification_url", "daily_api_budget", "feed_interval_s",
-    "bgcheck_status_tag_prefix",
+    "bgcheck_status_tag_prefix", "grants",
 };
 
 /* Defaults; NULL for optional fields (and for ats, which has none). */
@@ -20,12 +20,14 @@ static const char *const defaults[AF_N] = {
     NULL, "Connection-OAuth-1", "test", NULL, NULL, "{}",
     "Asurint Background Check", "Asurint Package:", NULL, NULL, NULL,
     NULL, /* bgcheck_status_tag_prefix: derived from bgcheck_tag_prefix (bgcheck.h) */
+    "{\"boards\":[],\"source_tools\":[]}",
 };
 
 #define MAX_NAME 128
 #define MAX_URL 2048
 #define MAX_BUDGET 1000000000
 #define MAX_FEED_INTERVAL (31 * 24 * 3600)
+#define MAX_GRANTS 64 /* boards, and sourcing tools, per account */
 
 void acct_fields_init(acct_fields *a) { memset(a, 0, sizeof *a); }
 
@@ -141,6 +143,66 @@ static void labels_field(acct_fields *in, json_object *v, json_object *details) 
     json_object_put(sorted);
 }
 
+/* One list of grants: distinct ids of boards or sourcing tools (the owners
+ * of ingest's keys), sorted, into out (an array the caller puts). Returns 0,
+ * or -1 after adding details. */
+static int grant_list(json_object *v, const char *field, json_object *out, json_object *details) {
+    if (!v) return 0;
+    if (!json_object_is_type(v, json_type_array)) {
+        api_detail(details, field, "invalid_type", "must be an array of ids");
+        return -1;
+    }
+    size_t n = json_object_array_length(v);
+    if (n > MAX_GRANTS) {
+        api_detail(details, field, "too_many", "must list at most 64 ids");
+        return -1;
+    }
+    const char *ids[MAX_GRANTS];
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        char f[96];
+        snprintf(f, sizeof f, "%s[%zu]", field, j);
+        const char *s = string_field(json_object_array_get_idx(v, j), f, MAX_NAME, details);
+        if (!s) return -1;
+        if (!text_id_ok(s)) {
+            api_detail(details, f, "invalid_value", "must be an id of letters, digits, '.', '_', ':', '@' or '-'");
+            return -1;
+        }
+        ids[k++] = s;
+    }
+    qsort(ids, k, sizeof ids[0], cmp_str);
+    for (size_t j = 0; j < k; j++)
+        if (j == 0 || strcmp(ids[j], ids[j - 1]) != 0) json_object_array_add(out, json_object_new_string(ids[j]));
+    return 0;
+}
+
+/* grants: {"boards": [...], "source_tools": [...]}; a list left out is empty. */
+static void grants_field(acct_fields *in, json_object *v, json_object *details) {
+    if (!json_object_is_type(v, json_type_object)) {
+        api_detail(details, "grants", "invalid_type", "must be an object {boards: [...], source_tools: [...]}");
+        return;
+    }
+    json_object *boards = NULL, *tools = NULL;
+    json_object_object_foreach(v, key, val) {
+        if (!strcmp(key, "boards"))
+            boards = val;
+        else if (!strcmp(key, "source_tools"))
+            tools = val;
+        else {
+            char f[160];
+            snprintf(f, sizeof f, "grants.%.100s", key);
+            api_detail(details, f, "unknown_field", "grants lists boards and source_tools");
+        }
+    }
+    json_object *o = json_object_new_object(), *b = json_object_new_array(), *t = json_object_new_array();
+    json_object_object_add(o, "boards", b);
+    json_object_object_add(o, "source_tools", t);
+    int bad = grant_list(boards, "grants.boards", b, details);
+    bad |= grant_list(tools, "grants.source_tools", t, details);
+    if (!bad) set_value(in, AF_GRANTS, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+}
+
 static void parse_field(acct_fields *in, int i, json_object *v, json_object *details) {
     static const char *const ats[] = {"lever", "eploy", NULL};
     static const char *const modes[] = {"test", "live", "dry-run", NULL};
@@ -188,6 +250,9 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
         return;
     case AF_SOURCE_LABELS:
         labels_field(in, v, details);
+        return;
+    case AF_GRANTS:
+        grants_field(in, v, details);
         return;
     case AF_DAILY_API_BUDGET:
         int_field(in, i, v, MAX_BUDGET, details);
@@ -241,10 +306,15 @@ int acct_from_row(acct_fields *a, const PGresult *r, int first) {
     for (int i = 0; i < AF_N; i++)
         if (set_value(a, i, PQgetisnull(r, 0, first + i) ? NULL : PQgetvalue(r, 0, first + i))) return -1;
     /* jsonb prints with spaces; store it the way acct_parse writes it. */
-    json_object *o = json_tokener_parse(a->v[AF_SOURCE_LABELS] ? a->v[AF_SOURCE_LABELS] : "{}");
-    int rc = set_value(a, AF_SOURCE_LABELS, o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "{}");
-    json_object_put(o);
-    return rc;
+    static const int json_fields[] = {AF_SOURCE_LABELS, AF_GRANTS};
+    for (size_t k = 0; k < sizeof json_fields / sizeof json_fields[0]; k++) {
+        int i = json_fields[k];
+        json_object *o = a->v[i] ? json_tokener_parse(a->v[i]) : NULL;
+        int rc = set_value(a, i, o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : defaults[i]);
+        json_object_put(o);
+        if (rc) return -1;
+    }
+    return 0;
 }
 
 int acct_merge(acct_fields *base, const acct_fields *in) {

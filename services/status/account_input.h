@@ -14,7 +14,7 @@
 enum {
     AF_ATS, AF_CONNECTION_NAME, AF_RUN_MODE, AF_COMPANY_NAME, AF_PRIVACY_POLICY_URL,
     AF_SOURCE_LABELS, AF_BGCHECK_STAGE, AF_BGCHECK_TAG_PREFIX, AF_NOTIFICATION_URL,
-    AF_DAILY_API_BUDGET, AF_FEED_INTERVAL_S, AF_BGCHECK_STATUS_TAG_PREFIX, AF_N
+    AF_DAILY_API_BUDGET, AF_FEED_INTERVAL_S, AF_BGCHECK_STATUS_TAG_PREFIX, AF_GRANTS, AF_N
 };
 
 extern const char *const acct_field_names[AF_N];
@@ -40,7 +40,7 @@ int acct_parse(const char *body, size_t len, acct_fields *in, json_object **deta
 /* Fills a with the defaults of a new account. Returns 0 or -1 (out of memory). */
 int acct_defaults(acct_fields *a);
 /* Loads a from columns first..first+AF_N-1 of row 0 of r (same order as the
- * enum, source_labels as text). Returns 0 or -1. */
+ * enum, source_labels and grants as text). Returns 0 or -1. */
 int acct_from_row(acct_fields *a, const PGresult *r, int first);
 
 /* Applies the fields set in in onto base. Returns 0 or -1 (out of memory). */

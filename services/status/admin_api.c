@@ -19,7 +19,7 @@
 #define ACCOUNT_COLS                                                                               \
     "ats, connection_name, run_mode, company_name, privacy_policy_url, source_labels::text,"      \
     " bgcheck_stage, bgcheck_tag_prefix, notification_url, daily_api_budget::text,"               \
-    " feed_interval_s::text, bgcheck_status_tag_prefix, account_id, " API_TS("created_at") ", " API_TS("updated_at") ","     \
+    " feed_interval_s::text, bgcheck_status_tag_prefix, grants::text, account_id, " API_TS("created_at") ", " API_TS("updated_at") ","     \
     " " API_TS("went_live_at") ", (extract(epoch FROM updated_at) * 1000000)::bigint"
 enum { COL_ID = AF_N, COL_CREATED, COL_UPDATED, COL_LIVE, COL_VERSION };
 
@@ -28,8 +28,8 @@ static json_object *account_json(const PGresult *r, int row) {
     json_object_object_add(o, "account_id", api_str(r, row, COL_ID, 0));
     for (int i = 0; i < AF_N; i++) {
         json_object *v;
-        if (i == AF_SOURCE_LABELS) {
-            v = json_tokener_parse(PQgetvalue(r, row, i));
+        if (i == AF_SOURCE_LABELS || i == AF_GRANTS) {
+            v = json_tokener_parse(PQgetvalue(r, row, i)); /* our own jsonb */
             if (!v) v = json_object_new_object();
         } else if (i == AF_DAILY_API_BUDGET || i == AF_FEED_INTERVAL_S) {
             v = api_int(r, row, i);
@@ -75,8 +75,8 @@ static PGresult *select_account(PGconn *c, const char *id, int for_update) {
 static const char SQL_UPSERT[] =
     "INSERT INTO status.accounts AS a (account_id, ats, connection_name, run_mode, company_name,"
     " privacy_policy_url, source_labels, bgcheck_stage, bgcheck_tag_prefix, notification_url,"
-    " daily_api_budget, feed_interval_s, bgcheck_status_tag_prefix)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::int, $12::int, $13)"
+    " daily_api_budget, feed_interval_s, bgcheck_status_tag_prefix, grants)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::int, $12::int, $13, $14::jsonb)"
     " ON CONFLICT (account_id) DO UPDATE SET ats = EXCLUDED.ats,"
     "  connection_name = EXCLUDED.connection_name, run_mode = EXCLUDED.run_mode,"
     "  company_name = EXCLUDED.company_name, privacy_policy_url = EXCLUDED.privacy_policy_url,"
@@ -84,7 +84,8 @@ static const char SQL_UPSERT[] =
     "  bgcheck_tag_prefix = EXCLUDED.bgcheck_tag_prefix,"
     "  notification_url = EXCLUDED.notification_url, daily_api_budget = EXCLUDED.daily_api_budget,"
     "  feed_interval_s = EXCLUDED.feed_interval_s,"
-    "  bgcheck_status_tag_prefix = EXCLUDED.bgcheck_status_tag_prefix, updated_at = now(),"
+    "  bgcheck_status_tag_prefix = EXCLUDED.bgcheck_status_tag_prefix, grants = EXCLUDED.grants,"
+    "  updated_at = now(),"
     "  feed_monitor_since = CASE WHEN a.feed_interval_s IS DISTINCT FROM EXCLUDED.feed_interval_s"
     "   THEN now() ELSE a.feed_monitor_since END,"
     "  went_live_at = CASE WHEN a.run_mode <> 'live' AND EXCLUDED.run_mode = 'live'"

@@ -1,5 +1,6 @@
 #include "api.h"
 
+#include "api_keys.h"
 #include "auth.h"
 #include "config.h"
 #include "crypto.h"
@@ -10,12 +11,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-int api_auth_read(const status_app *app, const http_request *req, http_response *resp) {
+#define API_KEY_CACHE_MS 5000
+
+int api_authorize(http_request *req, http_response *resp, void *ctx) {
+    const status_app *app = ctx;
     char token[256];
-    if (app->read_token && *app->read_token && auth_bearer(req, token, sizeof token) == 0 &&
-        crypto_str_equal(token, app->read_token))
-        return 0;
-    return auth_admin(req, resp);
+    if (auth_bearer(req, token, sizeof token) == 0) {
+        if (crypto_str_equal(token, config_secret("ATSB_ADMIN_TOKEN")) ||
+            (app->read_token && *app->read_token && crypto_str_equal(token, app->read_token))) {
+            snprintf(req->principal, sizeof req->principal, "*");
+            return 0;
+        }
+        api_key_owner who;
+        switch (api_keys_lookup(app->svc.db, token, API_KEY_CACHE_MS, &who)) {
+        case 1:
+            snprintf(req->principal, sizeof req->principal, "%s:%s", who.kind, who.owner);
+            return 0;
+        case -1:
+            api_db_error(resp);
+            return -1;
+        }
+    }
+    http_set_header(resp, "WWW-Authenticate", "Bearer");
+    http_error(resp, 401, "unauthorized", "A valid token or API key is required.");
+    return -1;
+}
+
+void api_reader_of(const http_request *req, api_reader *out) {
+    memset(out, 0, sizeof *out);
+    const char *colon = strchr(req->principal, ':');
+    if (!colon || (size_t)(colon - req->principal) >= sizeof out->kind) {
+        out->all = !strcmp(req->principal, "*");
+        return;
+    }
+    memcpy(out->kind, req->principal, (size_t)(colon - req->principal));
+    snprintf(out->owner, sizeof out->owner, "%s", colon + 1);
 }
 
 PGconn *api_db(status_app *app, http_response *resp) {

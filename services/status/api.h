@@ -12,9 +12,24 @@
 /* ISO-8601 UTC rendering of a timestamptz column inside SQL. */
 #define API_TS(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-/* Query endpoints: the admin token, or ATSB_STATUS_READ_TOKEN when set.
- * Returns 0, or -1 after answering 401. */
-int api_auth_read(const status_app *app, const http_request *req, http_response *resp);
+/* Who reads. The admin token and ATSB_STATUS_READ_TOKEN (when set) read
+ * everything; the API key of a job board or a sourcing tool (ingest's keys,
+ * common/api_keys.h) reads what that board or tool submitted: applications
+ * whose board is its owner, a tool's export tasks. Anything else a key asks
+ * for is answered 404, never 403, so it cannot learn which ids exist. */
+typedef struct {
+    int all;         /* admin or read token */
+    char kind[16];   /* API_KEY_KIND_* when !all */
+    char owner[128]; /* the board or tool id when !all */
+} api_reader;
+
+/* The query routes' authorize function (ctx: the status_app): 0 with the
+ * reader recorded in req->principal, or -1 after answering 401 (no or an
+ * unknown credential) or 503 (database). Keys are cached 5 s, so a removed
+ * key may read that much longer. */
+int api_authorize(http_request *req, http_response *resp, void *ctx);
+/* The reader api_authorize recorded. */
+void api_reader_of(const http_request *req, api_reader *out);
 
 /* Borrows a database connection, or answers 503 (Retry-After) and returns NULL. */
 PGconn *api_db(status_app *app, http_response *resp);

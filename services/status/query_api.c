@@ -1,6 +1,7 @@
 #include "query_api.h"
 
 #include "api.h"
+#include "api_keys.h"
 #include "config.h"
 #include "pg.h"
 #include "state.h"
@@ -10,6 +11,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* 1 when the reader reads everything (admin or read token); else answers
+ * 404: what is not an application or export task of its own is not there
+ * for a key. */
+static int reads_all(const http_request *req, http_response *resp) {
+    api_reader rd;
+    api_reader_of(req, &rd);
+    if (rd.all) return 1;
+    http_error(resp, 404, "not_found", "No such resource.");
+    return 0;
+}
+
+/* A seq cursor of kind ("app", "exp") from ?cursor= into seq; adds a detail
+ * when it is not one this API returned. */
+static void seq_cursor(const char *kind, const char *cursor, char *seq, size_t len, json_object *details) {
+    int64_t v;
+    if (text_cursor_decode(kind, cursor, seq, len) != 0 || config_parse_int(seq, 1, INT64_MAX, &v) != 0)
+        api_detail(details, "cursor", "invalid_value", "cursor is not one this API returned.");
+}
+
+/* Answers a page: the first limit rows of r (fetched with limit + 1) made
+ * by item under name, and next_cursor from the seq in column seq_col of the
+ * last one shown when there are more. */
+static void page_answer(http_response *resp, const PGresult *r, int limit, const char *name, const char *kind,
+                        int seq_col, json_object *(*item)(const PGresult *, int)) {
+    int n = PQntuples(r);
+    json_object *list = json_object_new_array();
+    for (int i = 0; i < n && i < limit; i++) json_object_array_add(list, item(r, i));
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, name, list);
+    if (n > limit) {
+        char next[128];
+        text_cursor_encode(kind, PQgetvalue(r, limit - 1, seq_col), next, sizeof next);
+        json_object_object_add(o, "next_cursor", json_object_new_string(next));
+    } else {
+        json_object_object_add(o, "next_cursor", NULL);
+    }
+    http_json(resp, 200, o);
+}
 
 #define APP_COLS                                                                                   \
     "application_id, account_id, board, posting_id, state, ats, ats_candidate_id, attempts,"      \
@@ -34,6 +74,8 @@ static json_object *app_json(const PGresult *r, int row, int with_times) {
     return o;
 }
 
+static json_object *app_list_item(const PGresult *r, int row) { return app_json(r, row, 1); }
+
 /* 404 for an id we do not know, saying so when it was erased. */
 static void not_found(PGconn *c, http_response *resp, const char *id, const char *what) {
     if (c && id) {
@@ -55,7 +97,8 @@ void query_application_get(const http_request *req, http_response *resp, void *c
     status_app *app = ctx;
     PGconn *c = NULL;
     PGresult *r = NULL, *ev = NULL;
-    if (api_auth_read(app, req, resp)) return;
+    api_reader rd;
+    api_reader_of(req, &rd);
     const char *id = req->params[0];
     if (!text_id_ok(id)) {
         not_found(NULL, resp, NULL, "application");
@@ -68,8 +111,9 @@ void query_application_get(const http_request *req, http_response *resp, void *c
         api_db_error(resp);
         goto cleanup;
     }
-    if (PQntuples(r) == 0) {
-        not_found(c, resp, id, "application");
+    if (PQntuples(r) == 0 || (!rd.all && strcmp(PQgetvalue(r, 0, 2), rd.owner) != 0)) {
+        /* A key learns nothing of applications it did not submit, erased ones included. */
+        not_found(rd.all ? c : NULL, resp, id, "application");
         goto cleanup;
     }
     /* The timeline: every stored event of the application, oldest first. */
@@ -107,7 +151,8 @@ void query_application_list(const http_request *req, http_response *resp, void *
     status_app *app = ctx;
     PGconn *c = NULL;
     PGresult *r = NULL;
-    if (api_auth_read(app, req, resp)) return;
+    api_reader rd;
+    api_reader_of(req, &rd);
     json_object *details = json_object_new_array();
     const char *account = http_query(req, "account");
     const char *state = http_query(req, "state");
@@ -129,12 +174,7 @@ void query_application_list(const http_request *req, http_response *resp, void *
             api_detail(details, "since", "invalid_value",
                        "since must be an ISO-8601 time such as 2026-11-24T10:00:00Z.");
     }
-    if (cursor) {
-        int64_t v;
-        if (text_cursor_decode("app", cursor, seq, sizeof seq) != 0 ||
-            config_parse_int(seq, 1, INT64_MAX, &v) != 0)
-            api_detail(details, "cursor", "invalid_value", "cursor is not one this API returned.");
-    }
+    if (cursor) seq_cursor("app", cursor, seq, sizeof seq, details);
     api_limit(req, 50, 500, &limit, details);
     if (json_object_array_length(details) > 0) {
         http_error_details(resp, 400, "bad_parameter", "One or more query parameters are invalid.",
@@ -145,32 +185,22 @@ void query_application_list(const http_request *req, http_response *resp, void *
     if (!(c = api_db(app, resp))) return;
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit + 1);
-    const char *p[] = {account, state, since ? since_ms : NULL, cursor ? seq : NULL, lim};
+    /* A key lists what it submitted: the applications its board (or tool) sent. */
+    const char *p[] = {account, state, since ? since_ms : NULL, cursor ? seq : NULL, lim, rd.all ? NULL : rd.owner};
     r = pg_exec(c,
                 "SELECT " APP_COLS " FROM status.applications"
                 " WHERE ($1::text IS NULL OR account_id = $1)"
                 "  AND ($2::text IS NULL OR state = $2)"
                 "  AND ($3::bigint IS NULL OR updated_at >= timestamptz 'epoch' + $3::bigint * interval '1 millisecond')"
                 "  AND ($4::bigint IS NULL OR seq < $4::bigint)"
+                "  AND ($6::text IS NULL OR board = $6)"
                 " ORDER BY seq DESC LIMIT $5::int",
-                5, p);
+                6, p);
     if (!pg_ok(r)) {
         api_db_error(resp);
         goto cleanup;
     }
-    int n = PQntuples(r);
-    json_object *list = json_object_new_array();
-    for (int i = 0; i < n && i < limit; i++) json_object_array_add(list, app_json(r, i, 1));
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "applications", list);
-    if (n > limit) {
-        char next[128];
-        text_cursor_encode("app", PQgetvalue(r, limit - 1, 11), next, sizeof next);
-        json_object_object_add(o, "next_cursor", json_object_new_string(next));
-    } else {
-        json_object_object_add(o, "next_cursor", NULL);
-    }
-    http_json(resp, 200, o);
+    page_answer(resp, r, limit, "applications", "app", 11, app_list_item);
 cleanup:
     PQclear(r);
     pg_pool_release(app->svc.db, c);
@@ -178,56 +208,124 @@ cleanup:
 
 /* Progress counted from the applications that carry the task id: delivered
  * (new candidates), duplicates (adopted existing ones), failed (failed or
- * rejected). The task is running until every announced candidate is done. */
-void query_export_get(const http_request *req, http_response *resp, void *ctx) {
-    status_app *app = ctx;
-    PGconn *c = NULL;
-    PGresult *r = NULL;
-    if (api_auth_read(app, req, resp)) return;
-    const char *id = req->params[0];
-    if (!(c = api_db_for_id(app, id, "No such export task.", resp))) return;
-    const char *p[] = {id};
-    r = pg_exec(c,
-                "SELECT x.export_task_id IS NOT NULL, x.account_id, x.name, x.total, "
-                API_TS("x.created_at") ", n.total, n.delivered, n.duplicates, n.failed, n.account_id"
-                " FROM (SELECT $1::text AS id) q"
-                " LEFT JOIN status.exports x ON x.export_task_id = q.id"
-                " CROSS JOIN LATERAL (SELECT count(*) AS total,"
-                "  count(*) FILTER (WHERE state = 'delivered' AND NOT duplicate) AS delivered,"
-                "  count(*) FILTER (WHERE state = 'delivered' AND duplicate) AS duplicates,"
-                "  count(*) FILTER (WHERE state IN ('failed', 'rejected')) AS failed,"
-                "  max(account_id) AS account_id"
-                "  FROM status.applications WHERE export_task_id = q.id) n",
-                1, p);
-    if (!pg_ok(r)) {
-        api_db_error(resp);
-        goto cleanup;
-    }
-    int known = !strcmp(PQgetvalue(r, 0, 0), "t");
-    long long seen = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
-    if (!known && seen == 0) {
-        http_error(resp, 404, "not_found", "No such export task.");
-        goto cleanup;
-    }
-    long long total = known ? strtoll(PQgetvalue(r, 0, 3), NULL, 10) : seen;
+ * rejected). The task is running until every announced candidate is done.
+ * Columns: known, account, name, announced total, created_at, then the
+ * applications' total, delivered, duplicates, failed, account, then the
+ * task's source tool, id and seq. */
+#define EXPORT_COLS                                                                                \
+    "x.export_task_id IS NOT NULL, x.account_id, x.name, x.total, " API_TS("x.created_at") ","     \
+    " n.total, n.delivered, n.duplicates, n.failed, n.account_id, x.source_tool, x.export_task_id, x.seq"
+#define EXPORT_COUNTS(id)                                                                          \
+    " CROSS JOIN LATERAL (SELECT count(*) AS total,"                                               \
+    "  count(*) FILTER (WHERE state = 'delivered' AND NOT duplicate) AS delivered,"                \
+    "  count(*) FILTER (WHERE state = 'delivered' AND duplicate) AS duplicates,"                   \
+    "  count(*) FILTER (WHERE state IN ('failed', 'rejected')) AS failed,"                         \
+    "  max(account_id) AS account_id"                                                              \
+    "  FROM status.applications WHERE export_task_id = " id ") n"
+
+static json_object *export_json(const PGresult *r, int row, const char *id) {
+    int known = !strcmp(PQgetvalue(r, row, 0), "t");
+    long long seen = strtoll(PQgetvalue(r, row, 5), NULL, 10);
+    long long total = known ? strtoll(PQgetvalue(r, row, 3), NULL, 10) : seen;
     if (total < seen) total = seen;
-    long long delivered = strtoll(PQgetvalue(r, 0, 6), NULL, 10);
-    long long dups = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
-    long long failed = strtoll(PQgetvalue(r, 0, 8), NULL, 10);
+    long long delivered = strtoll(PQgetvalue(r, row, 6), NULL, 10);
+    long long dups = strtoll(PQgetvalue(r, row, 7), NULL, 10);
+    long long failed = strtoll(PQgetvalue(r, row, 8), NULL, 10);
     long long done = delivered + dups + failed;
     const char *state = done < total ? "running" : failed ? "completed_with_errors" : "completed";
     json_object *o = json_object_new_object();
     json_object_object_add(o, "export_task_id", json_object_new_string(id));
-    json_object_object_add(o, "account_id", known ? api_str(r, 0, 1, 1) : api_str(r, 0, 9, 1));
-    json_object_object_add(o, "name", known ? api_str(r, 0, 2, 1) : NULL);
+    json_object_object_add(o, "account_id", known ? api_str(r, row, 1, 1) : api_str(r, row, 9, 1));
+    json_object_object_add(o, "name", known ? api_str(r, row, 2, 1) : NULL);
+    json_object_object_add(o, "source_tool", known ? api_str(r, row, 10, 1) : NULL);
     json_object_object_add(o, "total", json_object_new_int64(total));
     json_object_object_add(o, "delivered", json_object_new_int64(delivered));
     json_object_object_add(o, "duplicates", json_object_new_int64(dups));
     json_object_object_add(o, "failed", json_object_new_int64(failed));
     json_object_object_add(o, "pending", json_object_new_int64(total - done));
     json_object_object_add(o, "state", json_object_new_string(state));
-    json_object_object_add(o, "created_at", known ? api_str(r, 0, 4, 0) : NULL);
-    http_json(resp, 200, o);
+    json_object_object_add(o, "created_at", known ? api_str(r, row, 4, 0) : NULL);
+    return o;
+}
+
+static json_object *export_list_item(const PGresult *r, int row) {
+    return export_json(r, row, PQgetvalue(r, row, 11));
+}
+
+/* A sourcing tool's key reads its own tasks; a board's key none. */
+static int reader_sees_export(const api_reader *rd, const PGresult *r) {
+    return rd->all || (!strcmp(rd->kind, API_KEY_KIND_SOURCE_TOOL) && !strcmp(PQgetvalue(r, 0, 0), "t") &&
+                       !strcmp(PQgetvalue(r, 0, 10), rd->owner));
+}
+
+void query_export_get(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *r = NULL;
+    api_reader rd;
+    api_reader_of(req, &rd);
+    const char *id = req->params[0];
+    if (!(c = api_db_for_id(app, id, "No such export task.", resp))) return;
+    const char *p[] = {id};
+    r = pg_exec(c,
+                "SELECT " EXPORT_COLS " FROM (SELECT $1::text AS id) q"
+                " LEFT JOIN status.exports x ON x.export_task_id = q.id" EXPORT_COUNTS("q.id"),
+                1, p);
+    if (!pg_ok(r)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    if ((strcmp(PQgetvalue(r, 0, 0), "t") != 0 && strtoll(PQgetvalue(r, 0, 5), NULL, 10) == 0) ||
+        !reader_sees_export(&rd, r)) {
+        http_error(resp, 404, "not_found", "No such export task.");
+        goto cleanup;
+    }
+    http_json(resp, 200, export_json(r, 0, id));
+cleanup:
+    PQclear(r);
+    pg_pool_release(app->svc.db, c);
+}
+
+/* The task manager: export tasks newest first, a sourcing tool's key its
+ * own, the admin token every tool's (or one: ?source_tool=). */
+void query_export_list(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *r = NULL;
+    api_reader rd;
+    api_reader_of(req, &rd);
+    if (!rd.all && strcmp(rd.kind, API_KEY_KIND_SOURCE_TOOL) != 0) {
+        http_error(resp, 404, "not_found", "No such endpoint.");
+        return;
+    }
+    json_object *details = json_object_new_array();
+    const char *tool = rd.all ? http_query(req, "source_tool") : rd.owner;
+    const char *cursor = http_query(req, "cursor");
+    char seq[32];
+    int limit = 50;
+    if (tool && !text_id_ok(tool))
+        api_detail(details, "source_tool", "invalid_value", "source_tool must be a tool id.");
+    if (cursor) seq_cursor("exp", cursor, seq, sizeof seq, details);
+    api_limit(req, 50, 500, &limit, details);
+    if (json_object_array_length(details) > 0) {
+        http_error_details(resp, 400, "bad_parameter", "One or more query parameters are invalid.", details);
+        return;
+    }
+    json_object_put(details);
+    if (!(c = api_db(app, resp))) return;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit + 1);
+    const char *p[] = {tool, cursor ? seq : NULL, lim};
+    r = pg_exec(c,
+                "SELECT " EXPORT_COLS " FROM status.exports x" EXPORT_COUNTS("x.export_task_id")
+                " WHERE ($1::text IS NULL OR x.source_tool = $1) AND ($2::bigint IS NULL OR x.seq < $2::bigint)"
+                " ORDER BY x.seq DESC LIMIT $3::int",
+                3, p);
+    if (!pg_ok(r)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    page_answer(resp, r, limit, "exports", "exp", 12, export_list_item);
 cleanup:
     PQclear(r);
     pg_pool_release(app->svc.db, c);
@@ -237,7 +335,7 @@ void query_account_sync(const http_request *req, http_response *resp, void *ctx)
     status_app *app = ctx;
     PGconn *c = NULL;
     PGresult *r = NULL;
-    if (api_auth_read(app, req, resp)) return;
+    if (!reads_all(req, resp)) return;
     const char *id = req->params[0];
     if (!(c = api_db_for_id(app, id, "No such account.", resp))) return;
     const char *p[] = {id};
@@ -299,7 +397,7 @@ void query_check_get(const http_request *req, http_response *resp, void *ctx) {
     status_app *app = ctx;
     PGconn *c = NULL;
     PGresult *r = NULL, *u = NULL, *e = NULL;
-    if (api_auth_read(app, req, resp)) return;
+    if (!reads_all(req, resp)) return;
     const char *id = req->params[0];
     if (!(c = api_db_for_id(app, id, "No such background check.", resp))) return;
     const char *p[] = {id};
@@ -352,7 +450,7 @@ void query_check_list(const http_request *req, http_response *resp, void *ctx) {
     status_app *app = ctx;
     PGconn *c = NULL;
     PGresult *r = NULL;
-    if (api_auth_read(app, req, resp)) return;
+    if (!reads_all(req, resp)) return;
     const char *opp = http_query(req, "opportunity");
     json_object *details = json_object_new_array();
     int limit = 100;

@@ -3,17 +3,24 @@
 
 #include "http_server.h"
 
-/* Read endpoints (ctx: status_app *). Each requires the admin token, or the
- * read-only token ATSB_STATUS_READ_TOKEN when configured; 401 otherwise.
- * Unknown ids answer 404 in the contract's error shape; bad query parameters
- * 400 with one detail per parameter; a database outage 503. */
+/* Read endpoints (ctx: status_app *), behind api_authorize (api.h): the
+ * admin token or ATSB_STATUS_READ_TOKEN reads everything, a board's or a
+ * sourcing tool's API key what it submitted (its applications, a tool's
+ * export tasks) and gets 404 for everything else; 401 without a valid
+ * credential. Unknown ids answer 404 in the contract's error shape; bad
+ * query parameters 400 with one detail per parameter; a database outage
+ * 503. */
 
 /* GET /v1/applications/{id}: CONTRACT.md's shape with the event timeline. */
 void query_application_get(const http_request *req, http_response *resp, void *ctx);
-/* GET /v1/applications?account=&state=&since=&limit=&cursor= */
+/* GET /v1/applications?account=&state=&since=&limit=&cursor= (a key: its own) */
 void query_application_list(const http_request *req, http_response *resp, void *ctx);
 /* GET /v1/exports/{id} */
 void query_export_get(const http_request *req, http_response *resp, void *ctx);
+/* GET /v1/exports[?source_tool=&limit=&cursor=]: export tasks newest first
+ * ({"exports": [...], "next_cursor"}): a sourcing tool's key its own, the
+ * admin or read token all; a board's key 404. */
+void query_export_list(const http_request *req, http_response *resp, void *ctx);
 /* GET /v1/accounts/{id}/sync */
 void query_account_sync(const http_request *req, http_response *resp, void *ctx);
 /* GET /v1/background-checks/{id} */

@@ -407,11 +407,12 @@ void stack_seed(stack *s) {
     /* Accounts (status admin API). */
     o = stack_ok(s, STACK_STATUS, "PUT", "/v1/accounts/demo-lever",
                  "{\"ats\":\"lever\",\"run_mode\":\"test\",\"company_name\":\"Demo Logistik GmbH\","
-                 "\"privacy_policy_url\":\"https://example.org/privacy\"}",
+                 "\"privacy_policy_url\":\"https://example.org/privacy\",\"grants\":{\"boards\":[\"stepstone_de\"],\"source_tools\":[\"provenbase\"]}}",
                  STACK_ADMIN);
     json_object_put(o);
     o = stack_ok(s, STACK_STATUS, "PUT", "/v1/accounts/demo-eploy",
-                 "{\"ats\":\"eploy\",\"run_mode\":\"test\",\"source_labels\":{\"stepstone_de\":\"stepstone\"}}",
+                 "{\"ats\":\"eploy\",\"run_mode\":\"test\",\"source_labels\":{\"stepstone_de\":\"stepstone\"},"
+                 "\"grants\":{\"boards\":[\"stepstone_de\"],\"source_tools\":[\"provenbase\"]}}",
                  STACK_ADMIN);
     json_object_put(o);
 

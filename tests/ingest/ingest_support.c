@@ -59,8 +59,12 @@ void ingest_start(ingest_proc *p, int no_status) {
                 " company_name text, privacy_policy_url text, source_labels jsonb NOT NULL DEFAULT '{}',"
                 " bgcheck_stage text NOT NULL DEFAULT 'Asurint Background Check',"
                 " bgcheck_tag_prefix text NOT NULL DEFAULT 'Asurint Package:', notification_url text,"
-                " daily_api_budget int, feed_interval_s int);"
-                "INSERT INTO status.accounts (account_id, ats) VALUES ('demo-lever', 'lever'), ('demo-eploy', 'eploy');");
+                " daily_api_budget int, feed_interval_s int,"
+                " grants jsonb NOT NULL DEFAULT '{\"boards\": [], \"source_tools\": []}');"
+                "INSERT INTO status.accounts (account_id, ats, grants) VALUES"
+                " ('demo-lever', 'lever', '{\"boards\": [\"stepstone_de\"], \"source_tools\": [\"provenbase\"]}'),"
+                " ('demo-eploy', 'eploy', '{\"boards\": [\"stepstone_de\"], \"source_tools\": [\"provenbase\"]}'),"
+                " ('other-employer', 'lever', '{\"boards\": [], \"source_tools\": []}');");
     }
     char unique[64], t[256];
     harness_unique("ing", unique, sizeof unique);

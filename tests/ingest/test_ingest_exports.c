@@ -34,6 +34,25 @@ static const char *EXPORT =
     "{\"id\":\"pb-2\",\"first_name\":\"Bob\",\"last_name\":\"K\",\"email\":\"bob@example.org\"},"
     "{\"first_name\":\"Cy\",\"last_name\":\"D\",\"email\":\"cy@example.org\",\"headline\":\"SRE\"}]}";
 
+Test(ingest_exports, only_into_accounts_that_grant_the_tool) {
+    static const char *const accounts[] = {"other-employer", "no-such-employer"};
+    char first[1024] = "";
+    for (size_t i = 0; i < 2; i++) {
+        char body[512];
+        snprintf(body, sizeof body,
+                 "{\"name\":\"x\",\"account_id\":\"%s\",\"candidates\":[{\"first_name\":\"A\",\"last_name\":\"B\","
+                 "\"email\":\"a@example.org\"}]}",
+                 accounts[i]);
+        ingest_resp r;
+        ingest_post_json(&P, "/v1/exports", "provenbase-key-1", body, &r);
+        cr_assert_eq(r.status, 403, "%s: %s", accounts[i], r.body);
+        cr_assert(strstr(r.body, "\"not_granted\""), "%s", r.body);
+        if (i == 0) snprintf(first, sizeof first, "%s", r.body);
+        else cr_assert_str_eq(r.body, first, "the answers must not tell which accounts exist");
+        ingest_resp_free(&r);
+    }
+}
+
 Test(ingest_exports, every_candidate_becomes_an_application) {
     int64_t before = topic_count(received), ev_before = topic_count(events);
     ingest_resp r;

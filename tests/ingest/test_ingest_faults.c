@@ -106,14 +106,14 @@ Test(ingest_faults, database_down_is_503_then_recovers) {
     free(json);
 }
 
-Test(ingest_faults, missing_status_schema_means_unknown_account) {
+Test(ingest_faults, missing_status_schema_means_not_granted) {
     ingest_proc q;
     ingest_start(&q, 1);
     char *json = sample_application("SS-nostatus", "Zoe", NULL);
     ingest_resp r;
     ingest_post_json(&q, "/v1/applications", "dev-stepstone-key", json, &r);
-    cr_assert_eq(r.status, 422, "%s", r.body);
-    cr_assert(strstr(r.body, "\"field\":\"account_id\"") && strstr(r.body, "unknown_account"), "%s", r.body);
+    cr_assert_eq(r.status, 403, "%s", r.body);
+    cr_assert(strstr(r.body, "not_granted"), "%s", r.body);
     ingest_resp_free(&r);
     free(json);
     ingest_stop(&q);

@@ -80,7 +80,8 @@ Test(status_api, account_put_validates_every_field) {
                         "{\"ats\":\"workday\",\"run_mode\":\"prod\",\"connection_name\":\"\","
                         "\"privacy_policy_url\":\"javascript:alert(1)\",\"notification_url\":7,"
                         "\"source_labels\":{\"monster\":\"M\",\"totaljobs\":\"\"},"
-                        "\"daily_api_budget\":-5,\"feed_interval_s\":\"often\",\"colour\":\"red\"}",
+                        "\"daily_api_budget\":-5,\"feed_interval_s\":\"often\",\"colour\":\"red\","
+                        "\"grants\":{\"boards\":[\"ok\",\"bad id\"],\"source_tools\":\"x\",\"teams\":[]}}",
                         ADMIN, &o);
     cr_assert_eq(code, 422);
     cr_expect_str_eq(error_code(o), "invalid_account");
@@ -94,6 +95,9 @@ Test(status_api, account_put_validates_every_field) {
     cr_expect(has_detail(o, "daily_api_budget", "out_of_range"));
     cr_expect(has_detail(o, "feed_interval_s", "invalid_type"));
     cr_expect(has_detail(o, "colour", "unknown_field"));
+    cr_expect(has_detail(o, "grants.boards[1]", "invalid_value"));
+    cr_expect(has_detail(o, "grants.source_tools", "invalid_type"));
+    cr_expect(has_detail(o, "grants.teams", "unknown_field"));
     json_object_put(o);
 
     /* Cross-field rules on create: ats required, URL and company together. */
@@ -114,6 +118,16 @@ Test(status_api, account_put_validates_every_field) {
     cr_expect_str_eq(st_str(o, "bgcheck_stage"), "Asurint Background Check");
     cr_expect_str_eq(st_str(o, "bgcheck_tag_prefix"), "Asurint Package:");
     cr_expect_eq(st_int(o, "daily_api_budget"), 0);
+    cr_expect_str_eq(json_object_to_json_string_ext(json_object_object_get(o, "grants"), JSON_C_TO_STRING_PLAIN),
+                     "{\"boards\":[],\"source_tools\":[]}", "nothing is granted until an operator says so");
+    json_object_put(o);
+
+    /* Grants: sorted, each id once; a list left out is empty. */
+    cr_assert_eq(st_http(&s, "PUT", "/v1/accounts/acme",
+                         "{\"grants\":{\"boards\":[\"totaljobs\",\"stepstone_de\",\"totaljobs\"]}}", ADMIN, &o),
+                 200);
+    cr_expect_str_eq(json_object_to_json_string_ext(json_object_object_get(o, "grants"), JSON_C_TO_STRING_PLAIN),
+                     "{\"boards\":[\"stepstone_de\",\"totaljobs\"],\"source_tools\":[]}");
     json_object_put(o);
 
     /* Update merges: absent fields keep their values. */
@@ -136,6 +150,10 @@ Test(status_api, account_put_validates_every_field) {
     /* Other services read it through common/accounts.c. */
     cr_expect_eq(st_sql_num(&s, "SELECT count(*) FROM status.accounts WHERE account_id = $1 AND"
                                 " ats = 'eploy' AND source_labels->>'totaljobs' = 'TJ Board'",
+                            "acme"),
+                 1);
+    cr_expect_eq(st_sql_num(&s, "SELECT count(*) FROM status.accounts WHERE account_id = $1 AND"
+                                " grants -> 'boards' ? 'totaljobs' AND NOT grants -> 'source_tools' ? 'totaljobs'",
                             "acme"),
                  1);
     cr_expect_eq(st_get(&s, "/v1/accounts", &o), 200);
