@@ -25,9 +25,7 @@ int api_keys_lookup(pg_pool *db, const char *key, int ttl_ms, api_key_owner *out
     pg_pool_release(db, c);
     int rc = -1;
     if (!pg_ok(r)) {
-        /* No ingest schema (a process without ingest, or before its migration): no keys. */
-        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-        if (state && (!strcmp(state, "42P01") || !strcmp(state, "3F000"))) rc = 0;
+        if (pg_is_undefined_table(r)) rc = 0; /* no ingest schema (yet): no keys */
         goto cleanup;
     }
     rc = PQntuples(r) == 1;

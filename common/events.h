@@ -27,6 +27,13 @@ int events_emit(kafka_producer *p, const Atsbridge__V1__ApplicationEvent *ev, co
 int events_emit_async(kafka_producer *p, const Atsbridge__V1__ApplicationEvent *ev,
                       const char *trace_id, kafka_delivery_fn fn, void *opaque);
 
+/* The audit event of an admin action (an operator changed something):
+ * type, the account it concerns (may be NULL), its subject and name (may be
+ * NULL: a key's owner, a connection), a detail without secrets (may be
+ * NULL) and the actor (auth_actor). Waits for the broker: 0, or -1. */
+int events_emit_admin(kafka_producer *p, const char *service, const char *type, const char *account_id,
+                      const char *subject_id, const char *name, const char *detail, const char *actor);
+
 /* Milliseconds since the Unix epoch. */
 int64_t events_now_ms(void);
 

@@ -263,4 +263,9 @@ bool pg_is_unique_violation(const PGresult *r) {
     return state && !strcmp(state, "23505");
 }
 
+bool pg_is_undefined_table(const PGresult *r) {
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return state && (!strcmp(state, "42P01") || !strcmp(state, "3F000"));
+}
+
 bool pg_ping(PGconn *c) { return c && pg_run(c, "SELECT 1", 0, NULL) == 0; }

@@ -57,6 +57,10 @@ bool pg_ok(const PGresult *r);
 /* True for a unique violation (SQLSTATE 23505). */
 bool pg_is_unique_violation(const PGresult *r);
 
+/* True when the statement named a schema or table that does not exist (yet:
+ * another service's store before its migrations ran). */
+bool pg_is_undefined_table(const PGresult *r);
+
 /* SELECT 1 round trip for /readyz. */
 bool pg_ping(PGconn *c);
 

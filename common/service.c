@@ -1,5 +1,6 @@
 #include "service.h"
 
+#include "auth.h"
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
@@ -67,6 +68,7 @@ int service_start(const service_spec *spec, service *svc) {
     }
 
     if (connect_db(dsn, pool, timeout, &svc->db, err, sizeof err)) goto fail;
+    auth_init(svc->db); /* named operators on the admin endpoints */
     if (spec->migrations) {
         PGconn *c = pg_pool_acquire(svc->db);
         int n = c ? migrate_apply(c, spec->name, spec->migrations, err, sizeof err) : -1;

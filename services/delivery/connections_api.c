@@ -168,6 +168,13 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
         http_error(resp, 503, "database_unavailable", "The connection could not be stored.");
         goto out;
     }
+    if (events_emit_admin(x->svc.producer, "delivery", "connection_linked", req->params[0], name, "eploy", NULL,
+                          auth_actor(req))) {
+        http_set_header(resp, "Retry-After", "1");
+        http_error(resp, 503, "broker_unavailable",
+                   "The connection is stored but its audit event was not recorded; repeat the request.");
+        goto out;
+    }
     json_object *r = json_object_new_object();
     json_object_object_add(r, "account_id", json_object_new_string(req->params[0]));
     json_object_object_add(r, "connection", json_object_new_string(name));
@@ -243,6 +250,11 @@ void connections_delete(const http_request *req, http_response *resp, void *ctx)
         http_error(resp, 503, "database_unavailable", "The database is unavailable.");
     } else if (rc > 0) {
         http_error(resp, 404, "connection_not_found", "No such connection.");
+    } else if (events_emit_admin(x->svc.producer, "delivery", "connection_revoked", req->params[0], req->params[1],
+                                 NULL, NULL, auth_actor(req))) {
+        http_set_header(resp, "Retry-After", "1");
+        http_error(resp, 503, "broker_unavailable",
+                   "The connection is revoked but its audit event was not recorded; repeat the request.");
     } else {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "connection", json_object_new_string(req->params[1]));

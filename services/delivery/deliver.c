@@ -186,6 +186,23 @@ static const char *cred_code(cred_status st) {
     }
 }
 
+/* connection_broken on the audit trail. Every delivery to a broken
+ * connection finds it so; the id, one per connection and hour, makes the
+ * repeats one fact downstream. */
+static void broken_event(job *j, const char *code) {
+    Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    char id[64], subject[300], hour[32];
+    snprintf(subject, sizeof subject, "%s/%s", j->acc.account_id, j->acc.connection_name);
+    snprintf(hour, sizeof hour, "%lld", (long long)(events_now_ms() / 3600000));
+    ev.type = "connection_broken";
+    ev.account_id = j->acc.account_id;
+    ev.subject_id = subject;
+    ev.name = j->acc.connection_name;
+    ev.detail = (char *)code;
+    events_prepare(&ev, "delivery", hour, id, sizeof id);
+    if (events_emit(j->x->svc.producer, &ev, NULL)) log_warn("connection_broken event not recorded", "account", j->acc.account_id);
+}
+
 /* The attempt proper, with the lock held and the account loaded. */
 static int attempt(job *j, const ledger_row *row) {
     const Atsbridge__V1__ApplicationReceived *a = j->r->application;
@@ -278,6 +295,7 @@ static int attempt(job *j, const ledger_row *row) {
         const char *code = cred_code(st);
         if (st != CRED_UNAVAILABLE) {
             credentials_record(j->c, j->acc.account_id, j->acc.connection_name, code);
+            if (st == CRED_BROKEN) broken_event(j, code);
             notify_error(j->c, &j->acc, "connection_broken", code, "the ATS connection needs to be re-activated",
                          j->app_id, j->x->cfg.notify_timeout_ms);
         }

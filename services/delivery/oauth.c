@@ -82,15 +82,22 @@ void oauth_lever_start(const http_request *req, http_response *resp, void *ctx) 
     }
     char state[48], url[2048];
     crypto_random_id("", state, sizeof state);
-    const char *p[] = {state, req->params[0], name};
+    const char *p[] = {state, req->params[0], name, auth_actor(req)};
     PGresult *r = pg_exec(c,
-                          "INSERT INTO delivery.oauth_states (state, account_id, name, expires_at)"
-                          " VALUES ($1, $2, $3, now() + interval '" STATE_TTL_S " seconds')"
+                          "INSERT INTO delivery.oauth_states (state, account_id, name, actor, expires_at)"
+                          " VALUES ($1, $2, $3, $4, now() + interval '" STATE_TTL_S " seconds')"
                           " RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
-                          3, p);
+                          4, p);
     if (!pg_ok(r) || PQntuples(r) != 1) {
         PQclear(r);
         http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        goto out;
+    }
+    if (events_emit_admin(x->svc.producer, "delivery", "connection_activation_started", req->params[0], name, "lever",
+                          NULL, auth_actor(req))) {
+        PQclear(r);
+        http_set_header(resp, "Retry-After", "1");
+        http_error(resp, 503, "broker_unavailable", "The audit event could not be recorded; request the link again.");
         goto out;
     }
     if (oauth_activation_url(x->cfg.lever_authorize_url, x->cfg.lever_client_id, x->cfg.lever_redirect_uri, state,
@@ -128,9 +135,9 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
     /* Single use: the UPDATE consumes it whether or not it is still valid. */
     PGresult *r = pg_exec(c,
                           "UPDATE delivery.oauth_states SET used_at = now() WHERE state = $1 AND used_at IS NULL"
-                          " RETURNING account_id, name, expires_at > now()",
+                          " RETURNING account_id, name, expires_at > now(), actor",
                           1, p);
-    char account[128], name[128];
+    char account[128], name[128], actor[160];
     if (!pg_ok(r)) {
         PQclear(r);
         http_error(resp, 503, "database_unavailable", "The database is unavailable.");
@@ -144,6 +151,7 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
     snprintf(account, sizeof account, "%s", PQgetvalue(r, 0, 0));
     snprintf(name, sizeof name, "%s", PQgetvalue(r, 0, 1));
     int valid = PQgetvalue(r, 0, 2)[0] == 't';
+    snprintf(actor, sizeof actor, "%s", PQgetvalue(r, 0, 3));
     PQclear(r);
     if (!valid) {
         http_error(resp, 400, "state_expired", "The activation link expired: request a new one.");
@@ -185,6 +193,9 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
         http_error(resp, 503, "database_unavailable", "The tokens could not be stored.");
         goto out;
     }
+    /* Linked; should the broker not take the event, the connection works all the same. */
+    if (events_emit_admin(x->svc.producer, "delivery", "connection_linked", account, name, "lever", NULL, actor))
+        log_warn("connection_linked event not recorded", "account", account, "connection", name);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "connected", json_object_new_boolean(1));
     json_object_object_add(o, "account_id", json_object_new_string(account));

@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "board_keys.h"
 #include "boards.h"
+#include "events.h"
 #include "ingest.h"
 #include "log.h"
 #include "pg.h"
@@ -45,6 +46,16 @@ static char *secret_field(json_object *o, const char *name, http_response *resp)
     return v;
 }
 
+/* The change is stored but its audit event was not taken: 503, and a
+ * repeat of the request (idempotent) records it. */
+static void audit_down(const ingest_ctx *ctx, http_response *resp) {
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", ctx->cfg.retry_after_s);
+    http_set_header(resp, "Retry-After", ra);
+    http_error(resp, 503, "broker_unavailable",
+               "The change is stored but its audit event was not recorded; repeat the request.");
+}
+
 static void put_key(const http_request *req, http_response *resp, const ingest_ctx *ctx, const char *kind) {
     const char *owner = req->params[0];
     json_object *body = NULL;
@@ -66,11 +77,15 @@ static void put_key(const http_request *req, http_response *resp, const ingest_c
         char hash[CRYPTO_SHA256_HEX], id[16];
         crypto_sha256_hex(key, strlen(key), hash);
         snprintf(id, sizeof id, "%.12s", hash);
+        log_info("api key registered", "kind", kind, "owner", owner, "key_id", id);
+        if (events_emit_admin(ctx->svc->producer, "ingest", "key_registered", NULL, owner, kind, id, auth_actor(req))) {
+            audit_down(ctx, resp);
+            goto cleanup;
+        }
         json_object *o = json_object_new_object();
         json_object_object_add(o, !strcmp(kind, KEY_KIND_BOARD) ? "board" : "tool", json_object_new_string(owner));
         json_object_object_add(o, "key_id", json_object_new_string(id));
         http_json(resp, 200, o);
-        log_info("api key registered", "kind", kind, "owner", owner, "key_id", id);
     }
 cleanup:
     pg_pool_release(ctx->svc->db, c);
@@ -128,6 +143,11 @@ void admin_put_lever_tokens(const http_request *req, http_response *resp, void *
         goto cleanup;
     }
     log_info("lever webhook tokens set", "account_id", account_id);
+    if (events_emit_admin(ctx->svc->producer, "ingest", "webhook_tokens_set", account_id, account_id, "lever",
+                          json_object_to_json_string_ext(events, JSON_C_TO_STRING_PLAIN), auth_actor(req))) {
+        audit_down(ctx, resp);
+        goto cleanup;
+    }
     json_object *o = json_object_new_object();
     json_object_object_add(o, "account_id", json_object_new_string(account_id));
     json_object_object_add(o, "events", events);
@@ -158,6 +178,11 @@ void admin_put_provider_secret(const http_request *req, http_response *resp, voi
         goto cleanup;
     }
     log_info("provider callback secret set", "provider", provider);
+    if (events_emit_admin(ctx->svc->producer, "ingest", "callback_secret_set", NULL, provider, provider, NULL,
+                          auth_actor(req))) {
+        audit_down(ctx, resp);
+        goto cleanup;
+    }
     json_object *o = json_object_new_object();
     json_object_object_add(o, "provider", json_object_new_string(provider));
     http_json(resp, 200, o);

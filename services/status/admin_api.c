@@ -7,7 +7,9 @@
 #include "config.h"
 #include "erasure.h"
 #include "events.h"
+#include "json_bounded.h"
 #include "log.h"
+#include "operators.h"
 #include "pg.h"
 #include "text.h"
 
@@ -47,9 +49,11 @@ static json_object *account_json(const PGresult *r, int row) {
 /* Account-level audit event, waiting for the broker. version makes the id
  * deterministic per change, so a retried request stores it once. */
 static int emit_account_event(status_app *app, const char *account, const char *type,
-                              const char *connection_name, const char *detail, const char *version) {
+                              const char *connection_name, const char *detail, const char *version,
+                              const char *actor) {
     Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
     char id[64];
+    ev.actor = (char *)actor;
     ev.account_id = (char *)account;
     ev.subject_id = (char *)account;
     ev.type = (char *)type;
@@ -152,7 +156,8 @@ void admin_account_put(const http_request *req, http_response *resp, void *ctx) 
     if (!pg_ok(w)) goto db_error;
     char detail[600];
     snprintf(detail, sizeof detail, "%s%s", exists ? "changed: " : "created", exists ? changes : "");
-    if (emit_account_event(app, id, "account_updated", cur.v[AF_CONNECTION_NAME], detail, version)) {
+    if (emit_account_event(app, id, "account_updated", cur.v[AF_CONNECTION_NAME], detail, version,
+                           auth_actor(req))) {
         broker_down(resp);
         goto cleanup;
     }
@@ -270,7 +275,7 @@ void admin_account_go_live(const http_request *req, http_response *resp, void *c
                1, p))
         goto db_error;
     if (emit_account_event(app, id, "go_live", PQgetvalue(r, 0, AF_CONNECTION_NAME), "test -> live",
-                           PQgetvalue(r, 0, COL_VERSION))) {
+                           PQgetvalue(r, 0, COL_VERSION), auth_actor(req))) {
         broker_down(resp);
         goto cleanup;
     }
@@ -298,7 +303,7 @@ void admin_application_delete(const http_request *req, http_response *resp, void
         http_error(resp, 404, "not_found", "No such application.");
         return;
     }
-    switch (erasure_request(app, id, "admin")) {
+    switch (erasure_request(app, id, "admin", auth_actor(req))) {
     case ERASURE_OK: {
         json_object *o = json_object_new_object();
         char url[300];
@@ -361,4 +366,78 @@ void admin_erasure_get(const http_request *req, http_response *resp, void *ctx) 
     PQclear(r);
     PQclear(d);
     pg_pool_release(app->svc.db, c);
+}
+
+/* PUT /v1/admin/operators/{name} {"token": "..."} (bootstrap admin token
+ * only): registers a named operator, or gives one a new token. The token is
+ * stored as SHA-256 and never shown again. */
+void admin_operator_put(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    const char *name = req->params[0];
+    json_object *o = NULL, *t = NULL;
+    PGconn *c = NULL;
+    if (!text_id_ok(name) || strlen(name) > 64) {
+        http_error(resp, 404, "not_found", "Operator names are 1 to 64 letters, digits, '.', '_', ':', '@' or '-'.");
+        return;
+    }
+    json_bounded_error jerr;
+    if (json_bounded_parse(req->body, req->body_len, &JSON_LIMITS_DEFAULT, &o, &jerr) != JSON_BOUNDED_OK ||
+        !json_object_is_type(o, json_type_object)) {
+        http_error(resp, 400, "malformed_body", "The body must be a JSON object {\"token\": \"...\"}.");
+        goto cleanup;
+    }
+    const char *token = json_object_object_get_ex(o, "token", &t) && json_object_is_type(t, json_type_string)
+                            ? json_object_get_string(t)
+                            : NULL;
+    if (!token || strlen(token) < 24 || strlen(token) > 200 || !text_id_ok(token)) {
+        json_object *d = json_object_new_array();
+        api_detail(d, "token", "invalid_value", "24 to 200 letters, digits, '.', '_', ':', '@' or '-'");
+        http_error_details(resp, 422, "invalid_operator", "The token is not acceptable.", d);
+        goto cleanup;
+    }
+    if (!(c = api_db(app, resp))) goto cleanup;
+    int rc = operators_put(c, name, token);
+    if (rc < 0) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    if (rc == 2) {
+        http_error(resp, 409, "conflict", "This token belongs to another operator.");
+        goto cleanup;
+    }
+    if (events_emit_admin(app->svc.producer, "status", rc == 0 ? "operator_registered" : "operator_rekeyed", NULL, name,
+                          name, NULL, auth_actor(req))) {
+        broker_down(resp); /* registered all the same: repeating the request records it */
+        goto cleanup;
+    }
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "operator", json_object_new_string(name));
+    http_json(resp, rc == 0 ? 201 : 200, r);
+    log_info("operator registered", "operator", name);
+cleanup:
+    json_object_put(o);
+    pg_pool_release(app->svc.db, c);
+}
+
+/* DELETE /v1/admin/operators/{name} (bootstrap admin token only). */
+void admin_operator_delete(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    const char *name = req->params[0];
+    PGconn *c = api_db_for_id(app, name, "No such operator.", resp);
+    if (!c) return;
+    int rc = operators_delete(c, name);
+    pg_pool_release(app->svc.db, c);
+    if (rc < 0) {
+        api_db_error(resp);
+    } else if (rc == 1) {
+        http_error(resp, 404, "not_found", "No such operator.");
+    } else if (events_emit_admin(app->svc.producer, "status", "operator_removed", NULL, name, name, NULL,
+                                 auth_actor(req))) {
+        broker_down(resp);
+    } else {
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "operator", json_object_new_string(name));
+        json_object_object_add(r, "removed", json_object_new_boolean(1));
+        http_json(resp, 200, r);
+    }
 }

@@ -18,5 +18,11 @@ void admin_account_go_live(const http_request *req, http_response *resp, void *c
 void admin_application_delete(const http_request *req, http_response *resp, void *ctx);
 /* GET /v1/erasures/{id}: erasure record and confirmations. */
 void admin_erasure_get(const http_request *req, http_response *resp, void *ctx);
+/* PUT /v1/admin/operators/{name} {"token"}: a named operator (201 new, 200
+ * new token; 409 when the token is another's); DELETE removes one. Both for
+ * the bootstrap admin token only, recorded as operator_registered,
+ * operator_rekeyed, operator_removed with the actor. */
+void admin_operator_put(const http_request *req, http_response *resp, void *ctx);
+void admin_operator_delete(const http_request *req, http_response *resp, void *ctx);
 
 #endif

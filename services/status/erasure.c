@@ -72,7 +72,8 @@ cleanup:
     return res;
 }
 
-erasure_result erasure_request(status_app *app, const char *application_id, const char *reason) {
+erasure_result erasure_request(status_app *app, const char *application_id, const char *reason,
+                               const char *actor) {
     erasure_result res = ERASURE_DB_DOWN;
     char account[256] = "";
     pgarr er[PX_NCOLS];
@@ -93,6 +94,7 @@ erasure_result erasure_request(status_app *app, const char *application_id, cons
     ev.account_id = account;
     ev.type = "erasure_requested";
     ev.detail = (char *)reason;
+    ev.actor = (char *)(actor ? actor : "");
     events_prepare(&ev, "status", "erasure", id, sizeof id);
     if (events_emit(app->svc.producer, &ev, NULL)) {
         res = ERASURE_BROKER_DOWN;
@@ -131,7 +133,7 @@ int erasure_retention_tick(status_app *app) {
     }
     int n = 0;
     for (int i = 0; i < PQntuples(r); i++) {
-        erasure_result e = erasure_request(app, PQgetvalue(r, i, 0), "retention");
+        erasure_result e = erasure_request(app, PQgetvalue(r, i, 0), "retention", NULL);
         if (e == ERASURE_OK) n++;
         else if (e != ERASURE_NOT_FOUND) {
             n = -1;

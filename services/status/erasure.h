@@ -29,7 +29,8 @@ proj_result erasure_delete(PGconn *c, pgarr er[PX_NCOLS]);
 /* Records erasure_requested for application_id (waiting for the broker),
  * then deletes status's data for it. Repeating it is harmless (same event
  * id, nothing left to delete). */
-erasure_result erasure_request(status_app *app, const char *application_id, const char *reason);
+erasure_result erasure_request(status_app *app, const char *application_id, const char *reason,
+                               const char *actor);
 
 /* Retention: erases up to a few hundred applications not updated for
  * ATSB_RETENTION_DAYS (no-op when 0). Returns how many were erased, or -1 when

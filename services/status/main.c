@@ -42,6 +42,8 @@ static const http_route routes[] = {
     {"GET", "/v1/background-checks", query_check_list, &app, 0, api_authorize, 0},
     {"GET", "/v1/background-checks/{id}", query_check_get, &app, 0, api_authorize, 0},
     {"GET", "/v1/erasures/{id}", admin_erasure_get, &app, 0, auth_admin_route, 0},
+    {"PUT", "/v1/admin/operators/{name}", admin_operator_put, &app, 4096, auth_bootstrap_route, HTTP_ACCEPT_JSON},
+    {"DELETE", "/v1/admin/operators/{name}", admin_operator_delete, &app, 0, auth_bootstrap_route, 0},
 };
 
 typedef struct {
