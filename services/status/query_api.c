@@ -53,7 +53,7 @@ static void page_answer(http_response *resp, const PGresult *r, int limit, const
 
 #define APP_COLS                                                                                   \
     "application_id, account_id, board, posting_id, state, ats, ats_candidate_id, attempts,"      \
-    " last_error, " API_TS("received_at") ", " API_TS("updated_at") ", seq"
+    " last_error, " API_TS("received_at") ", " API_TS("updated_at") ", seq, export_task_id IS NOT NULL"
 
 /* The application object of CONTRACT.md (list entries add timestamps). */
 static json_object *app_json(const PGresult *r, int row, int with_times) {
@@ -75,6 +75,14 @@ static json_object *app_json(const PGresult *r, int row, int with_times) {
 }
 
 static json_object *app_list_item(const PGresult *r, int row) { return app_json(r, row, 1); }
+
+/* A key's own application: its board (a tool's: its export) sent it. A
+ * board's key and a tool's key of the same id do not read each other's. */
+static int reader_owns_app(const api_reader *rd, const PGresult *r, int row) {
+    int exported = !strcmp(PQgetvalue(r, row, 12), "t");
+    return rd->all || (!strcmp(PQgetvalue(r, row, 2), rd->owner) &&
+                       exported == !strcmp(rd->kind, API_KEY_KIND_SOURCE_TOOL));
+}
 
 /* 404 for an id we do not know, saying so when it was erased. */
 static void not_found(PGconn *c, http_response *resp, const char *id, const char *what) {
@@ -111,7 +119,7 @@ void query_application_get(const http_request *req, http_response *resp, void *c
         api_db_error(resp);
         goto cleanup;
     }
-    if (PQntuples(r) == 0 || (!rd.all && strcmp(PQgetvalue(r, 0, 2), rd.owner) != 0)) {
+    if (PQntuples(r) == 0 || !reader_owns_app(&rd, r, 0)) {
         /* A key learns nothing of applications it did not submit, erased ones included. */
         not_found(rd.all ? c : NULL, resp, id, "application");
         goto cleanup;
@@ -186,16 +194,18 @@ void query_application_list(const http_request *req, http_response *resp, void *
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit + 1);
     /* A key lists what it submitted: the applications its board (or tool) sent. */
-    const char *p[] = {account, state, since ? since_ms : NULL, cursor ? seq : NULL, lim, rd.all ? NULL : rd.owner};
+    const char *p[] = {account, state, since ? since_ms : NULL, cursor ? seq : NULL, lim, rd.all ? NULL : rd.owner,
+                       rd.all ? NULL : rd.kind};
     r = pg_exec(c,
                 "SELECT " APP_COLS " FROM status.applications"
                 " WHERE ($1::text IS NULL OR account_id = $1)"
                 "  AND ($2::text IS NULL OR state = $2)"
                 "  AND ($3::bigint IS NULL OR updated_at >= timestamptz 'epoch' + $3::bigint * interval '1 millisecond')"
                 "  AND ($4::bigint IS NULL OR seq < $4::bigint)"
-                "  AND ($6::text IS NULL OR board = $6)"
+                "  AND ($6::text IS NULL OR (board = $6 AND (export_task_id IS NOT NULL) = ($7 = '"
+                API_KEY_KIND_SOURCE_TOOL "')))"
                 " ORDER BY seq DESC LIMIT $5::int",
-                6, p);
+                7, p);
     if (!pg_ok(r)) {
         api_db_error(resp);
         goto cleanup;

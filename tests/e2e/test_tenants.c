@@ -219,4 +219,16 @@ Test(tenants, every_credential_on_every_endpoint) {
     cr_expect_eq(tasks_listed[T1], 1);
     cr_expect_eq(tasks_listed[T2], 1);
     cr_expect_eq(tasks_listed[ADMIN], 2);
+
+    /* A sourcing tool named like a board reads none of the board's applications. */
+    json_object_put(stack_ok(&S, STACK_INGEST, "PUT", "/v1/admin/source-tools/stepstone_de/keys",
+                             "{\"key\":\"tenants-clash-key\"}", STACK_ADMIN));
+    snprintf(path, sizeof path, "/v1/applications/%s", app_a);
+    cr_expect_eq(stack_http(&S, STACK_STATUS, "GET", path, NULL, "Authorization: Bearer tenants-clash-key", NULL), 404);
+    json_object *o = NULL;
+    cr_expect_eq(stack_http(&S, STACK_STATUS, "GET", "/v1/applications", NULL, "Authorization: Bearer tenants-clash-key",
+                            &o),
+                 200);
+    cr_expect_eq(count_in(o, "applications"), 0, "a tool named like a board listed the board's applications");
+    json_object_put(o);
 }
