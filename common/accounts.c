@@ -28,6 +28,7 @@ int accounts_parse(const PGresult *r, int row, int col, account *out) {
     if (!out->source_labels) out->source_labels = json_object_new_object();
     out->daily_api_budget = (int)strtol(V(10), NULL, 10);
     out->feed_interval_s = (int)strtol(V(11), NULL, 10);
+    snprintf(out->lever_perform_as, sizeof out->lever_perform_as, "%s", V(12));
 #undef V
     return 0;
 }

@@ -21,6 +21,7 @@ typedef struct {
     json_object *source_labels; /* {board: label} overrides, never NULL after load */
     int daily_api_budget;     /* 0: unlimited */
     int feed_interval_s;      /* 0: not monitored */
+    char lever_perform_as[128]; /* Lever user for perform_as; "" when not configured */
 } account;
 
 /* The columns accounts_parse reads, in order, for a select list over
@@ -28,8 +29,8 @@ typedef struct {
 #define ACCOUNT_COLUMNS                                                                         \
     "account_id, ats, connection_name, run_mode, bgcheck_stage, bgcheck_tag_prefix, company_name," \
     " privacy_policy_url, notification_url, source_labels::text, coalesce(daily_api_budget, 0),"   \
-    " coalesce(feed_interval_s, 0)"
-#define ACCOUNT_NCOLUMNS 12
+    " coalesce(feed_interval_s, 0), coalesce(lever_perform_as, '')"
+#define ACCOUNT_NCOLUMNS 13
 
 /* Fills out from row's ACCOUNT_COLUMNS starting at column col. 0, or 1 when
  * they are NULL (no such account: an outer join found none). */

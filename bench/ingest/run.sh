@@ -41,7 +41,7 @@ pg_port=$(echo "$ATSB_PG_DSN" | sed -n 's/.*port=\([0-9]*\).*/\1/p')
     connection_name text NOT NULL DEFAULT 'Connection-OAuth-1', run_mode text NOT NULL DEFAULT 'test',
     company_name text, privacy_policy_url text, source_labels jsonb NOT NULL DEFAULT '{}',
     bgcheck_stage text NOT NULL DEFAULT '', bgcheck_tag_prefix text NOT NULL DEFAULT '',
-    notification_url text, daily_api_budget int, feed_interval_s int, grants jsonb NOT NULL);
+    notification_url text, daily_api_budget int, feed_interval_s int, grants jsonb NOT NULL, lever_perform_as text);
   INSERT INTO status.accounts (account_id, ats, grants) VALUES ('demo-lever', 'lever', '{\"boards\": [\"stepstone_de\"]}');" >/dev/null
 
 ingest_port=$(free_port 18081)

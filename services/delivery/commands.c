@@ -71,6 +71,7 @@ static cred_status ats_session(cjob *j, cx_session *s, const char *rejected) {
     s->ats = j->acc.ats;
     snprintf(s->base_url, sizeof s->base_url, "%s", !strcmp(j->acc.ats, "lever") ? j->x->cfg.lever_api_url : tok.site_url);
     snprintf(s->token, sizeof s->token, "%s", tok.access_token);
+    snprintf(s->perform_as, sizeof s->perform_as, "%s", j->acc.lever_perform_as);
     explicit_bzero(&tok, sizeof tok);
     return CRED_OK;
 }

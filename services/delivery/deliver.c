@@ -263,6 +263,7 @@ static int attempt(job *j, const ledger_row *row) {
     cx_ids ids = {0};
     int adopted = 0, verified_absent = 0;
     cx_session s = {.http = j->x->http, .ats = cx->name};
+    snprintf(s.perform_as, sizeof s.perform_as, "%s", j->acc.lever_perform_as);
     for (int pass = 0; pass < 2 && st == CRED_OK; pass++) {
         snprintf(s.base_url, sizeof s.base_url, "%s", !strcmp(cx->name, "lever") ? j->x->cfg.lever_api_url : tok.site_url);
         snprintf(s.token, sizeof s.token, "%s", tok.access_token);

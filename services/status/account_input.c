@@ -2,6 +2,7 @@
 
 #include "api.h"
 #include "boards.h"
+#include "config.h"
 #include "outbound.h"
 #include "text.h"
 
@@ -12,7 +13,7 @@
 const char *const acct_field_names[AF_N] = {
     "ats", "connection_name", "run_mode", "company_name", "privacy_policy_url", "source_labels",
     "bgcheck_stage", "bgcheck_tag_prefix", "notification_url", "daily_api_budget", "feed_interval_s",
-    "bgcheck_status_tag_prefix", "grants",
+    "bgcheck_status_tag_prefix", "grants", "lever_perform_as",
 };
 
 /* Defaults; NULL for optional fields (and for ats, which has none). */
@@ -21,6 +22,7 @@ static const char *const defaults[AF_N] = {
     "Asurint Background Check", "Asurint Package:", NULL, NULL, NULL,
     NULL, /* bgcheck_status_tag_prefix: derived from bgcheck_tag_prefix (bgcheck.h) */
     "{\"boards\":[],\"source_tools\":[]}",
+    NULL, /* lever_perform_as: ATSB_LEVER_PERFORM_AS on create (acct_defaults) */
 };
 
 #define MAX_NAME 128
@@ -225,6 +227,14 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
         }
         set_value(in, i, s);
         return;
+    case AF_LEVER_PERFORM_AS:
+        if (!(s = string_field(v, name, MAX_NAME, details))) return;
+        if (!text_id_ok(s)) {
+            api_detail(details, name, "invalid_value", "must be a Lever user id");
+            return;
+        }
+        set_value(in, i, s);
+        return;
     case AF_CONNECTION_NAME:
     case AF_COMPANY_NAME:
     case AF_BGCHECK_STAGE:
@@ -299,7 +309,8 @@ int acct_parse(const char *body, size_t len, acct_fields *in, json_object **deta
 int acct_defaults(acct_fields *a) {
     for (int i = 0; i < AF_N; i++)
         if (set_value(a, i, defaults[i])) return -1;
-    return 0;
+    const char *perform_as = config_str("ATSB_LEVER_PERFORM_AS", NULL);
+    return perform_as && text_id_ok(perform_as) ? set_value(a, AF_LEVER_PERFORM_AS, perform_as) : 0;
 }
 
 int acct_from_row(acct_fields *a, const PGresult *r, int first) {

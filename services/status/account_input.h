@@ -14,7 +14,8 @@
 enum {
     AF_ATS, AF_CONNECTION_NAME, AF_RUN_MODE, AF_COMPANY_NAME, AF_PRIVACY_POLICY_URL,
     AF_SOURCE_LABELS, AF_BGCHECK_STAGE, AF_BGCHECK_TAG_PREFIX, AF_NOTIFICATION_URL,
-    AF_DAILY_API_BUDGET, AF_FEED_INTERVAL_S, AF_BGCHECK_STATUS_TAG_PREFIX, AF_GRANTS, AF_N
+    AF_DAILY_API_BUDGET, AF_FEED_INTERVAL_S, AF_BGCHECK_STATUS_TAG_PREFIX, AF_GRANTS,
+    AF_LEVER_PERFORM_AS, AF_N
 };
 
 extern const char *const acct_field_names[AF_N];
@@ -37,7 +38,8 @@ void acct_fields_free(acct_fields *a);
  * ATSB_OUTBOUND_ALLOW (it resolves the host, so this may block on DNS). */
 int acct_parse(const char *body, size_t len, acct_fields *in, json_object **details, json_bounded_error *err);
 
-/* Fills a with the defaults of a new account. Returns 0 or -1 (out of memory). */
+/* Fills a with the defaults of a new account (lever_perform_as from
+ * ATSB_LEVER_PERFORM_AS when set). Returns 0 or -1 (out of memory). */
 int acct_defaults(acct_fields *a);
 /* Loads a from columns first..first+AF_N-1 of row 0 of r (same order as the
  * enum, source_labels and grants as text). Returns 0 or -1. */

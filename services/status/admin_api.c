@@ -21,7 +21,7 @@
 #define ACCOUNT_COLS                                                                               \
     "ats, connection_name, run_mode, company_name, privacy_policy_url, source_labels::text,"      \
     " bgcheck_stage, bgcheck_tag_prefix, notification_url, daily_api_budget::text,"               \
-    " feed_interval_s::text, bgcheck_status_tag_prefix, grants::text, account_id, " API_TS("created_at") ", " API_TS("updated_at") ","     \
+    " feed_interval_s::text, bgcheck_status_tag_prefix, grants::text, lever_perform_as, account_id, " API_TS("created_at") ", " API_TS("updated_at") ","     \
     " " API_TS("went_live_at") ", (extract(epoch FROM updated_at) * 1000000)::bigint"
 enum { COL_ID = AF_N, COL_CREATED, COL_UPDATED, COL_LIVE, COL_VERSION };
 
@@ -79,8 +79,8 @@ static PGresult *select_account(PGconn *c, const char *id, int for_update) {
 static const char SQL_UPSERT[] =
     "INSERT INTO status.accounts AS a (account_id, ats, connection_name, run_mode, company_name,"
     " privacy_policy_url, source_labels, bgcheck_stage, bgcheck_tag_prefix, notification_url,"
-    " daily_api_budget, feed_interval_s, bgcheck_status_tag_prefix, grants)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::int, $12::int, $13, $14::jsonb)"
+    " daily_api_budget, feed_interval_s, bgcheck_status_tag_prefix, grants, lever_perform_as)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::int, $12::int, $13, $14::jsonb, $15)"
     " ON CONFLICT (account_id) DO UPDATE SET ats = EXCLUDED.ats,"
     "  connection_name = EXCLUDED.connection_name, run_mode = EXCLUDED.run_mode,"
     "  company_name = EXCLUDED.company_name, privacy_policy_url = EXCLUDED.privacy_policy_url,"
@@ -89,6 +89,7 @@ static const char SQL_UPSERT[] =
     "  notification_url = EXCLUDED.notification_url, daily_api_budget = EXCLUDED.daily_api_budget,"
     "  feed_interval_s = EXCLUDED.feed_interval_s,"
     "  bgcheck_status_tag_prefix = EXCLUDED.bgcheck_status_tag_prefix, grants = EXCLUDED.grants,"
+    "  lever_perform_as = EXCLUDED.lever_perform_as,"
     "  updated_at = now(),"
     "  feed_monitor_since = CASE WHEN a.feed_interval_s IS DISTINCT FROM EXCLUDED.feed_interval_s"
     "   THEN now() ELSE a.feed_monitor_since END,"

@@ -53,15 +53,6 @@ char *dtest_query1(dtest *t, const char *sql, int n, const char *const *params) 
     return v;
 }
 
-static void apply_file(dtest *t, const char *rel) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", ATSB_SOURCE_DIR, rel);
-    char *sql = harness_read_file(path);
-    cr_assert_not_null(sql, "missing %s", path);
-    dtest_sql(t, sql);
-    free(sql);
-}
-
 void dtest_setup(dtest *t) {
     memset(t, 0, sizeof *t);
     harness_env_load();
@@ -76,8 +67,10 @@ void dtest_setup(dtest *t) {
         harness_create_topic(kafka_topic(topics[i], name, sizeof name), 3);
     }
     harness_create_db(t->dsn, sizeof t->dsn);
-    apply_file(t, "services/status/migrations/001_init.sql");
-    apply_file(t, "services/ingest/migrations/001_init.sql");
+    PGconn *mc = dtest_db(t);
+    harness_exec_dir(mc, ATSB_SOURCE_DIR "/services/status/migrations");
+    harness_exec_dir(mc, ATSB_SOURCE_DIR "/services/ingest/migrations");
+    PQfinish(mc);
     snprintf(t->dir, sizeof t->dir, "/tmp/%s", unique);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "%s", t->dir);

@@ -337,7 +337,6 @@ void stack_start(stack *s, char *const *extra_env) {
     ENV("ATSB_LEVER_TOKEN_URL=%s/lever/auth/oauth/token", sim);
     ENV("ATSB_LEVER_AUTHORIZE_URL=%s/lever/auth/authorize", sim);
     ENV("ATSB_LEVER_REDIRECT_URI=%s/oauth/lever/callback", s->url[STACK_DELIVERY]);
-    ENV("ATSB_LEVER_PERFORM_AS=user-atsbridge");
     ENV("ATSB_PROVIDER_URL=%s/provider/v1", sim);
     ENV("ATSB_PROVIDER_CALLBACK_URL=%s/v1/callbacks/bgcheck/asurint", s->url[STACK_INGEST]);
     ENV("ATSB_DELIVERY_WORKERS=8");
@@ -407,7 +406,8 @@ void stack_seed(stack *s) {
     /* Accounts (status admin API). */
     o = stack_ok(s, STACK_STATUS, "PUT", "/v1/accounts/demo-lever",
                  "{\"ats\":\"lever\",\"run_mode\":\"test\",\"company_name\":\"Demo Logistik GmbH\","
-                 "\"privacy_policy_url\":\"https://example.org/privacy\",\"grants\":{\"boards\":[\"stepstone_de\"],\"source_tools\":[\"provenbase\"]}}",
+                 "\"privacy_policy_url\":\"https://example.org/privacy\",\"lever_perform_as\":\"user-atsbridge\","
+                 "\"grants\":{\"boards\":[\"stepstone_de\"],\"source_tools\":[\"provenbase\"]}}",
                  STACK_ADMIN);
     json_object_put(o);
     o = stack_ok(s, STACK_STATUS, "PUT", "/v1/accounts/demo-eploy",

@@ -60,7 +60,7 @@ void ingest_start(ingest_proc *p, int no_status) {
                 " bgcheck_stage text NOT NULL DEFAULT 'Asurint Background Check',"
                 " bgcheck_tag_prefix text NOT NULL DEFAULT 'Asurint Package:', notification_url text,"
                 " daily_api_budget int, feed_interval_s int,"
-                " grants jsonb NOT NULL DEFAULT '{\"boards\": [], \"source_tools\": []}');"
+                " grants jsonb NOT NULL DEFAULT '{\"boards\": [], \"source_tools\": []}', lever_perform_as text);"
                 "INSERT INTO status.accounts (account_id, ats, grants) VALUES"
                 " ('demo-lever', 'lever', '{\"boards\": [\"stepstone_de\"], \"source_tools\": [\"provenbase\"]}'),"
                 " ('demo-eploy', 'eploy', '{\"boards\": [\"stepstone_de\"], \"source_tools\": [\"provenbase\"]}'),"

@@ -22,10 +22,8 @@ static void setup(void) {
     cr_assert_eq(crypto_init(), 0);
     harness_create_db(dsn, sizeof dsn);
     PGconn *c = harness_connect(dsn);
-    harness_exec_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
-    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
-    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/002_round_trips.sql");
-    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/003_start_attempt.sql");
+    harness_exec_dir(c, ATSB_SOURCE_DIR "/services/status/migrations");
+    harness_exec_dir(c, ATSB_SOURCE_DIR "/services/delivery/migrations");
     PQfinish(c);
 }
 

@@ -129,8 +129,8 @@ static void setup_with_ttl(const char *ttl) {
     }
     harness_create_db(dsn, sizeof dsn);
     PGconn *c = harness_connect(dsn);
-    harness_exec_file(c, ATSB_SOURCE_DIR "/services/status/migrations/001_init.sql");
-    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
+    harness_exec_dir(c, ATSB_SOURCE_DIR "/services/status/migrations");
+    harness_exec_dir(c, ATSB_SOURCE_DIR "/services/delivery/migrations");
     start_sim();
     connect_accounts(c);
     PQfinish(c);

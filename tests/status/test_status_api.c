@@ -81,7 +81,8 @@ Test(status_api, account_put_validates_every_field) {
                         "\"privacy_policy_url\":\"javascript:alert(1)\",\"notification_url\":7,"
                         "\"source_labels\":{\"monster\":\"M\",\"totaljobs\":\"\"},"
                         "\"daily_api_budget\":-5,\"feed_interval_s\":\"often\",\"colour\":\"red\","
-                        "\"grants\":{\"boards\":[\"ok\",\"bad id\"],\"source_tools\":\"x\",\"teams\":[]}}",
+                        "\"grants\":{\"boards\":[\"ok\",\"bad id\"],\"source_tools\":\"x\",\"teams\":[]},"
+                        "\"lever_perform_as\":\"not a user\"}",
                         ADMIN, &o);
     cr_assert_eq(code, 422);
     cr_expect_str_eq(error_code(o), "invalid_account");
@@ -98,6 +99,7 @@ Test(status_api, account_put_validates_every_field) {
     cr_expect(has_detail(o, "grants.boards[1]", "invalid_value"));
     cr_expect(has_detail(o, "grants.source_tools", "invalid_type"));
     cr_expect(has_detail(o, "grants.teams", "unknown_field"));
+    cr_expect(has_detail(o, "lever_perform_as", "invalid_value"));
     json_object_put(o);
 
     /* Cross-field rules on create: ats required, URL and company together. */
@@ -120,6 +122,11 @@ Test(status_api, account_put_validates_every_field) {
     cr_expect_eq(st_int(o, "daily_api_budget"), 0);
     cr_expect_str_eq(json_object_to_json_string_ext(json_object_object_get(o, "grants"), JSON_C_TO_STRING_PLAIN),
                      "{\"boards\":[],\"source_tools\":[]}", "nothing is granted until an operator says so");
+    json_object_put(o);
+
+    /* Per-account settings. */
+    cr_assert_eq(st_http(&s, "PUT", "/v1/accounts/acme", "{\"lever_perform_as\":\"user-7f3a\"}", ADMIN, &o), 200);
+    cr_expect_str_eq(st_str(o, "lever_perform_as"), "user-7f3a");
     json_object_put(o);
 
     /* Grants: sorted, each id once; a list left out is empty. */

@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <dirent.h>
+
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -58,6 +60,27 @@ void harness_exec_file(PGconn *c, const char *path) {
     cr_assert(ok, "%s: %s", path, PQerrorMessage(c));
     PQclear(r);
     free(sql);
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+void harness_exec_dir(PGconn *c, const char *dir) {
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "%s", dir);
+    char *names[64];
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL && n < 64;) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && !strcmp(e->d_name + l - 4, ".sql")) names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof names[0], by_name);
+    for (size_t i = 0; i < n; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        harness_exec_file(c, path);
+        free(names[i]);
+    }
 }
 
 void harness_env_load(void) {

@@ -50,5 +50,8 @@ PGconn *harness_connect(const char *dsn);
 
 /* Runs a SQL file (a migration from the source tree) on c; asserts success. */
 void harness_exec_file(PGconn *c, const char *path);
+/* Runs every .sql file of dir in name order (a service's migrations, as its
+ * migrate step would); aborts the test on the first failure. */
+void harness_exec_dir(PGconn *c, const char *dir);
 
 #endif

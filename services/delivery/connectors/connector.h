@@ -56,6 +56,7 @@ typedef struct {
     const char *ats;        /* metrics label */
     char base_url[512];     /* Lever API base, Eploy site URL, provider base */
     char token[2048];       /* bearer token */
+    char perform_as[128];   /* Lever: the account's user for perform_as ("" when not configured) */
     int requests;           /* requests sent so far (quota accounting) */
 } cx_session;
 

@@ -325,9 +325,9 @@ static int sourced_multipart(const cx_application *a, json_object *o, mp_body *b
  * carries documents (one request either way). */
 static int lever_create_sourced(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
     char who[256], path[400];
-    const char *perform_as = config_str("ATSB_LEVER_PERFORM_AS", "");
+    const char *perform_as = s->perform_as;
     if (!*perform_as) {
-        cx_fail(res, FAIL_PERMANENT, "perform_as_required", "exports to Lever need ATSB_LEVER_PERFORM_AS");
+        cx_fail(res, FAIL_PERMANENT, "perform_as_required", "exports to Lever need the account's lever_perform_as");
         return -1;
     }
     if (cx_urlencode(perform_as, who, sizeof who)) {
@@ -456,7 +456,7 @@ int lever_change_tags(cx_session *s, const char *opportunity, char *const *tags,
 
 int lever_add_note(cx_session *s, const char *opportunity, const char *note, cx_result *res) {
     char opp[300], path[700], who[256] = "";
-    const char *perform_as = config_str("ATSB_LEVER_PERFORM_AS", "");
+    const char *perform_as = s->perform_as;
     if (cx_urlencode(opportunity, opp, sizeof opp) || cx_urlencode(perform_as, who, sizeof who)) {
         cx_fail(res, FAIL_PERMANENT, "invalid_input", "opportunity id too long");
         return -1;
