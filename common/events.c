@@ -65,17 +65,24 @@ int events_emit_async(kafka_producer *p, const Atsbridge__V1__ApplicationEvent *
     return e ? -1 : 0;
 }
 
-int events_emit_admin(kafka_producer *p, const char *service, const char *type, const char *account_id,
-                      const char *subject_id, const char *name, const char *detail, const char *actor) {
+int events_emit_account(kafka_producer *p, const char *service, const char *discriminator, const char *type,
+                        const char *account_id, const char *subject_id, const char *name, const char *detail,
+                        const char *actor) {
     Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
-    char id[64], when[32];
-    snprintf(when, sizeof when, "%lld", (long long)events_now_ms()); /* each action is its own fact */
+    char id[64];
     ev.type = (char *)type;
     ev.account_id = (char *)(account_id ? account_id : "");
     ev.subject_id = (char *)(subject_id ? subject_id : "");
     ev.name = (char *)(name ? name : "");
     ev.detail = (char *)(detail ? detail : "");
     ev.actor = (char *)(actor ? actor : "");
-    events_prepare(&ev, service, when, id, sizeof id);
+    events_prepare(&ev, service, discriminator, id, sizeof id);
     return events_emit(p, &ev, NULL);
+}
+
+int events_emit_admin(kafka_producer *p, const char *service, const char *type, const char *account_id,
+                      const char *subject_id, const char *name, const char *detail, const char *actor) {
+    char when[32];
+    snprintf(when, sizeof when, "%lld", (long long)events_now_ms());
+    return events_emit_account(p, service, when, type, account_id, subject_id, name, detail, actor);
 }

@@ -27,10 +27,18 @@ int events_emit(kafka_producer *p, const Atsbridge__V1__ApplicationEvent *ev, co
 int events_emit_async(kafka_producer *p, const Atsbridge__V1__ApplicationEvent *ev,
                       const char *trace_id, kafka_delivery_fn fn, void *opaque);
 
-/* The audit event of an admin action (an operator changed something):
- * type, the account it concerns (may be NULL), its subject and name (may be
- * NULL: a key's owner, a connection), a detail without secrets (may be
- * NULL) and the actor (auth_actor). Waits for the broker: 0, or -1. */
+/* An event about an account rather than an application: type, the account
+ * (may be NULL), its subject and name (may be NULL: a key's owner, a
+ * connection), a detail without secrets (may be NULL) and the actor (who did
+ * it, auth_actor; NULL for what a service did itself). discriminator makes
+ * the event id: the same one names the same fact, stored once downstream.
+ * Waits for the broker: 0, or -1. */
+int events_emit_account(kafka_producer *p, const char *service, const char *discriminator, const char *type,
+                        const char *account_id, const char *subject_id, const char *name, const char *detail,
+                        const char *actor);
+
+/* events_emit_account for an admin action (an operator changed something):
+ * each action is its own fact (the time is the discriminator). */
 int events_emit_admin(kafka_producer *p, const char *service, const char *type, const char *account_id,
                       const char *subject_id, const char *name, const char *detail, const char *actor);
 

@@ -64,7 +64,8 @@ typedef struct req_state {
     size_t len, cap, max;
     size_t received;         /* body bytes seen, stored or discarded */
     size_t charged;          /* bytes charged to the body budget */
-    int chunked;             /* no Content-Length: the body's size is learnt as it arrives */
+    long long declared;      /* Content-Length, 0 when absent (read once, in on_headers) */
+    int chunked;             /* Transfer-Encoding: the body's size is learnt as it arrives */
     struct sockaddr_storage peer;
     struct timespec start;
 } req_state;
@@ -334,8 +335,7 @@ static int charge_running(size_t bytes) {
  * allocates its buffer. 0, or -1 with the refusal in st->resp. */
 static int begin_body(req_state *st) {
     st->ph = PH_READING;
-    long long cl = content_length(st->conn);
-    st->chunked = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+    long long cl = st->declared;
     if (st->chunked || cl <= 0) return 0;
     if (charge(st, BODY_COST * ((size_t)cl + 1))) return -1;
     st->body = malloc((size_t)cl + 1); /* pages are touched only as bytes arrive */
@@ -398,8 +398,9 @@ static enum MHD_Result on_headers(http_server *srv, req_state *st, const char *u
         return send_response(st->conn, &st->resp);
     }
     st->max = st->route->max_body ? st->route->max_body : DEFAULT_MAX_BODY;
-    long long cl = content_length(st->conn);
-    int has_body = cl != 0 || MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    long long cl = st->declared = content_length(st->conn);
+    st->chunked = MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+    int has_body = cl != 0 || st->chunked;
     if (cl < 0) {
         http_error(&st->resp, 400, "malformed_request", "Content-Length is not a number.");
         return send_response(st->conn, &st->resp);
@@ -467,7 +468,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     switch (st->ph) {
     case PH_AUTHORIZED: /* resumed after the credential check: MHD repeats the first call */
         if (st->refused || begin_body(st) != 0) return send_response(conn, &st->resp);
-        if (*upload_data_size == 0 && (st->chunked || content_length(conn) > 0))
+        if (*upload_data_size == 0 && (st->chunked || st->declared > 0))
             return MHD_YES; /* the body is still to come */
         break;
     case PH_RESPONDING:

@@ -190,17 +190,12 @@ static const char *cred_code(cred_status st) {
  * connection finds it so; the id, one per connection and hour, makes the
  * repeats one fact downstream. */
 static void broken_event(job *j, const char *code) {
-    Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
-    char id[64], subject[300], hour[32];
+    char subject[300], hour[32];
     snprintf(subject, sizeof subject, "%s/%s", j->acc.account_id, j->acc.connection_name);
     snprintf(hour, sizeof hour, "%lld", (long long)(events_now_ms() / 3600000));
-    ev.type = "connection_broken";
-    ev.account_id = j->acc.account_id;
-    ev.subject_id = subject;
-    ev.name = j->acc.connection_name;
-    ev.detail = (char *)code;
-    events_prepare(&ev, "delivery", hour, id, sizeof id);
-    if (events_emit(j->x->svc.producer, &ev, NULL)) log_warn("connection_broken event not recorded", "account", j->acc.account_id);
+    if (events_emit_account(j->x->svc.producer, "delivery", hour, "connection_broken", j->acc.account_id, subject,
+                            j->acc.connection_name, code, NULL))
+        log_warn("connection_broken event not recorded", "account", j->acc.account_id);
 }
 
 /* The attempt proper, with the lock held and the account loaded. */

@@ -51,16 +51,8 @@ static json_object *account_json(const PGresult *r, int row) {
 static int emit_account_event(status_app *app, const char *account, const char *type,
                               const char *connection_name, const char *detail, const char *version,
                               const char *actor) {
-    Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
-    char id[64];
-    ev.actor = (char *)actor;
-    ev.account_id = (char *)account;
-    ev.subject_id = (char *)account;
-    ev.type = (char *)type;
-    ev.name = (char *)(connection_name ? connection_name : "");
-    ev.detail = (char *)(detail ? detail : "");
-    events_prepare(&ev, "status", version, id, sizeof id);
-    return events_emit(app->svc.producer, &ev, NULL);
+    return events_emit_account(app->svc.producer, "status", version, type, account, account, connection_name, detail,
+                               actor);
 }
 
 static void broker_down(http_response *resp) {
