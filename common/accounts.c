@@ -29,6 +29,12 @@ int accounts_parse(const PGresult *r, int row, int col, account *out) {
     out->daily_api_budget = (int)strtol(V(10), NULL, 10);
     out->feed_interval_s = (int)strtol(V(11), NULL, 10);
     snprintf(out->lever_perform_as, sizeof out->lever_perform_as, "%s", V(12));
+    out->features = (strstr(V(13), "\"" ACCOUNT_FEATURE_BGCHECKS_NAME "\"") ? ACCOUNT_FEATURE_BGCHECKS : 0) |
+                    (strstr(V(13), "\"" ACCOUNT_FEATURE_EXPORTS_NAME "\"") ? ACCOUNT_FEATURE_EXPORTS : 0);
+    snprintf(out->lever_environment, sizeof out->lever_environment, "%s", V(14));
+    snprintf(out->export_stage, sizeof out->export_stage, "%s", V(15));
+    snprintf(out->bgcheck_package, sizeof out->bgcheck_package, "%s", V(16));
+    snprintf(out->provider_client_id, sizeof out->provider_client_id, "%s", V(17));
 #undef V
     return 0;
 }

@@ -8,7 +8,12 @@
  * status.accounts (admin API); questions, delivery and ingest only read it,
  * through this module, so the column list lives in one place. */
 
-typedef struct {
+/* What an account uses beyond board applications (status.accounts.features). */
+enum { ACCOUNT_FEATURE_BGCHECKS = 1, ACCOUNT_FEATURE_EXPORTS = 2 };
+#define ACCOUNT_FEATURE_BGCHECKS_NAME "background_checks"
+#define ACCOUNT_FEATURE_EXPORTS_NAME "exports"
+
+typedef struct account_s {
     char account_id[128];
     char ats[16];             /* "lever" | "eploy" */
     char connection_name[128];
@@ -22,6 +27,11 @@ typedef struct {
     int daily_api_budget;     /* 0: unlimited */
     int feed_interval_s;      /* 0: not monitored */
     char lever_perform_as[128]; /* Lever user for perform_as; "" when not configured */
+    int features;               /* ACCOUNT_FEATURE_* bits */
+    char lever_environment[16]; /* lever_env.h: "production" | "sandbox" */
+    char export_stage[128];     /* Lever stage of exports naming none; "" when not configured */
+    char bgcheck_package[256];  /* package when the posting has no package tag; "" when none */
+    char provider_client_id[128]; /* the employer's Client ID at the provider; "" when none */
 } account;
 
 /* The columns accounts_parse reads, in order, for a select list over
@@ -29,8 +39,9 @@ typedef struct {
 #define ACCOUNT_COLUMNS                                                                         \
     "account_id, ats, connection_name, run_mode, bgcheck_stage, bgcheck_tag_prefix, company_name," \
     " privacy_policy_url, notification_url, source_labels::text, coalesce(daily_api_budget, 0),"   \
-    " coalesce(feed_interval_s, 0), coalesce(lever_perform_as, '')"
-#define ACCOUNT_NCOLUMNS 13
+    " coalesce(feed_interval_s, 0), coalesce(lever_perform_as, ''), features::text, lever_environment,"  \
+    " coalesce(export_stage, ''), coalesce(bgcheck_package, ''), coalesce(provider_client_id, '')"
+#define ACCOUNT_NCOLUMNS 18
 
 /* Fills out from row's ACCOUNT_COLUMNS starting at column col. 0, or 1 when
  * they are NULL (no such account: an outer join found none). */

@@ -73,6 +73,7 @@ static const struct {
     {"ATSB_ADMIN_TOKEN", "dev-admin-token"},
     {"ATSB_SECRET_KEY", "712fe5cbf92232bf5fe83d9a6c2a52e161737b16b24bee10fc95b92ae461dc07"},
     {"ATSB_LEVER_CLIENT_SECRET", "atsbridge-dev-secret"},
+    {"ATSB_LEVER_SANDBOX_CLIENT_SECRET", "atsbridge-dev-secret"},
     {"ATSB_PROVIDER_API_KEY", "dev-provider-key"},
 };
 

@@ -4,6 +4,7 @@
 #include "crypto.h"
 #include "http_client.h"
 #include "json_bounded.h"
+#include "lever_env.h"
 #include "log.h"
 #include "lookup_cache.h"
 #include "metrics.h"
@@ -20,6 +21,8 @@ typedef struct {
     char ats[16];
     char site_url[512];
     char client_id[256];
+    char environment[16]; /* Lever: lever_env.h */
+    char scopes[1024];    /* Lever: granted OAuth scopes */
     int fresh;   /* access token valid for at least 60 more seconds */
     int revoked;
     int broken;
@@ -40,6 +43,8 @@ static void parse_row(const PGresult *r, int col, conn_row *out) {
     out->fresh = PQgetvalue(r, 0, col + 4)[0] == 't';
     out->revoked = PQgetvalue(r, 0, col + 5)[0] == 't';
     out->broken = PQgetvalue(r, 0, col + 6)[0] == 't';
+    snprintf(out->environment, sizeof out->environment, "%s", PQgetvalue(r, 0, col + 7));
+    snprintf(out->scopes, sizeof out->scopes, "%s", PQgetvalue(r, 0, col + 8));
     if (!PQgetisnull(r, 0, col + 3)) {
         size_t blen = 0;
         unsigned char *box = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, col + 3), &blen);
@@ -73,12 +78,22 @@ done:
     return rc;
 }
 
+/* What a token endpoint answered: the caller's buffers. */
+typedef struct {
+    char *access;
+    size_t alen;
+    char *refresh; /* NULL when not wanted */
+    size_t rlen;
+    char *scope; /* NULL when not wanted; "" when the answer has none */
+    size_t slen;
+    int expires_in;
+} token_answer;
+
 /* Parses the len bytes of a token response (a handful of members, so
  * JSON_LIMITS_DEFAULT bounds it before json-c builds it); fills access and,
- * when present, refresh. Returns 0, or -1 when the answer is not JSON, goes
- * beyond the limits (logged) or lacks access_token. */
-static int parse_token(const char *body, size_t len, char *access, size_t alen, char *refresh, size_t rlen,
-                       int *expires_in) {
+ * when present, refresh and scope. Returns 0, or -1 when the answer is not
+ * JSON, goes beyond the limits (logged) or lacks access_token. */
+static int parse_token(const char *body, size_t len, token_answer *t) {
     json_object *o = NULL, *v;
     json_bounded_error err;
     int rc = -1;
@@ -87,10 +102,12 @@ static int parse_token(const char *body, size_t len, char *access, size_t alen, 
     if (st != JSON_BOUNDED_OK || !o || !json_object_object_get_ex(o, "access_token", &v) ||
         !json_object_is_type(v, json_type_string))
         goto done;
-    snprintf(access, alen, "%s", json_object_get_string(v));
-    if (refresh && json_object_object_get_ex(o, "refresh_token", &v) && json_object_is_type(v, json_type_string))
-        snprintf(refresh, rlen, "%s", json_object_get_string(v));
-    *expires_in = json_object_object_get_ex(o, "expires_in", &v) ? json_object_get_int(v) : 3600;
+    snprintf(t->access, t->alen, "%s", json_object_get_string(v));
+    if (t->refresh && json_object_object_get_ex(o, "refresh_token", &v) && json_object_is_type(v, json_type_string))
+        snprintf(t->refresh, t->rlen, "%s", json_object_get_string(v));
+    if (t->scope && json_object_object_get_ex(o, "scope", &v) && json_object_is_type(v, json_type_string))
+        snprintf(t->scope, t->slen, "%s", json_object_get_string(v));
+    t->expires_in = json_object_object_get_ex(o, "expires_in", &v) ? json_object_get_int(v) : 3600;
     rc = 0;
 done:
     json_object_put(o);
@@ -99,15 +116,14 @@ done:
 
 /* POSTs a form to a token endpoint. Returns 0 with the response parsed, -1
  * when the grant was refused (4xx), -2 when unreachable, 5xx or garbled. */
-static int token_request(const char *url, const char *form, char *access, size_t alen, char *refresh,
-                         size_t rlen, int *expires_in) {
+static int token_request(const char *url, const char *form, token_answer *t) {
     static const char *const headers[] = {"Content-Type: application/x-www-form-urlencoded",
                                           "Accept: application/json", NULL};
     http_result res;
     int rc = -2;
     if (http_client_request("POST", url, headers, form, strlen(form), TOKEN_TIMEOUT_MS, &res) == 0) {
         if (res.status == 200)
-            rc = parse_token(res.body, res.body_len, access, alen, refresh, rlen, expires_in) ? -2 : 0;
+            rc = parse_token(res.body, res.body_len, t) ? -2 : 0;
         else if (res.status >= 400 && res.status < 500 && res.status != 429)
             rc = -1;
     }
@@ -122,41 +138,48 @@ int credentials_client_grant(const char *token_url, const char *client_id, const
         http_form_add(form, sizeof form, "client_id", client_id) ||
         http_form_add(form, sizeof form, "client_secret", client_secret))
         return -1;
-    return token_request(token_url, form, access, access_len, NULL, 0, expires_in_s);
+    token_answer t = {.access = access, .alen = access_len};
+    int rc = token_request(token_url, form, &t);
+    *expires_in_s = t.expires_in;
+    return rc;
 }
 
-int credentials_code_grant(const char *code, const char *redirect_uri, char *access, size_t access_len,
-                           char *refresh, size_t refresh_len, int *expires_in_s) {
+int credentials_code_grant(const lever_env *env, const char *code, const char *redirect_uri, char *access,
+                           size_t access_len, char *refresh, size_t refresh_len, char *scope, size_t scope_len,
+                           int *expires_in_s) {
     char form[4096] = "";
     if (http_form_add(form, sizeof form, "grant_type", "authorization_code") ||
-        http_form_add(form, sizeof form, "client_id", config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev-client")) ||
-        http_form_add(form, sizeof form, "client_secret",
-                      config_secret("ATSB_LEVER_CLIENT_SECRET")) ||
+        http_form_add(form, sizeof form, "client_id", env->client_id) ||
+        http_form_add(form, sizeof form, "client_secret", lever_env_client_secret(env)) ||
         http_form_add(form, sizeof form, "redirect_uri", redirect_uri) ||
         http_form_add(form, sizeof form, "code", code))
         return -1;
     if (refresh_len) refresh[0] = '\0';
-    int rc = token_request(config_str("ATSB_LEVER_TOKEN_URL", "http://127.0.0.1:8090/lever/auth/oauth/token"), form,
-                           access, access_len, refresh, refresh_len, expires_in_s);
+    if (scope_len) scope[0] = '\0';
+    token_answer t = {access, access_len, refresh, refresh_len, scope, scope_len, 3600};
+    int rc = token_request(env->token_url, form, &t);
+    *expires_in_s = t.expires_in;
     explicit_bzero(form, sizeof form);
     return rc;
 }
 
+/* Stores the refreshed secret; scopes "" keeps the recorded ones. */
 static int store_secret(PGconn *c, const char *account, const char *name, json_object *secret,
-                        int expires_in) {
+                        int expires_in, const char *scopes) {
     size_t blen;
     uint8_t *box = crypto_seal(json_object_to_json_string(secret), &blen);
     if (!box) return -1;
     char secs[16];
     snprintf(secs, sizeof secs, "%d", expires_in);
-    const char *p[] = {account, name, (const char *)box, secs};
-    const int lens[] = {0, 0, (int)blen, 0};
-    const int fmts[] = {0, 0, 1, 0};
+    const char *p[] = {account, name, (const char *)box, secs, scopes};
+    const int lens[] = {0, 0, (int)blen, 0, 0};
+    const int fmts[] = {0, 0, 1, 0, 0};
     PGresult *r = PQexecParams(c,
                                "UPDATE delivery.connections SET secret_box=$3,"
                                " access_expires_at = now() + make_interval(secs => $4::int),"
+                               " scopes = coalesce(NULLIF($5, ''), scopes),"
                                " last_error=NULL, updated_at=now() WHERE account_id=$1 AND name=$2",
-                               4, NULL, p, lens, fmts, 0);
+                               5, NULL, p, lens, fmts, 0);
     int rc = pg_ok(r) ? 0 : -1;
     PQclear(r);
     free(box);
@@ -165,24 +188,24 @@ static int store_secret(PGconn *c, const char *account, const char *name, json_o
 
 /* Gets a new access token (and refresh token for Lever) while holding the row lock. */
 static cred_status refresh_locked(PGconn *c, const char *account, const char *name, conn_row *row) {
-    char access[2048] = "", refresh[2048] = "", form[4096] = "", url[600];
-    int expires_in = 3600, rc;
+    char access[2048] = "", refresh[2048] = "", scope[1024] = "", form[4096] = "", url[600];
+    token_answer t = {access, sizeof access, refresh, sizeof refresh, scope, sizeof scope, 3600};
+    int rc;
     if (!strcmp(row->ats, "lever")) {
         const char *rt = secret_str(row, "refresh_token");
-        if (!rt) return CRED_BROKEN;
+        const lever_env *env = lever_env_get(row->environment);
+        if (!rt || !env) return CRED_BROKEN;
         if (http_form_add(form, sizeof form, "grant_type", "refresh_token") ||
-            http_form_add(form, sizeof form, "client_id", config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev-client")) ||
-            http_form_add(form, sizeof form, "client_secret",
-                          config_secret("ATSB_LEVER_CLIENT_SECRET")) ||
+            http_form_add(form, sizeof form, "client_id", env->client_id) ||
+            http_form_add(form, sizeof form, "client_secret", lever_env_client_secret(env)) ||
             http_form_add(form, sizeof form, "refresh_token", rt))
             return CRED_UNAVAILABLE;
-        rc = token_request(config_str("ATSB_LEVER_TOKEN_URL", "http://127.0.0.1:8090/lever/auth/oauth/token"),
-                           form, access, sizeof access, refresh, sizeof refresh, &expires_in);
+        rc = token_request(env->token_url, form, &t);
     } else {
         const char *cs = secret_str(row, "client_secret");
         if (!cs) return CRED_BROKEN;
         snprintf(url, sizeof url, "%s/api/token", row->site_url);
-        rc = credentials_client_grant(url, row->client_id, cs, access, sizeof access, &expires_in);
+        rc = credentials_client_grant(url, row->client_id, cs, access, sizeof access, &t.expires_in);
     }
     explicit_bzero(form, sizeof form);
     char labels[96];
@@ -201,7 +224,8 @@ static cred_status refresh_locked(PGconn *c, const char *account, const char *na
     if (refresh[0]) json_object_object_add(row->secret, "refresh_token", json_object_new_string(refresh));
     explicit_bzero(access, sizeof access);
     explicit_bzero(refresh, sizeof refresh);
-    return store_secret(c, account, name, row->secret, expires_in) ? CRED_UNAVAILABLE : CRED_OK;
+    if (scope[0]) snprintf(row->scopes, sizeof row->scopes, "%s", scope);
+    return store_secret(c, account, name, row->secret, t.expires_in, scope) ? CRED_UNAVAILABLE : CRED_OK;
 }
 
 static cred_status fill(const conn_row *row, cred_token *out) {
@@ -210,6 +234,13 @@ static cred_status fill(const conn_row *row, cred_token *out) {
     memset(out, 0, sizeof *out);
     snprintf(out->ats, sizeof out->ats, "%s", row->ats);
     snprintf(out->site_url, sizeof out->site_url, "%s", row->site_url);
+    if (!strcmp(row->ats, "lever")) {
+        const lever_env *env = lever_env_get(row->environment);
+        if (!env) return CRED_BROKEN;
+        snprintf(out->site_url, sizeof out->site_url, "%s", env->api_url);
+        snprintf(out->environment, sizeof out->environment, "%s", env->name);
+    }
+    snprintf(out->scopes, sizeof out->scopes, "%s", row->scopes);
     snprintf(out->access_token, sizeof out->access_token, "%s", at);
     return CRED_OK;
 }
@@ -267,26 +298,28 @@ cred_status credentials_token_from(PGconn *c, const PGresult *r, int col, const 
 }
 
 int credentials_save(PGconn *c, const char *account, const char *name, const char *ats,
-                     const char *site_url, const char *client_id, const char *secret_json,
-                     int64_t expires_at_ms) {
+                     const char *site_url, const char *client_id, const char *environment, const char *scopes,
+                     const char *secret_json, int64_t expires_at_ms) {
     size_t blen;
     uint8_t *box = crypto_seal(secret_json, &blen);
     if (!box) return -1;
     char exp[32];
     snprintf(exp, sizeof exp, "%lld", (long long)expires_at_ms);
-    const char *p[] = {account, name, ats, site_url, client_id, (const char *)box, exp};
-    const int lens[] = {0, 0, 0, 0, 0, (int)blen, 0};
-    const int fmts[] = {0, 0, 0, 0, 0, 1, 0};
+    const char *p[] = {account, name, ats, site_url, client_id, (const char *)box, exp,
+                       environment ? environment : "", scopes ? scopes : ""};
+    const int lens[] = {0, 0, 0, 0, 0, (int)blen, 0, 0, 0};
+    const int fmts[] = {0, 0, 0, 0, 0, 1, 0, 0, 0};
     PGresult *r = PQexecParams(
         c,
         "INSERT INTO delivery.connections (account_id, name, ats, site_url, client_id, secret_box,"
-        " access_expires_at) VALUES ($1,$2,$3,NULLIF($4,''),NULLIF($5,''),$6,"
-        " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint / 1000.0) END)"
+        " access_expires_at, environment, scopes) VALUES ($1,$2,$3,NULLIF($4,''),NULLIF($5,''),$6,"
+        " CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint / 1000.0) END, NULLIF($8,''), NULLIF($9,''))"
         " ON CONFLICT (account_id, name) DO UPDATE SET ats=EXCLUDED.ats, site_url=EXCLUDED.site_url,"
         " client_id=EXCLUDED.client_id, secret_box=EXCLUDED.secret_box,"
-        " access_expires_at=EXCLUDED.access_expires_at, revoked_at=NULL, last_error=NULL,"
+        " access_expires_at=EXCLUDED.access_expires_at, environment=EXCLUDED.environment,"
+        " scopes=EXCLUDED.scopes, revoked_at=NULL, last_error=NULL,"
         " last_error_at=NULL, updated_at=now()",
-        7, NULL, p, lens, fmts, 0);
+        9, NULL, p, lens, fmts, 0);
     int rc = pg_ok(r) ? 0 : -1;
     PQclear(r);
     free(box);

@@ -1,6 +1,8 @@
 #ifndef ATSB_CREDENTIALS_H
 #define ATSB_CREDENTIALS_H
 
+#include "lever_env.h"
+
 #include <libpq-fe.h>
 #include <stdint.h>
 
@@ -16,9 +18,11 @@
  * the rotated refresh token is lost and the connection must be re-activated:
  * the price of a store that never holds two live refresh tokens.
  *
- * Token endpoints: Lever ATSB_LEVER_TOKEN_URL (default the simulator's),
- * with atsbridge's OAuth app ATSB_LEVER_CLIENT_ID / ATSB_LEVER_CLIENT_SECRET;
- * Eploy `<site_url>/api/token` with the connection's own client id/secret. */
+ * Token endpoints: Lever the token URL of the environment the connection was
+ * activated in (lever_env.h), with atsbridge's OAuth app registered there;
+ * Eploy `<site_url>/api/token` with the connection's own client id/secret.
+ * A Lever connection also records the scopes Lever granted (updated when a
+ * refresh answers with them). */
 
 typedef enum {
     CRED_OK = 0,
@@ -30,7 +34,9 @@ typedef enum {
 
 typedef struct {
     char ats[16];            /* "lever" | "eploy" | "provider" */
-    char site_url[512];      /* Eploy site / provider base URL; empty for Lever */
+    char site_url[512];      /* Eploy site, provider base URL, Lever API base of the environment */
+    char environment[16];    /* Lever: the connection's environment; "" otherwise */
+    char scopes[1024];       /* Lever: the scopes granted; "" when unknown */
     char access_token[2048];
 } cred_token;
 
@@ -47,8 +53,8 @@ cred_status credentials_token(PGconn *c, const char *account, const char *name,
 #define CRED_COLUMNS                                                                                     \
     "c.ats, coalesce(c.site_url,''), coalesce(c.client_id,''), c.secret_box,"                          \
     " coalesce(c.access_expires_at > now() + interval '60 seconds', false), c.revoked_at IS NOT NULL," \
-    " coalesce(c.last_error = 'invalid_grant', false)"
-#define CRED_NCOLUMNS 7
+    " coalesce(c.last_error = 'invalid_grant', false), coalesce(c.environment, ''), coalesce(c.scopes, '')"
+#define CRED_NCOLUMNS 9
 
 /* credentials_token with the connection already read: the CRED_COLUMNS of
  * r's only row from column col. It reads again only when the access token
@@ -56,13 +62,14 @@ cred_status credentials_token(PGconn *c, const char *account, const char *name,
 cred_status credentials_token_from(PGconn *c, const PGresult *r, int col, const char *account, const char *name,
                                    cred_token *out);
 
-/* Creates or replaces a connection. secret_json is a JSON object with any of
- * access_token, refresh_token, client_secret; it is sealed before storing.
+/* Creates or replaces a connection. environment and scopes are Lever's (NULL
+ * otherwise). secret_json is a JSON object with any of access_token,
+ * refresh_token, client_secret; it is sealed before storing.
  * expires_at_ms is the access token's expiry (0 when unknown). Clears
  * revoked_at and last_error. Returns 0 or -1. */
 int credentials_save(PGconn *c, const char *account, const char *name, const char *ats,
-                     const char *site_url, const char *client_id, const char *secret_json,
-                     int64_t expires_at_ms);
+                     const char *site_url, const char *client_id, const char *environment, const char *scopes,
+                     const char *secret_json, int64_t expires_at_ms);
 
 /* Marks a connection revoked (kept for its history). Returns 0, 1 when not found, -1. */
 int credentials_revoke(PGconn *c, const char *account, const char *name);
@@ -77,12 +84,13 @@ int credentials_record(PGconn *c, const char *account, const char *name, const c
 int credentials_client_grant(const char *token_url, const char *client_id, const char *client_secret,
                              char *access, size_t access_len, int *expires_in_s);
 
-/* Exchanges a Lever authorization code at ATSB_LEVER_TOKEN_URL with
- * atsbridge's OAuth app (ATSB_LEVER_CLIENT_ID / ATSB_LEVER_CLIENT_SECRET).
- * On success fills access and refresh (NUL-terminated; refresh may be empty
- * when offline_access was not granted) and *expires_in_s and returns 0; -1
- * when refused (4xx: invalid or used code), -2 when unreachable or 5xx. */
-int credentials_code_grant(const char *code, const char *redirect_uri, char *access, size_t access_len,
-                           char *refresh, size_t refresh_len, int *expires_in_s);
+/* Exchanges a Lever authorization code at env's token URL with atsbridge's
+ * OAuth app there. On success fills access, refresh and scope
+ * (NUL-terminated; refresh is empty when offline_access was not granted,
+ * scope when the answer names none) and *expires_in_s and returns 0; -1 when
+ * refused (4xx: invalid or used code), -2 when unreachable or 5xx. */
+int credentials_code_grant(const lever_env *env, const char *code, const char *redirect_uri, char *access,
+                           size_t access_len, char *refresh, size_t refresh_len, char *scope, size_t scope_len,
+                           int *expires_in_s);
 
 #endif

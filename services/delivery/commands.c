@@ -8,6 +8,7 @@
 #include "events.h"
 #include "kafka_conf.h"
 #include "ledger.h"
+#include "lever_scopes.h"
 #include "log.h"
 #include "metrics.h"
 #include "pg.h"
@@ -69,7 +70,9 @@ static cred_status ats_session(cjob *j, cx_session *s, const char *rejected) {
     memset(s, 0, sizeof *s);
     s->http = j->x->http;
     s->ats = j->acc.ats;
-    snprintf(s->base_url, sizeof s->base_url, "%s", !strcmp(j->acc.ats, "lever") ? j->x->cfg.lever_api_url : tok.site_url);
+    snprintf(s->base_url, sizeof s->base_url, "%s", tok.site_url);
+    snprintf(s->scopes, sizeof s->scopes, "%s", tok.scopes);
+    snprintf(s->environment, sizeof s->environment, "%s", tok.environment);
     snprintf(s->token, sizeof s->token, "%s", tok.access_token);
     snprintf(s->perform_as, sizeof s->perform_as, "%s", j->acc.lever_perform_as);
     explicit_bzero(&tok, sizeof tok);
@@ -129,6 +132,16 @@ static void split_name(const char *full, char *first, size_t fl, char *last, siz
     snprintf(last, ll, "%s", *sp ? sp : full);
 }
 
+/* The Lever scopes a command's calls need. */
+static const char *command_scopes(Atsbridge__V1__AtsCommand__Kind k) {
+    switch (k) {
+    case ATSBRIDGE__V1__ATS_COMMAND__KIND__ADD_NOTE: return "notes:write:admin";
+    case ATSBRIDGE__V1__ATS_COMMAND__KIND__ORDER_CHECK:
+        return "opportunities:read:admin postings:read:admin notes:write:admin";
+    default: return "opportunities:write:admin";
+    }
+}
+
 /* One try of the command. 0 done, -1 failed (res says how). result is a short log-safe outcome. */
 static int execute(cjob *j, cx_session *s, cx_result *res, char *result, size_t rlen) {
     const Atsbridge__V1__AtsCommand *cmd = j->cmd;
@@ -151,12 +164,18 @@ static int execute(cjob *j, cx_session *s, cx_result *res, char *result, size_t 
         if (rc) goto order_out;
         const char *posting = *cmd->posting_id ? cmd->posting_id : opp_posting;
         int t = 1;
+        const char *package_source = "";
         if (*posting) {
             t = lever_posting_tag(s, posting, j->acc.bgcheck_tag_prefix, tag, sizeof tag, res);
             if (t < 0) {
                 rc = -1;
                 goto order_out;
             }
+        }
+        if (t == 1 && *j->acc.bgcheck_package) { /* the account's default package */
+            snprintf(tag, sizeof tag, "%s%s", j->acc.bgcheck_tag_prefix, j->acc.bgcheck_package);
+            package_source = " (the account's default package)";
+            t = 0;
         }
         if (t == 1) {
             char note[1024];
@@ -189,8 +208,9 @@ static int execute(cjob *j, cx_session *s, cx_result *res, char *result, size_t 
         cx_session ps = {.http = j->x->http, .ats = "provider"};
         snprintf(ps.base_url, sizeof ps.base_url, "%s", j->x->cfg.provider_url);
         snprintf(ps.token, sizeof ps.token, "%s", j->x->cfg.provider_api_key);
-        rc = provider_order(&ps, *cmd->check_id ? cmd->check_id : cmd->command_id, package, first, last, email,
-                            j->x->cfg.provider_callback_url, order, sizeof order, report, sizeof report, res);
+        rc = provider_order(&ps, j->acc.provider_client_id, *cmd->check_id ? cmd->check_id : cmd->command_id,
+                            package, first, last, email, j->x->cfg.provider_callback_url, order, sizeof order, report,
+                            sizeof report, res);
         explicit_bzero(ps.token, sizeof ps.token);
         if (rc) goto order_out;
         if (emit_update(j, ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_ORDERED, order, report, NULL)) {
@@ -198,7 +218,7 @@ static int execute(cjob *j, cx_session *s, cx_result *res, char *result, size_t 
             rc = -1;
             goto order_out;
         }
-        snprintf(result, rlen, "ordered %s", order);
+        snprintf(result, rlen, "ordered %s%s", order, package_source);
     order_out:
         explicit_bzero(name, sizeof name);
         explicit_bzero(email, sizeof email);
@@ -232,7 +252,13 @@ static int run(cjob *j) {
     int refreshed = 0;
     for (int i = 0; i < INLINE_TRIES && !shutdown_requested(); i++) {
         cred_status cs = ats_session(j, &s, NULL);
-        if (cs == CRED_REVOKED) {
+        char gap[640] = "";
+        if (cs == CRED_OK && lever_grant_gap(&j->acc, s.environment, s.scopes, command_scopes(cmd->kind), gap, sizeof gap)) {
+            /* Not attempted: Lever would refuse it. Activating again fixes it. */
+            explicit_bzero(s.token, sizeof s.token);
+            cx_fail(&res, FAIL_PERMANENT, "reauthorization_required", gap);
+            credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "reauthorization_required");
+        } else if (cs == CRED_REVOKED) {
             /* The customer (or we) revoked the connection: no ATS writes, no order. */
             cx_fail(&res, FAIL_PERMANENT, "connection_revoked", "connection revoked");
         } else if (cs != CRED_OK) {

@@ -6,12 +6,15 @@
 #include "dctx.h"
 #include "events.h"
 #include "json_bounded.h"
+#include "lever_scopes.h"
 #include "log.h"
+#include "oauth.h"
 #include "outbound.h"
 #include "pg.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_NAME "Connection-OAuth-1"
@@ -161,7 +164,8 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
     json_object_object_add(sec, "client_secret", json_object_new_string(secret));
     json_object_object_add(sec, "access_token", json_object_new_string(access));
     explicit_bzero(access, sizeof access);
-    int saved = credentials_save(c, req->params[0], name, "eploy", site_url, cid, json_object_to_json_string(sec),
+    int saved = credentials_save(c, req->params[0], name, "eploy", site_url, cid, NULL, NULL,
+                                 json_object_to_json_string(sec),
                                  events_now_ms() + (int64_t)expires_in * 1000);
     json_object_put(sec);
     if (saved) {
@@ -190,12 +194,40 @@ static json_object *str_or_null(PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? NULL : json_object_new_string(PQgetvalue(r, row, col));
 }
 
-/* One connection's health from a row of the list query. */
-static json_object *health(PGresult *r, int i) {
+/* A connected Lever connection whose grant no longer covers what account a
+ * uses (its features need more scopes, or it moved to the other Lever
+ * environment) reports reauthorization_required, the reason, and a new
+ * activation link issued on behalf of the caller. */
+static void reauthorization(dctx *x, PGconn *c, const account *a, const http_request *req, PGresult *r, int i,
+                            json_object *o) {
+    char need[512], why[640], url[2048], expires[40];
+    const char *name = PQgetvalue(r, i, 0), *environment = PQgetvalue(r, i, 11), *scopes = PQgetvalue(r, i, 12);
+    if (strcmp(PQgetvalue(r, i, 1), "lever") != 0 || strcmp(PQgetvalue(r, i, 4), "connected") != 0) return;
+    if (lever_scopes_for(a->features, need, sizeof need) ||
+        !lever_grant_gap(a, environment, scopes, need, why, sizeof why))
+        return;
+    json_object_object_add(o, "status", json_object_new_string("reauthorization_required"));
+    json_object_object_add(o, "reauthorization_reason", json_object_new_string(why));
+    if (oauth_lever_link(x, c, a, name, auth_actor(req), url, sizeof url, expires, sizeof expires) == OAUTH_LINK_OK) {
+        json_object_object_add(o, "activation_url", json_object_new_string(url));
+        json_object_object_add(o, "activation_expires_at", json_object_new_string(expires));
+    }
+}
+
+/* One connection's health from a row of the list query (a: its account, NULL when unknown). */
+static json_object *health(dctx *x, PGconn *c, const account *a, const http_request *req, PGresult *r, int i) {
     static const char *const cols[] = {"name", "ats", "site_url", "client_id", "status", "last_success_at",
-                                       "last_error", "last_error_at", "token_expires_at", "created_at", "updated_at"};
+                                       "last_error", "last_error_at", "token_expires_at", "created_at", "updated_at",
+                                       "environment"};
     json_object *o = json_object_new_object();
-    for (int k = 0; k < 11; k++) json_object_object_add(o, cols[k], str_or_null(r, i, k));
+    for (int k = 0; k < 12; k++) json_object_object_add(o, cols[k], str_or_null(r, i, k));
+    json_object *scopes = json_object_new_array();
+    char *list = strdup(PQgetvalue(r, i, 12)), *save = NULL;
+    for (char *w = list ? strtok_r(list, " ", &save) : NULL; w; w = strtok_r(NULL, " ", &save))
+        json_object_array_add(scopes, json_object_new_string(w));
+    free(list);
+    json_object_object_add(o, "scopes", scopes);
+    if (a) reauthorization(x, c, a, req, r, i, o);
     return o;
 }
 
@@ -203,7 +235,8 @@ static json_object *health(PGresult *r, int i) {
     "SELECT name, ats, site_url, client_id,"                                                                   \
     " CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN last_error = 'invalid_grant' THEN 'broken'"         \
     " ELSE 'connected' END, " TS("last_success_at") ", last_error, " TS("last_error_at") ", "                 \
-    TS("access_expires_at") ", " TS("created_at") ", " TS("updated_at") " FROM delivery.connections"          \
+    TS("access_expires_at") ", " TS("created_at") ", " TS("updated_at") ", environment, coalesce(scopes, '')" \
+    " FROM delivery.connections"                                                                              \
     " WHERE account_id = $1"
 
 void connections_list(const http_request *req, http_response *resp, void *ctx) {
@@ -213,15 +246,18 @@ void connections_list(const http_request *req, http_response *resp, void *ctx) {
     if (!c) return;
     const char *p[] = {req->params[0]};
     PGresult *r = pg_exec(c, LIST_SQL " ORDER BY name", 1, p);
+    account a;
+    int have = pg_ok(r) && accounts_load(c, req->params[0], &a) == 0;
     if (!pg_ok(r)) {
         http_error(resp, 503, "database_unavailable", "The database is unavailable.");
     } else {
         json_object *o = json_object_new_object(), *arr = json_object_new_array();
-        for (int i = 0; i < PQntuples(r); i++) json_object_array_add(arr, health(r, i));
+        for (int i = 0; i < PQntuples(r); i++) json_object_array_add(arr, health(x, c, have ? &a : NULL, req, r, i));
         json_object_object_add(o, "account_id", json_object_new_string(req->params[0]));
         json_object_object_add(o, "connections", arr);
         http_json(resp, 200, o);
     }
+    if (have) account_free(&a);
     PQclear(r);
     pg_pool_release(x->svc.db, c);
 }
@@ -233,9 +269,12 @@ void connections_get(const http_request *req, http_response *resp, void *ctx) {
     if (!c) return;
     const char *p[] = {req->params[0], req->params[1]};
     PGresult *r = pg_exec(c, LIST_SQL " AND name = $2", 2, p);
+    account a;
+    int have = pg_ok(r) && PQntuples(r) == 1 && accounts_load(c, req->params[0], &a) == 0;
     if (!pg_ok(r)) http_error(resp, 503, "database_unavailable", "The database is unavailable.");
     else if (PQntuples(r) != 1) http_error(resp, 404, "connection_not_found", "No such connection.");
-    else http_json(resp, 200, health(r, 0));
+    else http_json(resp, 200, health(x, c, have ? &a : NULL, req, r, 0));
+    if (have) account_free(&a);
     PQclear(r);
     pg_pool_release(x->svc.db, c);
 }

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "dctx.h"
+#include "lever_env.h"
 #include "outbound.h"
 
 #include <stdlib.h>
@@ -17,10 +18,7 @@ void dconfig_load(dconfig *c) {
     c->backoff_cap_ms = config_int("ATSB_DELIVERY_BACKOFF_CAP_MS", 300000, 1, 86400000);
     c->busy_retry_ms = config_int("ATSB_DELIVERY_BUSY_RETRY_MS", 2000, 1, 3600000);
     c->group = config_str("ATSB_DELIVERY_GROUP", "delivery");
-    c->lever_api_url = config_str("ATSB_LEVER_API_URL", "http://127.0.0.1:8090/lever/v1");
-    c->lever_authorize_url = config_str("ATSB_LEVER_AUTHORIZE_URL", "http://127.0.0.1:8090/lever/auth/authorize");
     c->lever_redirect_uri = config_str("ATSB_LEVER_REDIRECT_URI", "http://127.0.0.1:8083/oauth/lever/callback");
-    c->lever_client_id = config_str("ATSB_LEVER_CLIENT_ID", "atsbridge-dev-client");
     c->lever_rate = rate("ATSB_LEVER_RATE", 10);
     c->lever_burst = rate("ATSB_LEVER_BURST", 20);
     c->lever_apply_rate = rate("ATSB_LEVER_APPLY_RATE", 2);
@@ -34,8 +32,6 @@ void dconfig_load(dconfig *c) {
     c->eploy_quota_recheck_ms = config_int("ATSB_EPLOY_QUOTA_RECHECK_S", 3600, 1, 86400) * 1000;
     c->document_budget = (uint64_t)config_int("ATSB_DELIVERY_DOCUMENT_BUDGET_MB", 32, 1, 65536) << 20;
     /* Where requests go: https, or plain http to ATSB_OUTBOUND_ALLOW only (exits 2 otherwise). */
-    outbound_config_url("ATSB_LEVER_API_URL", c->lever_api_url);
-    outbound_config_url("ATSB_LEVER_TOKEN_URL",
-                        config_str("ATSB_LEVER_TOKEN_URL", "http://127.0.0.1:8090/lever/auth/oauth/token"));
+    lever_env_check_urls();
     outbound_config_url("ATSB_PROVIDER_URL", c->provider_url);
 }

@@ -21,10 +21,7 @@ typedef struct {
     int64_t backoff_cap_ms;  /* ATSB_DELIVERY_BACKOFF_CAP_MS */
     int64_t busy_retry_ms;   /* ATSB_DELIVERY_BUSY_RETRY_MS: another worker holds the application */
     const char *group;       /* ATSB_DELIVERY_GROUP */
-    const char *lever_api_url;
-    const char *lever_authorize_url;
     const char *lever_redirect_uri;
-    const char *lever_client_id;
     double lever_rate, lever_burst, lever_apply_rate, lever_apply_burst;
     double eploy_rate, eploy_burst;
     const char *provider_url;

@@ -9,6 +9,7 @@
 #include "events.h"
 #include "kafka_conf.h"
 #include "ledger.h"
+#include "lever_scopes.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -114,7 +115,8 @@ static const char *source_label(job *j) {
 /* dry-run: records the redacted request instead of sending it. */
 static int dry_run(job *j, const cx_connector *cx) {
     cx_application ca = {.app = j->r, .source_label = source_label(j),
-                         .origin = *j->r->application->export_task_id ? "sourced" : "applied"};
+                         .origin = *j->r->application->export_task_id ? "sourced" : "applied",
+                         .default_stage = j->acc.export_stage};
     /* Documents are described by reference only: the preview needs no bytes. */
     size_t n = j->r->application->n_documents;
     cx_document *docs = n ? calloc(n, sizeof *docs) : NULL;
@@ -224,7 +226,7 @@ static int attempt(job *j, const ledger_row *row) {
     int dup_check = *a->export_task_id && (!strcmp(policy, "skip") || !strcmp(policy, "merge"));
     int search = row->state == LEDGER_IN_FLIGHT || dup_check;
     cx_application ca = {.app = j->r, .source_label = source_label(j),
-                         .origin = *a->export_task_id ? "sourced" : "applied"};
+                         .origin = *a->export_task_id ? "sourced" : "applied", .default_stage = j->acc.export_stage};
     ca.ndocs = a->n_documents;
     int quota_remaining, in_flight = 0;
     int64_t wait = take_limits(j, cx, &ca, row, search, &quota_remaining, &in_flight);
@@ -259,8 +261,15 @@ static int attempt(job *j, const ledger_row *row) {
     int adopted = 0, verified_absent = 0;
     cx_session s = {.http = j->x->http, .ats = cx->name};
     snprintf(s.perform_as, sizeof s.perform_as, "%s", j->acc.lever_perform_as);
-    for (int pass = 0; pass < 2 && st == CRED_OK; pass++) {
-        snprintf(s.base_url, sizeof s.base_url, "%s", !strcmp(cx->name, "lever") ? j->x->cfg.lever_api_url : tok.site_url);
+    /* Nothing is sent that the Lever grant would refuse: an export needs
+     * opportunities:write:admin, which the applications-only link lacks. */
+    char gap[640] = "";
+    if (st == CRED_OK && !strcmp(cx->name, "lever"))
+        lever_grant_gap(&j->acc, tok.environment, tok.scopes,
+                        *a->export_task_id ? "opportunities:write:admin" : LEVER_SCOPES_APPLY, gap, sizeof gap);
+    for (int pass = 0; pass < 2 && st == CRED_OK && !gap[0]; pass++) {
+        snprintf(s.base_url, sizeof s.base_url, "%s", tok.site_url);
+        snprintf(s.scopes, sizeof s.scopes, "%s", tok.scopes);
         snprintf(s.token, sizeof s.token, "%s", tok.access_token);
         memset(&ids, 0, sizeof ids);
         memset(&res, 0, sizeof res);
@@ -296,6 +305,13 @@ static int attempt(job *j, const ledger_row *row) {
                          j->app_id, j->x->cfg.notify_timeout_ms);
         }
         return transient(j, code, "no usable ATS credentials", search && !verified_absent);
+    }
+    if (gap[0]) {
+        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "reauthorization_required");
+        notify_error(j->c, &j->acc, "connection_broken", "reauthorization_required",
+                     "the Lever connection must be activated again for what the account now uses", j->app_id,
+                     j->x->cfg.notify_timeout_ms);
+        return transient(j, "reauthorization_required", gap, search);
     }
     int maybe_created = res.unknown_outcome || (search && !verified_absent);
     switch (res.cls) {

@@ -8,6 +8,8 @@
 #include "crypto.h"
 #include "dctx.h"
 #include "events.h"
+#include "lever_env.h"
+#include "lever_scopes.h"
 #include "log.h"
 #include "pg.h"
 
@@ -40,17 +42,58 @@ static int add_param(char *out, size_t outlen, size_t *pos, const char *name, co
 }
 
 int oauth_activation_url(const char *authorize_url, const char *client_id, const char *redirect_uri,
-                         const char *state, const char *audience, char *out, size_t outlen) {
+                         const char *state, const char *scope, const char *audience, char *out, size_t outlen) {
     int n = snprintf(out, outlen, "%s%c", authorize_url, strchr(authorize_url, '?') ? '&' : '?');
     if (n < 0 || (size_t)n >= outlen) return -1;
     size_t pos = (size_t)n;
     if (add_param(out, outlen, &pos, "client_id", client_id) ||
         add_param(out, outlen, &pos, "redirect_uri", redirect_uri) ||
-        add_param(out, outlen, &pos, "state", state) || add_param(out, outlen, &pos, "scope", OAUTH_LEVER_SCOPE) ||
+        add_param(out, outlen, &pos, "state", state) || add_param(out, outlen, &pos, "scope", scope) ||
         add_param(out, outlen, &pos, "response_type", "code") ||
         add_param(out, outlen, &pos, "prompt", "consent") || add_param(out, outlen, &pos, "audience", audience))
         return -1;
     return 0;
+}
+
+oauth_link_status oauth_lever_link(dctx *x, PGconn *c, const account *a, const char *name, const char *actor,
+                                   char *url, size_t urllen, char *expires, size_t explen) {
+    const lever_env *env = lever_env_get(a->lever_environment);
+    if (!env) return OAUTH_LINK_NO_ENVIRONMENT;
+    char state[48], scopes[512];
+    if (lever_scopes_for(a->features, scopes, sizeof scopes)) return OAUTH_LINK_TOO_LONG;
+    crypto_random_id("", state, sizeof state);
+    if (oauth_activation_url(env->authorize_url, env->client_id, x->cfg.lever_redirect_uri, state, scopes,
+                             env->audience, url, urllen))
+        return OAUTH_LINK_TOO_LONG;
+    const char *p[] = {state, a->account_id, name, actor, env->name, scopes};
+    PGresult *r = pg_exec(c,
+                          "INSERT INTO delivery.oauth_states (state, account_id, name, actor, environment, scopes,"
+                          " expires_at) VALUES ($1, $2, $3, $4, $5, $6, now() + interval '" STATE_TTL_S " seconds')"
+                          " RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+                          6, p);
+    int ok = pg_ok(r) && PQntuples(r) == 1;
+    if (ok) snprintf(expires, explen, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!ok) return OAUTH_LINK_DATABASE;
+    if (events_emit_admin(x->svc.producer, "delivery", "connection_activation_started", a->account_id, name, "lever",
+                          NULL, actor))
+        return OAUTH_LINK_BROKER;
+    return OAUTH_LINK_OK;
+}
+
+void oauth_lever_link_error(oauth_link_status st, http_response *resp) {
+    switch (st) {
+    case OAUTH_LINK_OK: return;
+    case OAUTH_LINK_NO_ENVIRONMENT:
+        http_error(resp, 409, "environment_not_configured", "This deployment does not configure the account's Lever environment.");
+        return;
+    case OAUTH_LINK_TOO_LONG: http_error(resp, 500, "url_too_long", "The activation link does not fit."); return;
+    case OAUTH_LINK_DATABASE: http_error(resp, 503, "database_unavailable", "The database is unavailable."); return;
+    case OAUTH_LINK_BROKER:
+        http_set_header(resp, "Retry-After", "1");
+        http_error(resp, 503, "broker_unavailable", "The audit event could not be recorded; request the link again.");
+        return;
+    }
 }
 
 void oauth_lever_start(const http_request *req, http_response *resp, void *ctx) {
@@ -74,44 +117,23 @@ void oauth_lever_start(const http_request *req, http_response *resp, void *ctx) 
         http_error(resp, 404, "account_not_found", "No such account.");
         goto out;
     }
-    int is_lever = !strcmp(a.ats, "lever");
-    account_free(&a);
-    if (!is_lever) {
+    if (strcmp(a.ats, "lever") != 0) {
+        account_free(&a);
         http_error(resp, 409, "wrong_ats", "This account is not a Lever account.");
         goto out;
     }
-    char state[48], url[2048];
-    crypto_random_id("", state, sizeof state);
-    const char *p[] = {state, req->params[0], name, auth_actor(req)};
-    PGresult *r = pg_exec(c,
-                          "INSERT INTO delivery.oauth_states (state, account_id, name, actor, expires_at)"
-                          " VALUES ($1, $2, $3, $4, now() + interval '" STATE_TTL_S " seconds')"
-                          " RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
-                          4, p);
-    if (!pg_ok(r) || PQntuples(r) != 1) {
-        PQclear(r);
-        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
-        goto out;
-    }
-    if (events_emit_admin(x->svc.producer, "delivery", "connection_activation_started", req->params[0], name, "lever",
-                          NULL, auth_actor(req))) {
-        PQclear(r);
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "broker_unavailable", "The audit event could not be recorded; request the link again.");
-        goto out;
-    }
-    if (oauth_activation_url(x->cfg.lever_authorize_url, x->cfg.lever_client_id, x->cfg.lever_redirect_uri, state,
-                             config_str("ATSB_LEVER_AUDIENCE", "https://api.lever.co/v1/"), url, sizeof url)) {
-        PQclear(r);
-        http_error(resp, 500, "url_too_long", "The activation link does not fit.");
+    char url[2048], expires[40];
+    oauth_link_status st = oauth_lever_link(x, c, &a, name, auth_actor(req), url, sizeof url, expires, sizeof expires);
+    account_free(&a);
+    if (st != OAUTH_LINK_OK) {
+        oauth_lever_link_error(st, resp);
         goto out;
     }
     json_object *o = json_object_new_object();
     json_object_object_add(o, "account_id", json_object_new_string(req->params[0]));
     json_object_object_add(o, "connection", json_object_new_string(name));
     json_object_object_add(o, "activation_url", json_object_new_string(url));
-    json_object_object_add(o, "expires_at", json_object_new_string(PQgetvalue(r, 0, 0)));
-    PQclear(r);
+    json_object_object_add(o, "expires_at", json_object_new_string(expires));
     http_json(resp, 201, o);
     log_info("lever activation link issued", "account", req->params[0], "connection", name);
 out:
@@ -135,9 +157,9 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
     /* Single use: the UPDATE consumes it whether or not it is still valid. */
     PGresult *r = pg_exec(c,
                           "UPDATE delivery.oauth_states SET used_at = now() WHERE state = $1 AND used_at IS NULL"
-                          " RETURNING account_id, name, expires_at > now(), actor",
+                          " RETURNING account_id, name, expires_at > now(), actor, environment, scopes",
                           1, p);
-    char account[128], name[128], actor[160];
+    char account[128], name[128], actor[160], environment[16], requested[512];
     if (!pg_ok(r)) {
         PQclear(r);
         http_error(resp, 503, "database_unavailable", "The database is unavailable.");
@@ -152,7 +174,10 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
     snprintf(name, sizeof name, "%s", PQgetvalue(r, 0, 1));
     int valid = PQgetvalue(r, 0, 2)[0] == 't';
     snprintf(actor, sizeof actor, "%s", PQgetvalue(r, 0, 3));
+    snprintf(environment, sizeof environment, "%s", PQgetvalue(r, 0, 4));
+    snprintf(requested, sizeof requested, "%s", PQgetvalue(r, 0, 5));
     PQclear(r);
+    const lever_env *env = lever_env_get(environment);
     if (!valid) {
         http_error(resp, 400, "state_expired", "The activation link expired: request a new one.");
         goto out;
@@ -162,14 +187,18 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
         log_warn("lever activation denied", "account", account, "connection", name);
         goto out;
     }
+    if (!env) {
+        http_error(resp, 409, "environment_not_configured", "This deployment no longer configures that Lever environment.");
+        goto out;
+    }
     if (!code || !*code) {
         http_error(resp, 400, "invalid_request", "The code parameter is missing.");
         goto out;
     }
-    char access[2048], refresh[2048];
+    char access[2048], refresh[2048], granted[1024];
     int expires_in = 3600;
-    int g = credentials_code_grant(code, x->cfg.lever_redirect_uri, access, sizeof access, refresh, sizeof refresh,
-                                   &expires_in);
+    int g = credentials_code_grant(env, code, x->cfg.lever_redirect_uri, access, sizeof access, refresh,
+                                   sizeof refresh, granted, sizeof granted, &expires_in);
     if (g == -1) {
         http_error(resp, 400, "invalid_grant", "Lever refused the authorization code.");
         goto out;
@@ -186,7 +215,10 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
     explicit_bzero(refresh, sizeof refresh);
     int64_t expires_ms = events_now_ms() + (int64_t)expires_in * 1000;
     const char *sj = json_object_to_json_string(secret);
-    int saved = credentials_save(c, account, name, "lever", "", x->cfg.lever_client_id, sj, expires_ms);
+    /* Lever answers with the scopes it granted; an answer without them
+     * granted what the link asked for. */
+    int saved = credentials_save(c, account, name, "lever", "", env->client_id, env->name,
+                                 granted[0] ? granted : requested, sj, expires_ms);
     explicit_bzero((char *)sj, strlen(sj));
     json_object_put(secret);
     if (saved) {

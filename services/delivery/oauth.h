@@ -1,7 +1,11 @@
 #ifndef ATSB_DELIVERY_OAUTH_H
 #define ATSB_DELIVERY_OAUTH_H
 
+#include "accounts.h"
+#include "dctx.h"
 #include "http_server.h"
+
+#include <libpq-fe.h>
 
 #include <stddef.h>
 
@@ -12,11 +16,13 @@
  * connection name, expires after 10 minutes) in delivery.oauth_states and
  * answers 201 {"activation_url", "connection", "expires_at"}. The link
  * carries exactly client_id, redirect_uri, state, scope, response_type=code,
- * prompt=consent and audience.
+ * prompt=consent and audience, for the account's Lever environment
+ * (lever_env.h); the scope follows the account's features (lever_scopes.h).
  *
  * GET /oauth/lever/callback?code&state (no admin token: the state is the
  * credential): consumes the state, exchanges the code at the token endpoint
- * and stores the tokens sealed (credentials_save). 400 invalid_state for an
+ * at the link's environment and stores the tokens sealed with the scopes
+ * Lever granted (credentials_save). 400 invalid_state for an
  * unknown or used state, 400 state_expired, 400 access_denied when Lever
  * sent an error, 400 invalid_grant when the code was refused, 503 when the
  * token endpoint is unreachable. ctx of both handlers is the dctx. */
@@ -28,9 +34,23 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
  * except RFC 3986 unreserved characters and ':' '/' (so the scope reads as
  * in Lever's own examples). Returns 0, or -1 when it does not fit. Pure. */
 int oauth_activation_url(const char *authorize_url, const char *client_id, const char *redirect_uri,
-                         const char *state, const char *audience, char *out, size_t outlen);
+                         const char *state, const char *scope, const char *audience, char *out, size_t outlen);
 
-/* The scope atsbridge asks for. */
-#define OAUTH_LEVER_SCOPE "offline_access postings:read:admin postings:write:admin uploads:write:admin"
+typedef enum {
+    OAUTH_LINK_OK,
+    OAUTH_LINK_NO_ENVIRONMENT, /* the deployment does not configure the account's environment */
+    OAUTH_LINK_TOO_LONG,
+    OAUTH_LINK_DATABASE,
+    OAUTH_LINK_BROKER, /* connection_activation_started was not recorded */
+} oauth_link_status;
+
+/* Issues a new activation link for connection name of Lever account a, on
+ * behalf of actor: stores its single-use state, records
+ * connection_activation_started, fills url and expires (ISO 8601). */
+oauth_link_status oauth_lever_link(dctx *x, PGconn *c, const account *a, const char *name, const char *actor,
+                                   char *url, size_t urllen, char *expires, size_t explen);
+
+/* Answers the error of a failed oauth_lever_link (nothing for OAUTH_LINK_OK). */
+void oauth_lever_link_error(oauth_link_status st, http_response *resp);
 
 #endif

@@ -3,10 +3,10 @@
 #include "config.h"
 #include "credentials.h"
 #include "http_client.h"
+#include "lever_env.h"
 #include "log.h"
 #include "metrics.h"
 #include "normalize.h"
-#include "outbound.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -14,16 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-static const char *lever_base = "http://127.0.0.1:8090/lever/v1";
 static int timeout_ms = 10000;
 
 void questions_fetch_configure(void) {
-    lever_base = config_str("ATSB_LEVER_API_URL", "http://127.0.0.1:8090/lever/v1");
     timeout_ms = (int)config_int("ATSB_QUESTIONS_FETCH_TIMEOUT_MS", 10000, 100, 300000);
-    /* https, or plain http to ATSB_OUTBOUND_ALLOW only (exits 2 otherwise). */
-    outbound_config_url("ATSB_LEVER_API_URL", lever_base);
-    outbound_config_url("ATSB_LEVER_TOKEN_URL",
-                        config_str("ATSB_LEVER_TOKEN_URL", "http://127.0.0.1:8090/lever/auth/oauth/token"));
+    lever_env_check_urls();
 }
 
 int questions_id_ok(const char *id) {
@@ -90,9 +85,9 @@ qf_status questions_fetch(PGconn *c, const account *acc, const char *posting_id,
         return QF_CONNECTION;
     }
     char url_posting[1024], url_form[1024];
-    if (lever) {
-        snprintf(url_posting, sizeof url_posting, "%s/postings/%s", lever_base, posting_id);
-        snprintf(url_form, sizeof url_form, "%s/postings/%s/apply", lever_base, posting_id);
+    if (lever) { /* site_url: the API of the connection's Lever environment */
+        snprintf(url_posting, sizeof url_posting, "%s/postings/%s", tok.site_url, posting_id);
+        snprintf(url_form, sizeof url_form, "%s/postings/%s/apply", tok.site_url, posting_id);
     } else {
         snprintf(url_posting, sizeof url_posting, "%s/api/vacancies/%s", tok.site_url, posting_id);
         snprintf(url_form, sizeof url_form, "%s/api/vacancies/%s/questions", tok.site_url, posting_id);

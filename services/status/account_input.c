@@ -2,7 +2,9 @@
 
 #include "api.h"
 #include "boards.h"
+#include "accounts.h"
 #include "config.h"
+#include "lever_env.h"
 #include "outbound.h"
 #include "text.h"
 
@@ -13,7 +15,8 @@
 const char *const acct_field_names[AF_N] = {
     "ats", "connection_name", "run_mode", "company_name", "privacy_policy_url", "source_labels",
     "bgcheck_stage", "bgcheck_tag_prefix", "notification_url", "daily_api_budget", "feed_interval_s",
-    "bgcheck_status_tag_prefix", "grants", "lever_perform_as",
+    "bgcheck_status_tag_prefix", "grants", "lever_perform_as", "features", "lever_environment",
+    "export_stage", "bgcheck_package", "provider_client_id",
 };
 
 /* Defaults; NULL for optional fields (and for ats, which has none). */
@@ -23,6 +26,8 @@ static const char *const defaults[AF_N] = {
     NULL, /* bgcheck_status_tag_prefix: derived from bgcheck_tag_prefix (bgcheck.h) */
     "{\"boards\":[],\"source_tools\":[]}",
     NULL, /* lever_perform_as: ATSB_LEVER_PERFORM_AS on create (acct_defaults) */
+    "[]", LEVER_ENV_PRODUCTION, NULL, NULL,
+    NULL, /* provider_client_id: ATSB_PROVIDER_CLIENT_ID on create (acct_defaults) */
 };
 
 #define MAX_NAME 128
@@ -30,6 +35,7 @@ static const char *const defaults[AF_N] = {
 #define MAX_BUDGET 1000000000
 #define MAX_FEED_INTERVAL (31 * 24 * 3600)
 #define MAX_GRANTS 64 /* boards, and sourcing tools, per account */
+#define MAX_PACKAGE 256
 
 void acct_fields_init(acct_fields *a) { memset(a, 0, sizeof *a); }
 
@@ -205,6 +211,34 @@ static void grants_field(acct_fields *in, json_object *v, json_object *details) 
     json_object_put(o);
 }
 
+/* features: distinct names of ACCOUNT_FEATURE_*_NAME, stored sorted. */
+static void features_field(acct_fields *in, json_object *v, json_object *details) {
+    static const char *const names[] = {ACCOUNT_FEATURE_BGCHECKS_NAME, ACCOUNT_FEATURE_EXPORTS_NAME, NULL};
+    if (!json_object_is_type(v, json_type_array)) {
+        api_detail(details, "features", "invalid_type", "must be an array of feature names");
+        return;
+    }
+    int on[2] = {0, 0};
+    for (size_t j = 0; j < json_object_array_length(v); j++) {
+        json_object *e = json_object_array_get_idx(v, j);
+        const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : "";
+        int k = 0;
+        while (names[k] && strcmp(names[k], s) != 0) k++;
+        if (!names[k]) {
+            char f[32];
+            snprintf(f, sizeof f, "features[%zu]", j);
+            api_detail(details, f, "invalid_value", "must be background_checks or exports");
+            return;
+        }
+        on[k] = 1;
+    }
+    json_object *o = json_object_new_array();
+    for (int k = 0; names[k]; k++)
+        if (on[k]) json_object_array_add(o, json_object_new_string(names[k]));
+    set_value(in, AF_FEATURES, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+}
+
 static void parse_field(acct_fields *in, int i, json_object *v, json_object *details) {
     static const char *const ats[] = {"lever", "eploy", NULL};
     static const char *const modes[] = {"test", "live", "dry-run", NULL};
@@ -228,14 +262,36 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
         set_value(in, i, s);
         return;
     case AF_LEVER_PERFORM_AS:
+    case AF_PROVIDER_CLIENT_ID:
         if (!(s = string_field(v, name, MAX_NAME, details))) return;
         if (!text_id_ok(s)) {
-            api_detail(details, name, "invalid_value", "must be a Lever user id");
+            api_detail(details, name, "invalid_value",
+                       i == AF_LEVER_PERFORM_AS ? "must be a Lever user id" : "must be the provider's client id");
             return;
         }
         set_value(in, i, s);
         return;
+    case AF_LEVER_ENVIRONMENT:
+        if (!(s = string_field(v, name, MAX_NAME, details))) return;
+        if (strcmp(s, LEVER_ENV_PRODUCTION) && strcmp(s, LEVER_ENV_SANDBOX)) {
+            api_detail(details, name, "invalid_value", "must be production or sandbox");
+            return;
+        }
+        if (!lever_env_get(s)) {
+            api_detail(details, name, "not_configured",
+                       "this deployment has no Lever sandbox (ATSB_LEVER_SANDBOX_API_URL is not set)");
+            return;
+        }
+        set_value(in, i, s);
+        return;
+    case AF_FEATURES:
+        features_field(in, v, details);
+        return;
+    case AF_BGCHECK_PACKAGE:
+        if ((s = string_field(v, name, MAX_PACKAGE, details))) set_value(in, i, s);
+        return;
     case AF_CONNECTION_NAME:
+    case AF_EXPORT_STAGE:
     case AF_COMPANY_NAME:
     case AF_BGCHECK_STAGE:
     case AF_BGCHECK_TAG_PREFIX:
@@ -309,15 +365,24 @@ int acct_parse(const char *body, size_t len, acct_fields *in, json_object **deta
 int acct_defaults(acct_fields *a) {
     for (int i = 0; i < AF_N; i++)
         if (set_value(a, i, defaults[i])) return -1;
-    const char *perform_as = config_str("ATSB_LEVER_PERFORM_AS", NULL);
-    return perform_as && text_id_ok(perform_as) ? set_value(a, AF_LEVER_PERFORM_AS, perform_as) : 0;
+    static const struct {
+        int field;
+        const char *var;
+    } globals[] = {{AF_LEVER_PERFORM_AS, "ATSB_LEVER_PERFORM_AS"},
+                   {AF_PROVIDER_CLIENT_ID, "ATSB_PROVIDER_CLIENT_ID"},
+                   {AF_LEVER_ENVIRONMENT, "ATSB_LEVER_ENVIRONMENT"}};
+    for (size_t k = 0; k < sizeof globals / sizeof globals[0]; k++) {
+        const char *v = config_str(globals[k].var, NULL);
+        if (v && text_id_ok(v) && set_value(a, globals[k].field, v)) return -1;
+    }
+    return 0;
 }
 
 int acct_from_row(acct_fields *a, const PGresult *r, int first) {
     for (int i = 0; i < AF_N; i++)
         if (set_value(a, i, PQgetisnull(r, 0, first + i) ? NULL : PQgetvalue(r, 0, first + i))) return -1;
     /* jsonb prints with spaces; store it the way acct_parse writes it. */
-    static const int json_fields[] = {AF_SOURCE_LABELS, AF_GRANTS};
+    static const int json_fields[] = {AF_SOURCE_LABELS, AF_GRANTS, AF_FEATURES};
     for (size_t k = 0; k < sizeof json_fields / sizeof json_fields[0]; k++) {
         int i = json_fields[k];
         json_object *o = a->v[i] ? json_tokener_parse(a->v[i]) : NULL;
@@ -344,6 +409,22 @@ int acct_check(const acct_fields *a, json_object *details) {
         const char *missing = a->v[AF_PRIVACY_POLICY_URL] ? "company_name" : "privacy_policy_url";
         api_detail(details, missing, "required_with",
                    "privacy_policy_url and company_name are set together");
+        n++;
+    }
+    const char *f = a->v[AF_FEATURES] ? a->v[AF_FEATURES] : "";
+    int exports = strstr(f, "\"" ACCOUNT_FEATURE_EXPORTS_NAME "\"") != NULL;
+    int bgchecks = strstr(f, "\"" ACCOUNT_FEATURE_BGCHECKS_NAME "\"") != NULL;
+    if (!exports && a->v[AF_GRANTS] && !strstr(a->v[AF_GRANTS], "\"source_tools\":[]")) {
+        api_detail(details, "features", "required_with", "grants.source_tools needs the exports feature");
+        n++;
+    }
+    if (bgchecks && a->v[AF_ATS] && strcmp(a->v[AF_ATS], "lever") != 0) {
+        api_detail(details, "features", "invalid_value", "background_checks is for Lever accounts");
+        n++;
+    }
+    if (bgchecks && !a->v[AF_PROVIDER_CLIENT_ID]) {
+        api_detail(details, "provider_client_id", "required_with",
+                   "background_checks needs the Client ID the provider gave this employer");
         n++;
     }
     return n;

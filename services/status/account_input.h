@@ -15,7 +15,8 @@ enum {
     AF_ATS, AF_CONNECTION_NAME, AF_RUN_MODE, AF_COMPANY_NAME, AF_PRIVACY_POLICY_URL,
     AF_SOURCE_LABELS, AF_BGCHECK_STAGE, AF_BGCHECK_TAG_PREFIX, AF_NOTIFICATION_URL,
     AF_DAILY_API_BUDGET, AF_FEED_INTERVAL_S, AF_BGCHECK_STATUS_TAG_PREFIX, AF_GRANTS,
-    AF_LEVER_PERFORM_AS, AF_N
+    AF_LEVER_PERFORM_AS, AF_FEATURES, AF_LEVER_ENVIRONMENT, AF_EXPORT_STAGE, AF_BGCHECK_PACKAGE,
+    AF_PROVIDER_CLIENT_ID, AF_N
 };
 
 extern const char *const acct_field_names[AF_N];
@@ -39,7 +40,9 @@ void acct_fields_free(acct_fields *a);
 int acct_parse(const char *body, size_t len, acct_fields *in, json_object **details, json_bounded_error *err);
 
 /* Fills a with the defaults of a new account (lever_perform_as from
- * ATSB_LEVER_PERFORM_AS when set). Returns 0 or -1 (out of memory). */
+ * ATSB_LEVER_PERFORM_AS, provider_client_id from ATSB_PROVIDER_CLIENT_ID,
+ * lever_environment from ATSB_LEVER_ENVIRONMENT when set). Returns 0 or -1
+ * (out of memory). */
 int acct_defaults(acct_fields *a);
 /* Loads a from columns first..first+AF_N-1 of row 0 of r (same order as the
  * enum, source_labels and grants as text). Returns 0 or -1. */
@@ -49,7 +52,9 @@ int acct_from_row(acct_fields *a, const PGresult *r, int first);
 int acct_merge(acct_fields *base, const acct_fields *in);
 
 /* Checks rules that span fields on the merged result (ats present, privacy
- * policy URL together with company name). Adds details; returns their count. */
+ * policy URL together with company name, sourcing tools granted only with
+ * exports enabled, background checks only for Lever and with a provider
+ * client id). Adds details; returns their count. */
 int acct_check(const acct_fields *a, json_object *details);
 
 /* Comma-separated names of fields that differ between old and new into out. */

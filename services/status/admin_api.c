@@ -21,7 +21,9 @@
 #define ACCOUNT_COLS                                                                               \
     "ats, connection_name, run_mode, company_name, privacy_policy_url, source_labels::text,"      \
     " bgcheck_stage, bgcheck_tag_prefix, notification_url, daily_api_budget::text,"               \
-    " feed_interval_s::text, bgcheck_status_tag_prefix, grants::text, lever_perform_as, account_id, " API_TS("created_at") ", " API_TS("updated_at") ","     \
+    " feed_interval_s::text, bgcheck_status_tag_prefix, grants::text, lever_perform_as,"          \
+    " features::text, lever_environment, export_stage, bgcheck_package, provider_client_id,"       \
+    " account_id, " API_TS("created_at") ", " API_TS("updated_at") ","                             \
     " " API_TS("went_live_at") ", (extract(epoch FROM updated_at) * 1000000)::bigint"
 enum { COL_ID = AF_N, COL_CREATED, COL_UPDATED, COL_LIVE, COL_VERSION };
 
@@ -30,9 +32,9 @@ static json_object *account_json(const PGresult *r, int row) {
     json_object_object_add(o, "account_id", api_str(r, row, COL_ID, 0));
     for (int i = 0; i < AF_N; i++) {
         json_object *v;
-        if (i == AF_SOURCE_LABELS || i == AF_GRANTS) {
+        if (i == AF_SOURCE_LABELS || i == AF_GRANTS || i == AF_FEATURES) {
             v = json_tokener_parse(PQgetvalue(r, row, i)); /* our own jsonb */
-            if (!v) v = json_object_new_object();
+            if (!v) v = i == AF_FEATURES ? json_object_new_array() : json_object_new_object();
         } else if (i == AF_DAILY_API_BUDGET || i == AF_FEED_INTERVAL_S) {
             v = api_int(r, row, i);
         } else {
@@ -71,8 +73,10 @@ static PGresult *select_account(PGconn *c, const char *id, int for_update) {
 static const char SQL_UPSERT[] =
     "INSERT INTO status.accounts AS a (account_id, ats, connection_name, run_mode, company_name,"
     " privacy_policy_url, source_labels, bgcheck_stage, bgcheck_tag_prefix, notification_url,"
-    " daily_api_budget, feed_interval_s, bgcheck_status_tag_prefix, grants, lever_perform_as)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::int, $12::int, $13, $14::jsonb, $15)"
+    " daily_api_budget, feed_interval_s, bgcheck_status_tag_prefix, grants, lever_perform_as, features,"
+    " lever_environment, export_stage, bgcheck_package, provider_client_id)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::int, $12::int, $13, $14::jsonb, $15,"
+    "  $16::jsonb, $17, $18, $19, $20)"
     " ON CONFLICT (account_id) DO UPDATE SET ats = EXCLUDED.ats,"
     "  connection_name = EXCLUDED.connection_name, run_mode = EXCLUDED.run_mode,"
     "  company_name = EXCLUDED.company_name, privacy_policy_url = EXCLUDED.privacy_policy_url,"
@@ -81,7 +85,9 @@ static const char SQL_UPSERT[] =
     "  notification_url = EXCLUDED.notification_url, daily_api_budget = EXCLUDED.daily_api_budget,"
     "  feed_interval_s = EXCLUDED.feed_interval_s,"
     "  bgcheck_status_tag_prefix = EXCLUDED.bgcheck_status_tag_prefix, grants = EXCLUDED.grants,"
-    "  lever_perform_as = EXCLUDED.lever_perform_as,"
+    "  lever_perform_as = EXCLUDED.lever_perform_as, features = EXCLUDED.features,"
+    "  lever_environment = EXCLUDED.lever_environment, export_stage = EXCLUDED.export_stage,"
+    "  bgcheck_package = EXCLUDED.bgcheck_package, provider_client_id = EXCLUDED.provider_client_id,"
     "  updated_at = now(),"
     "  feed_monitor_since = CASE WHEN a.feed_interval_s IS DISTINCT FROM EXCLUDED.feed_interval_s"
     "   THEN now() ELSE a.feed_monitor_since END,"

@@ -183,6 +183,7 @@ static const char SQL_WEBHOOKS_ENTRIES[] =
     " SELECT DISTINCT ON (u.account_id, u.opportunity_id) u.*"
     " FROM u JOIN ins USING (webhook_id) JOIN status.accounts a ON a.account_id = u.account_id"
     " WHERE u.event = 'candidateStageChange' AND u.opportunity_id IS NOT NULL"
+    "  AND a.features ? 'background_checks'"
     "  AND NOT (u.to_stage_id IS NOT NULL AND u.to_stage_id = u.from_stage_id)"
     "  AND (u.to_stage_id = a.bgcheck_stage OR lower(u.to_stage_name) = lower(a.bgcheck_stage)"
     "   OR u.to_stage_id = trim(both '-' FROM"

@@ -144,12 +144,16 @@ const char *simtest_str(json_object *o, const char *path) {
     return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-void simtest_lever_token(const char *site, char *out, size_t outlen) {
+void simtest_lever_mint(const char *body, char *out, size_t outlen) {
     simtest_resp r;
-    char body[128];
-    snprintf(body, sizeof body, "{\"site\":\"%s\"}", site);
     simtest_json(&r, "POST", "/_sim/lever/tokens", body, NULL);
     cr_assert_eq(r.status, 200, "%s", r.body);
     snprintf(out, outlen, "%s", simtest_str(r.json, "access_token"));
     simtest_resp_free(&r);
+}
+
+void simtest_lever_token(const char *site, char *out, size_t outlen) {
+    char body[128];
+    snprintf(body, sizeof body, "{\"site\":\"%s\"}", site);
+    simtest_lever_mint(body, out, outlen);
 }

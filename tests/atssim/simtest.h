@@ -45,5 +45,7 @@ json_object *simtest_get(json_object *o, const char *path);
 
 /* A Lever access token for site (minted through the control API). */
 void simtest_lever_token(const char *site, char *out, size_t outlen);
+/* The same from a POST /_sim/lever/tokens body ({"site","scope","environment"}). */
+void simtest_lever_mint(const char *body, char *out, size_t outlen);
 
 #endif

@@ -9,15 +9,21 @@
 
 TestSuite(atssim_lever, .init = simtest_start, .fini = simtest_stop, .timeout = 60);
 
-#define AUTHORIZE                                                                                     \
-    "/lever/auth/authorize?client_id=atsbridge-dev-client&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb" \
-    "&response_type=code&state=st-42&prompt=consent&audience=https%3A%2F%2Fapi.lever.co%2Fv1%2F"
+#define PROD "/lever"
+#define SANDBOX "/lever-sandbox"
+#define AUTHORIZE_Q                                                                            \
+    "/auth/authorize?client_id=atsbridge-dev-client&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb" \
+    "&response_type=code&state=st-42&prompt=consent"
+#define AUDIENCE "&audience=https%3A%2F%2Fapi.lever.co%2Fv1%2F"
+#define SANDBOX_AUDIENCE "&audience=https%3A%2F%2Fapi.sandbox.lever.co%2Fv1%2F"
+#define AUTHORIZE PROD AUTHORIZE_Q AUDIENCE
+#define SANDBOX_AUTHORIZE SANDBOX AUTHORIZE_Q SANDBOX_AUDIENCE
 
-/* Runs the consent step and returns the code from the redirect. */
-static void get_code(const char *scope_q, char *code, size_t len) {
+/* Runs the consent step at authorize and returns the code from the redirect. */
+static void get_code(const char *authorize, const char *scope_q, char *code, size_t len) {
     simtest_resp r;
     char path[1024], loc[512];
-    snprintf(path, sizeof path, "%s&scope=%s", AUTHORIZE, scope_q);
+    snprintf(path, sizeof path, "%s&scope=%s", authorize, scope_q);
     simtest_req(&r, "GET", path, NULL, NULL, 0, NULL, 0);
     cr_assert_eq(r.status, 302, "%s", r.body);
     cr_assert(simtest_header(&r, "Location", loc, sizeof loc));
@@ -27,18 +33,32 @@ static void get_code(const char *scope_q, char *code, size_t len) {
     simtest_resp_free(&r);
 }
 
-static void token_req(simtest_resp *r, const char *form) {
-    simtest_req(r, "POST", "/lever/auth/oauth/token", "application/x-www-form-urlencoded", form, 0, NULL, 0);
+/* POST form to the token endpoint of the environment (PROD or SANDBOX). */
+static void token_req(simtest_resp *r, const char *env, const char *form) {
+    char path[64];
+    snprintf(path, sizeof path, "%s/auth/oauth/token", env);
+    simtest_req(r, "POST", path, "application/x-www-form-urlencoded", form, 0, NULL, 0);
+}
+
+/* The token request body exchanging code (or refresh token rt when code is NULL). */
+static void grant_form(char *form, size_t len, const char *code, const char *rt) {
+    if (code)
+        snprintf(form, len,
+                 "grant_type=authorization_code&client_id=atsbridge-dev-client&client_secret=atsbridge-dev-secret"
+                 "&code=%s&redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fcb", code);
+    else
+        snprintf(form, len,
+                 "grant_type=refresh_token&client_id=atsbridge-dev-client&client_secret=atsbridge-dev-secret"
+                 "&refresh_token=%s", rt);
 }
 
 Test(atssim_lever, oauth_code_exchange_and_refresh_rotation) {
     char code[128], form[512], at[128], rt[128], rt2[128];
-    get_code("offline_access%20postings%3Aread%3Aadmin%20opportunities%3Awrite%3Aadmin", code, sizeof code);
+    get_code(AUTHORIZE, "offline_access%20postings%3Aread%3Aadmin%20opportunities%3Awrite%3Aadmin%20stages%3Aread%3Aadmin",
+             code, sizeof code);
     simtest_resp r;
-    snprintf(form, sizeof form,
-             "grant_type=authorization_code&client_id=atsbridge-dev-client&client_secret=atsbridge-dev-secret"
-             "&code=%s&redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fcb", code);
-    token_req(&r, form);
+    grant_form(form, sizeof form, code, NULL);
+    token_req(&r, PROD, form);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert_str_eq(simtest_str(r.json, "token_type"), "Bearer");
     cr_assert_eq(json_object_get_int(simtest_get(r.json, "expires_in")), 3600);
@@ -47,7 +67,7 @@ Test(atssim_lever, oauth_code_exchange_and_refresh_rotation) {
     simtest_resp_free(&r);
 
     /* A code is single use. */
-    token_req(&r, form);
+    token_req(&r, PROD, form);
     cr_assert_eq(r.status, 403);
     cr_assert_str_eq(simtest_str(r.json, "error"), "invalid_grant");
     simtest_resp_free(&r);
@@ -57,17 +77,15 @@ Test(atssim_lever, oauth_code_exchange_and_refresh_rotation) {
     simtest_resp_free(&r);
 
     /* Refresh rotates: the new pair works, the old refresh token is dead. */
-    snprintf(form, sizeof form,
-             "grant_type=refresh_token&client_id=atsbridge-dev-client&client_secret=atsbridge-dev-secret"
-             "&refresh_token=%s", rt);
-    token_req(&r, form);
+    grant_form(form, sizeof form, NULL, rt);
+    token_req(&r, PROD, form);
     cr_assert_eq(r.status, 200, "%s", r.body);
     snprintf(rt2, sizeof rt2, "%s", simtest_str(r.json, "refresh_token"));
     cr_assert_str_neq(rt2, rt);
     char at2[128];
     snprintf(at2, sizeof at2, "%s", simtest_str(r.json, "access_token"));
     simtest_resp_free(&r);
-    token_req(&r, form);
+    token_req(&r, PROD, form);
     cr_assert_eq(r.status, 403, "%s", r.body);
     cr_assert_str_eq(simtest_str(r.json, "error"), "invalid_grant");
     cr_assert(simtest_str(r.json, "error_description"));
@@ -77,7 +95,7 @@ Test(atssim_lever, oauth_code_exchange_and_refresh_rotation) {
     simtest_resp_free(&r);
 
     /* Wrong secret: 401 access_denied. */
-    token_req(&r, "grant_type=refresh_token&client_id=atsbridge-dev-client&client_secret=nope&refresh_token=x");
+    token_req(&r, PROD, "grant_type=refresh_token&client_id=atsbridge-dev-client&client_secret=nope&refresh_token=x");
     cr_assert_eq(r.status, 401);
     cr_assert_str_eq(simtest_str(r.json, "error"), "access_denied");
     simtest_resp_free(&r);
@@ -85,12 +103,10 @@ Test(atssim_lever, oauth_code_exchange_and_refresh_rotation) {
 
 Test(atssim_lever, no_refresh_token_without_offline_access) {
     char code[128], form[512];
-    get_code("postings%3Aread%3Aadmin", code, sizeof code);
+    get_code(AUTHORIZE, "postings%3Aread%3Aadmin", code, sizeof code);
     simtest_resp r;
-    snprintf(form, sizeof form,
-             "grant_type=authorization_code&client_id=atsbridge-dev-client&client_secret=atsbridge-dev-secret"
-             "&code=%s&redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fcb", code);
-    token_req(&r, form);
+    grant_form(form, sizeof form, code, NULL);
+    token_req(&r, PROD, form);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert_null(simtest_get(r.json, "refresh_token"));
     simtest_resp_free(&r);
@@ -372,5 +388,164 @@ Test(atssim_lever, opportunity_multipart_upload_search_tags_notes) {
     simtest_resp_free(&r);
     simtest_json(&r, "GET", "/_sim/ledger", NULL, NULL);
     cr_assert_eq(json_object_array_length(simtest_get(r.json, "lever.opportunities")), 0);
+    simtest_resp_free(&r);
+}
+
+/* atsbridge's scopes (seed 000): postings, applications and uploads only. */
+#define SEED000_SCOPE "offline_access postings:read:admin postings:write:admin uploads:write:admin"
+
+/* method path with token answers 403 ForbiddenError naming scope. */
+static void expect_forbidden(const char *method, const char *path, const char *body, const char *token,
+                             const char *scope) {
+    simtest_resp r;
+    char msg[160];
+    snprintf(msg, sizeof msg, "This request requires the %s scope.", scope);
+    simtest_json(&r, method, path, body, token);
+    cr_assert_eq(r.status, 403, "%s %s -> %ld %s", method, path, r.status, r.body);
+    cr_assert_str_eq(simtest_str(r.json, "code"), "ForbiddenError");
+    cr_assert_str_eq(simtest_str(r.json, "message"), msg);
+    simtest_resp_free(&r);
+}
+
+Test(atssim_lever, scopes_are_enforced) {
+    char at[128], auth[200], path[160], id[64];
+    simtest_lever_mint("{\"site\":\"demo-lever-site\",\"scope\":\"" SEED000_SCOPE "\"}", at, sizeof at);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", at);
+    const char *hdrs[] = {auth, NULL};
+    simtest_resp r;
+    simtest_json(&r, "GET", "/lever/v1/postings", NULL, at);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    simtest_resp_free(&r);
+    simtest_json(&r, "GET", "/lever/v1/postings/demo-lever-posting/apply", NULL, at);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    simtest_resp_free(&r);
+    simtest_json(&r, "POST", "/lever/v1/postings/demo-lever-posting/apply", APPLY_OK, at);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    simtest_resp_free(&r);
+    /* A refused call takes nothing from the rate limits: the application
+     * bucket (burst 2) still has room for the second application. */
+    expect_forbidden("POST", "/lever/v1/opportunities?perform_as=user-recruiter",
+                     "{\"name\":\"X\",\"emails\":[\"x@example.org\"]}", at, "opportunities:write:admin");
+    simtest_json(&r, "POST", "/lever/v1/postings/demo-lever-posting/apply", APPLY_OK, at);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    simtest_resp_free(&r);
+    const char *up = "--b1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cv.pdf\"\r\n"
+                     "Content-Type: application/pdf\r\n\r\n%PDF-1.4 cv\r\n--b1--\r\n";
+    simtest_req(&r, "POST", "/lever/v1/uploads", "multipart/form-data; boundary=b1", up, 0, hdrs, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    simtest_resp_free(&r);
+    simtest_json(&r, "GET", "/_sim/ledger", NULL, NULL);
+    snprintf(id, sizeof id, "%s", simtest_str(r.json, "lever.opportunities.0.id"));
+    simtest_resp_free(&r);
+
+    expect_forbidden("GET", "/lever/v1/opportunities?email=zoe@example.org", NULL, at, "opportunities:read:admin");
+    snprintf(path, sizeof path, "/lever/v1/opportunities/%s", id);
+    expect_forbidden("GET", path, NULL, at, "opportunities:read:admin");
+    snprintf(path, sizeof path, "/lever/v1/opportunities/%s/addTags", id);
+    expect_forbidden("POST", path, "{\"tags\":[\"t\"]}", at, "opportunities:write:admin");
+    snprintf(path, sizeof path, "/lever/v1/opportunities/%s/notes", id);
+    expect_forbidden("POST", path, "{\"value\":\"n\"}", at, "notes:write:admin");
+    snprintf(path, sizeof path, "/lever/v1/opportunities/%s/stage", id);
+    expect_forbidden("PUT", path, "{\"stage\":\"phone-screen\"}", at, "opportunities:write:admin");
+    expect_forbidden("GET", "/lever/v1/stages", NULL, at, "stages:read:admin");
+    expect_forbidden("GET", "/lever/v1/users", NULL, at, "users:read:admin");
+    simtest_json(&r, "GET", "/_sim/ledger", NULL, NULL);
+    cr_assert_eq(json_object_array_length(simtest_get(r.json, "lever.opportunities")), 1, "%s", r.body);
+    cr_assert_str_eq(simtest_str(r.json, "lever.opportunities.0.stage"), "applicant-new");
+    cr_assert_eq(json_object_array_length(simtest_get(r.json, "lever.opportunities.0.tags")), 0);
+    cr_assert_eq(json_object_array_length(simtest_get(r.json, "lever.tags")), 0);
+    cr_assert_eq(json_object_array_length(simtest_get(r.json, "lever.notes")), 0);
+    simtest_resp_free(&r);
+
+    /* opportunities:write:admin includes opportunities:read:admin, and nothing else. */
+    simtest_lever_mint("{\"scope\":\"opportunities:write:admin\"}", at, sizeof at);
+    simtest_json(&r, "GET", "/lever/v1/opportunities?email=zoe@example.org", NULL, at);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(simtest_str(r.json, "data.0.id"), id);
+    simtest_resp_free(&r);
+    expect_forbidden("GET", "/lever/v1/postings", NULL, at, "postings:read:admin");
+    snprintf(path, sizeof path, "/lever/v1/opportunities/%s/notes", id);
+    expect_forbidden("POST", path, "{\"value\":\"n\"}", at, "notes:write:admin");
+
+    /* Only known scopes are minted. */
+    simtest_json(&r, "POST", "/_sim/lever/tokens", "{\"scope\":\"offline_access everything:admin\"}", NULL);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    simtest_resp_free(&r);
+}
+
+Test(atssim_lever, sandbox_has_its_own_oauth_and_tokens) {
+    char code[128], prod_code[128], form[512], at[128], prod_at[128], rt[128], loc[512];
+    simtest_resp r;
+    /* The sandbox's authorize wants the sandbox audience. */
+    simtest_req(&r, "GET", SANDBOX AUTHORIZE_Q AUDIENCE "&scope=offline_access", NULL, NULL, 0, NULL, 0);
+    cr_assert_eq(r.status, 302, "%s", r.body);
+    cr_assert(strstr(simtest_header(&r, "Location", loc, sizeof loc), "error=access_denied"), "%s", loc);
+    simtest_resp_free(&r);
+    get_code(SANDBOX_AUTHORIZE, "offline_access%20stages%3Aread%3Aadmin", code, sizeof code);
+    get_code(AUTHORIZE, "offline_access%20stages%3Aread%3Aadmin", prod_code, sizeof prod_code);
+
+    /* A production code is unknown to the sandbox's token endpoint (and stays usable). */
+    grant_form(form, sizeof form, prod_code, NULL);
+    token_req(&r, SANDBOX, form);
+    cr_assert_eq(r.status, 403, "%s", r.body);
+    cr_assert_str_eq(simtest_str(r.json, "error"), "invalid_grant");
+    simtest_resp_free(&r);
+    token_req(&r, PROD, form);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    snprintf(prod_at, sizeof prod_at, "%s", simtest_str(r.json, "access_token"));
+    simtest_resp_free(&r);
+
+    grant_form(form, sizeof form, code, NULL);
+    token_req(&r, SANDBOX, form);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    snprintf(at, sizeof at, "%s", simtest_str(r.json, "access_token"));
+    snprintf(rt, sizeof rt, "%s", simtest_str(r.json, "refresh_token"));
+    simtest_resp_free(&r);
+    simtest_json(&r, "GET", "/lever-sandbox/v1/stages", NULL, at);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strstr(r.body, "\"text\":\"Asurint Background Check\""), "same data: %s", r.body);
+    simtest_resp_free(&r);
+
+    /* Tokens do not cross environments, either way. */
+    const char *wrong[][2] = {{"/lever/v1/stages", at}, {"/lever-sandbox/v1/stages", prod_at}};
+    for (size_t i = 0; i < 2; i++) {
+        simtest_json(&r, "GET", wrong[i][0], NULL, wrong[i][1]);
+        cr_assert_eq(r.status, 401, "%s: %s", wrong[i][0], r.body);
+        cr_assert_str_eq(simtest_str(r.json, "code"), "UnauthorizedError");
+        cr_assert_str_eq(simtest_str(r.json, "message"), "Invalid access token.");
+        simtest_resp_free(&r);
+    }
+    grant_form(form, sizeof form, NULL, rt);
+    token_req(&r, PROD, form);
+    cr_assert_eq(r.status, 403, "%s", r.body);
+    cr_assert_str_eq(simtest_str(r.json, "error"), "invalid_grant");
+    simtest_resp_free(&r);
+    token_req(&r, SANDBOX, form);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    simtest_resp_free(&r);
+
+    /* Minted sandbox tokens; unknown environments are refused. */
+    simtest_json(&r, "POST", "/_sim/lever/tokens", "{\"environment\":\"sandbox\"}", NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(simtest_str(r.json, "environment"), "sandbox");
+    snprintf(at, sizeof at, "%s", simtest_str(r.json, "access_token"));
+    simtest_resp_free(&r);
+    simtest_json(&r, "GET", "/lever-sandbox/v1/postings/demo-lever-posting", NULL, at);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    simtest_resp_free(&r);
+    simtest_json(&r, "GET", "/lever/v1/postings/demo-lever-posting", NULL, at);
+    cr_assert_eq(r.status, 401, "%s", r.body);
+    simtest_resp_free(&r);
+    simtest_json(&r, "POST", "/_sim/lever/tokens", "{\"environment\":\"staging\"}", NULL);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    simtest_resp_free(&r);
+
+    /* A fault on lever.get_posting hits the sandbox route too. */
+    simtest_json(&r, "POST", "/_sim/faults", "{\"target\":\"lever.get_posting\",\"mode\":\"status\",\"status\":503,\"count\":1}",
+                 NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    simtest_resp_free(&r);
+    simtest_json(&r, "GET", "/lever-sandbox/v1/postings/demo-lever-posting", NULL, at);
+    cr_assert_eq(r.status, 503, "%s", r.body);
     simtest_resp_free(&r);
 }

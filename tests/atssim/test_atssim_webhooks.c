@@ -164,9 +164,11 @@ static void check_callback(int i, const char *status) {
     json_object_put(b);
 }
 
-#define ORDER                                                                                           \
-    "{\"reference\":\"opp-123\",\"package\":\"Basic Search + Employment + Education\","                 \
+/* An order of reference opp-123 with the given client_id member ("" for none). */
+#define ORDER_AS(client)                                                                                \
+    "{\"reference\":\"opp-123\",\"package\":\"Basic Search + Employment + Education\"," client          \
     "\"candidate\":{\"first_name\":\"Zoë\",\"last_name\":\"Müller\",\"email\":\"zoe+review@example.org\"}}"
+#define ORDER ORDER_AS("\"client_id\":\"demo-asurint-client\",")
 
 Test(atssim_webhooks, provider_order_progression_and_signed_callbacks) {
     char body[256];
@@ -186,6 +188,7 @@ Test(atssim_webhooks, provider_order_progression_and_signed_callbacks) {
     simtest_req(&r, "POST", "/provider/v1/orders", "application/json", ORDER, 0, key, 0);
     cr_assert_eq(r.status, 201, "%s", r.body);
     cr_assert_str_eq(simtest_str(r.json, "status"), "Pending Candidate");
+    cr_assert_str_eq(simtest_str(r.json, "client_id"), "demo-asurint-client");
     cr_assert(simtest_str(r.json, "report_url"));
     char id[64], path[160];
     snprintf(id, sizeof id, "%s", simtest_str(r.json, "order_id"));
@@ -217,6 +220,7 @@ Test(atssim_webhooks, provider_order_progression_and_signed_callbacks) {
     simtest_req(&r, "GET", path, NULL, NULL, 0, key, 0);
     cr_assert_eq(r.status, 200);
     cr_assert_eq(json_object_array_length(simtest_get(r.json, "history")), 3);
+    cr_assert_str_eq(simtest_str(r.json, "client_id"), "demo-asurint-client");
     simtest_resp_free(&r);
     simtest_json(&r, "GET", "/_sim/ledger", NULL, NULL);
     cr_assert_eq(json_object_get_int(simtest_get(r.json, "provider.orders.0.create_requests")), 2);
@@ -232,7 +236,8 @@ Test(atssim_webhooks, provider_orders_advance_on_a_timer) {
     cr_assert_eq(r.status, 200, "%s", r.body);
     simtest_resp_free(&r);
     simtest_req(&r, "POST", "/provider/v1/orders", "application/json",
-                "{\"reference\":\"opp-9\",\"package\":\"basic\",\"candidate\":{\"first_name\":\"A\",\"last_name\":\"B\",\"email\":\"a@b.org\"}}",
+                "{\"reference\":\"opp-9\",\"package\":\"basic\",\"client_id\":\"load-asurint-client\","
+                "\"candidate\":{\"first_name\":\"A\",\"last_name\":\"B\",\"email\":\"a@b.org\"}}",
                 0, key, 0);
     cr_assert_eq(r.status, 201, "%s", r.body);
     simtest_resp_free(&r);
@@ -242,4 +247,46 @@ Test(atssim_webhooks, provider_orders_advance_on_a_timer) {
     json_object *b = json_tokener_parse(hits[1].body);
     cr_assert_str_eq(simtest_str(b, "score"), "Eligible for Hire");
     json_object_put(b);
+}
+
+/* The error detail code for field in a 422 answer, or "(none)". */
+static const char *detail_code(json_object *err, const char *field) {
+    json_object *details = simtest_get(err, "error.details");
+    for (size_t i = 0; details && i < json_object_array_length(details); i++) {
+        const char *f = simtest_str(json_object_array_get_idx(details, i), "field");
+        if (f && !strcmp(f, field)) return simtest_str(json_object_array_get_idx(details, i), "code");
+    }
+    return "(none)";
+}
+
+Test(atssim_webhooks, provider_orders_need_a_known_client_id) {
+    const char *key[] = {"Authorization: Bearer dev-provider-key", NULL};
+    simtest_resp r;
+    simtest_req(&r, "POST", "/provider/v1/orders", "application/json", ORDER_AS(""), 0, key, 0);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(simtest_str(r.json, "error.code"), "invalid_order");
+    cr_assert_str_eq(detail_code(r.json, "client_id"), "required", "%s", r.body);
+    simtest_resp_free(&r);
+    simtest_req(&r, "POST", "/provider/v1/orders", "application/json", ORDER_AS("\"client_id\":\"acme-client\","), 0,
+                key, 0);
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cr_assert_str_eq(detail_code(r.json, "client_id"), "unknown_client", "%s", r.body);
+    simtest_resp_free(&r);
+
+    simtest_req(&r, "POST", "/provider/v1/orders", "application/json", ORDER, 0, key, 0);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    simtest_resp_free(&r);
+    /* The same reference and package under another employer's client id. */
+    simtest_req(&r, "POST", "/provider/v1/orders", "application/json",
+                ORDER_AS("\"client_id\":\"load-asurint-client\","), 0, key, 0);
+    cr_assert_eq(r.status, 409, "%s", r.body);
+    cr_assert_str_eq(simtest_str(r.json, "error.code"), "conflict");
+    cr_assert(strstr(simtest_str(r.json, "error.message"), "client_id"), "%s", r.body);
+    simtest_resp_free(&r);
+    simtest_json(&r, "GET", "/_sim/ledger", NULL, NULL);
+    cr_assert_eq(json_object_array_length(simtest_get(r.json, "provider.orders")), 1);
+    cr_assert_eq(json_object_get_int(simtest_get(r.json, "provider.orders.0.create_requests")), 1,
+                 "a refused repeat is not counted");
+    cr_assert_str_eq(simtest_str(r.json, "provider.orders.0.client_id"), "demo-asurint-client");
+    simtest_resp_free(&r);
 }

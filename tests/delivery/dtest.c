@@ -2,6 +2,7 @@
 
 #include "crypto.h"
 #include "credentials.h"
+#include "lever_env.h"
 #include "harness.h"
 #include "kafka_conf.h"
 #include "kafka_consumer.h"
@@ -152,8 +153,10 @@ void dtest_account(dtest *t, const char *id, const char *ats, const char *run_mo
     PGconn *c = dtest_db(t);
     const char *p[] = {id, ats, run_mode, notification_url};
     PGresult *r = PQexecParams(c,
-                               "INSERT INTO status.accounts (account_id, ats, run_mode, notification_url, source_labels)"
-                               " VALUES ($1,$2,$3,$4,'{\"totaljobs\":\"stepstone\"}')",
+                               "INSERT INTO status.accounts (account_id, ats, run_mode, notification_url, source_labels,"
+                               " features, provider_client_id)"
+                               " VALUES ($1,$2,$3,$4,'{\"totaljobs\":\"stepstone\"}',"
+                               " '[\"background_checks\",\"exports\"]', 'demo-asurint-client')",
                                4, NULL, p, NULL, NULL, 0);
     cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK, "account: %s", PQerrorMessage(c));
     PQclear(r);
@@ -188,6 +191,7 @@ void dtest_lever_connection(dtest *t, const char *account) {
     snprintf(url, sizeof url,
              "%s/lever/auth/authorize?client_id=atsbridge-dev-client&redirect_uri=http://127.0.0.1:9/cb&state=s"
              "&scope=offline_access%%20postings:read:admin%%20postings:write:admin%%20uploads:write:admin"
+             "%%20opportunities:write:admin%%20notes:write:admin"
              "&response_type=code&prompt=consent&audience=https://api.lever.co/v1/",
              t->sim);
     cr_assert_eq(harness_http("GET", url, NULL, NULL, &html), 302, "%s", html ? html : "");
@@ -202,16 +206,18 @@ void dtest_lever_connection(dtest *t, const char *account) {
     free(html);
     snprintf(token_url, sizeof token_url, "%s/lever/auth/oauth/token", t->sim);
     setenv("ATSB_LEVER_TOKEN_URL", token_url, 1);
-    char access[2048], refresh[2048], secret[4200];
+    char access[2048], refresh[2048], scope[1024], secret[4200];
     int expires_in = 0;
-    cr_assert_eq(credentials_code_grant(code, "http://127.0.0.1:9/cb", access, sizeof access, refresh, sizeof refresh,
+    cr_assert_eq(credentials_code_grant(lever_env_get(NULL), code, "http://127.0.0.1:9/cb", access, sizeof access,
+                                        refresh, sizeof refresh, scope, sizeof scope,
                                         &expires_in), 0);
     snprintf(secret, sizeof secret, "{\"access_token\":\"%s\",\"refresh_token\":\"%s\"}", access, refresh);
     PGconn *c = dtest_db(t);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t exp = (int64_t)ts.tv_sec * 1000 + (int64_t)expires_in * 1000;
-    cr_assert_eq(credentials_save(c, account, "Connection-OAuth-1", "lever", "", "", secret, exp), 0);
+    cr_assert_eq(credentials_save(c, account, "Connection-OAuth-1", "lever", "", "", "production", scope, secret, exp),
+                 0);
     PQfinish(c);
 }
 

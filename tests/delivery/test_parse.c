@@ -1,5 +1,6 @@
 /* Connector response parsers: values found, missing and garbage input. */
 #include "connectors/parse.h"
+#include "lever_scopes.h"
 #include "oauth.h"
 
 #include <criterion/criterion.h>
@@ -101,12 +102,13 @@ Test(parse, garbage_never_crashes) {
 Test(oauth, activation_link_has_exactly_the_parameters) {
     char url[1024];
     cr_assert_eq(oauth_activation_url("https://auth.lever.co/authorize", "cid", "http://127.0.0.1:8083/oauth/lever/callback",
-                                      "st4te", "https://api.lever.co/v1/", url, sizeof url), 0);
+                                      "st4te", LEVER_SCOPES_APPLY, "https://api.lever.co/v1/", url, sizeof url),
+                 0);
     cr_assert_str_eq(url, "https://auth.lever.co/authorize?client_id=cid"
                           "&redirect_uri=http://127.0.0.1:8083/oauth/lever/callback&state=st4te"
                           "&scope=offline_access%20postings:read:admin%20postings:write:admin%20uploads:write:admin"
                           "&response_type=code&prompt=consent&audience=https://api.lever.co/v1/");
-    cr_assert_eq(oauth_activation_url("https://a/authorize", "c&d", "http://x/cb?a=1", "s", "aud", url, sizeof url), 0);
+    cr_assert_eq(oauth_activation_url("https://a/authorize", "c&d", "http://x/cb?a=1", "s", "x y", "aud", url, sizeof url), 0);
     cr_assert(strstr(url, "client_id=c%26d&redirect_uri=http://x/cb%3Fa%3D1&"), "%s", url);
-    cr_assert_eq(oauth_activation_url("https://a/authorize", "c", "r", "s", "a", url, 40), -1);
+    cr_assert_eq(oauth_activation_url("https://a/authorize", "c", "r", "s", "x", "a", url, 40), -1);
 }

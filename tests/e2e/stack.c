@@ -336,6 +336,9 @@ void stack_start(stack *s, char *const *extra_env) {
     ENV("ATSB_LEVER_API_URL=%s/lever/v1", sim);
     ENV("ATSB_LEVER_TOKEN_URL=%s/lever/auth/oauth/token", sim);
     ENV("ATSB_LEVER_AUTHORIZE_URL=%s/lever/auth/authorize", sim);
+    ENV("ATSB_LEVER_SANDBOX_API_URL=%s/lever-sandbox/v1", sim);
+    ENV("ATSB_LEVER_SANDBOX_TOKEN_URL=%s/lever-sandbox/auth/oauth/token", sim);
+    ENV("ATSB_LEVER_SANDBOX_AUTHORIZE_URL=%s/lever-sandbox/auth/authorize", sim);
     ENV("ATSB_LEVER_REDIRECT_URI=%s/oauth/lever/callback", s->url[STACK_DELIVERY]);
     ENV("ATSB_PROVIDER_URL=%s/provider/v1", sim);
     ENV("ATSB_PROVIDER_CALLBACK_URL=%s/v1/callbacks/bgcheck/asurint", s->url[STACK_INGEST]);
@@ -354,6 +357,8 @@ void stack_start(stack *s, char *const *extra_env) {
     ENV("ATSB_QUESTIONS_GROUP=%squestions", s->prefix);
     ENV("ATSB_LEVER_API_URL=%s/lever/v1", sim);
     ENV("ATSB_LEVER_TOKEN_URL=%s/lever/auth/oauth/token", sim);
+    ENV("ATSB_LEVER_SANDBOX_API_URL=%s/lever-sandbox/v1", sim);
+    ENV("ATSB_LEVER_SANDBOX_TOKEN_URL=%s/lever-sandbox/auth/oauth/token", sim);
     ENV("ATSB_QUESTIONS_FETCH_TIMEOUT_MS=10000");
     char *qs_argv[] = {ATSB_BIN_DIR "/services/questions/atsb-questions", NULL};
     spawn(s, STACK_QUESTIONS, qs_argv, env, n);
@@ -399,6 +404,31 @@ void stack_stop(stack *s) {
               unclean >= 0 ? names[unclean] : "", code, s->dir);
 }
 
+/* --- URLs --- */
+
+json_object *stack_query_params(const char *url) {
+    json_object *o = json_object_new_object();
+    const char *q = strchr(url, '?');
+    CURL *c = curl_easy_init();
+    for (q = q ? q + 1 : ""; *q;) {
+        size_t n = strcspn(q, "&");
+        const char *eq = memchr(q, '=', n);
+        if (eq) {
+            int klen = 0, vlen = 0;
+            char *k = curl_easy_unescape(c, q, (int)(eq - q), &klen);
+            char *v = curl_easy_unescape(c, eq + 1, (int)(n - (size_t)(eq - q) - 1), &vlen);
+            cr_assert(!json_object_object_get_ex(o, k, NULL), "parameter %s twice", k);
+            json_object_object_add(o, k, json_object_new_string(v));
+            curl_free(k);
+            curl_free(v);
+        }
+        q += n;
+        if (*q == '&') q++;
+    }
+    curl_easy_cleanup(c);
+    return o;
+}
+
 /* --- seeding through the public APIs --- */
 
 void stack_seed(stack *s) {
@@ -407,11 +437,13 @@ void stack_seed(stack *s) {
     o = stack_ok(s, STACK_STATUS, "PUT", "/v1/accounts/demo-lever",
                  "{\"ats\":\"lever\",\"run_mode\":\"test\",\"company_name\":\"Demo Logistik GmbH\","
                  "\"privacy_policy_url\":\"https://example.org/privacy\",\"lever_perform_as\":\"user-atsbridge\","
+                 "\"features\":[\"background_checks\",\"exports\"],\"provider_client_id\":\"demo-asurint-client\","
                  "\"grants\":{\"boards\":[\"stepstone_de\"],\"source_tools\":[\"provenbase\"]}}",
                  STACK_ADMIN);
     json_object_put(o);
     o = stack_ok(s, STACK_STATUS, "PUT", "/v1/accounts/demo-eploy",
                  "{\"ats\":\"eploy\",\"run_mode\":\"test\",\"source_labels\":{\"stepstone_de\":\"stepstone\"},"
+                 "\"features\":[\"exports\"],"
                  "\"grants\":{\"boards\":[\"stepstone_de\"],\"source_tools\":[\"provenbase\"]}}",
                  STACK_ADMIN);
     json_object_put(o);

@@ -75,6 +75,10 @@ json_object *stack_ok(stack *s, int proc, const char *method, const char *path, 
  * NULL) the last URL, *body (may be NULL) the final body (malloc'd). */
 long stack_follow(const char *url, char *final_url, size_t urllen, char **body);
 
+/* The query parameters of url as a JSON object (decoded; a parameter given
+ * twice fails the test). Caller puts. */
+json_object *stack_query_params(const char *url);
+
 /* Polls GET path on proc (admin token) until ok(json, arg) or timeout;
  * returns the last 200 answer (caller puts) or NULL. */
 json_object *stack_poll(stack *s, int proc, const char *path, int (*ok)(json_object *, void *), void *arg,

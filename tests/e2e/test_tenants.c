@@ -95,7 +95,8 @@ static int count_in(json_object *o, const char *name) {
 Test(tenants, every_credential_on_every_endpoint) {
     /* Account B with its own board and tool, and their keys. */
     json_object_put(stack_ok(&S, STACK_STATUS, "PUT", "/v1/accounts/acct-b",
-                             "{\"ats\":\"lever\",\"grants\":{\"boards\":[\"totaljobs\"],\"source_tools\":[\"hireez\"]}}",
+                             "{\"ats\":\"lever\",\"features\":[\"exports\"],"
+                             "\"grants\":{\"boards\":[\"totaljobs\"],\"source_tools\":[\"hireez\"]}}",
                              STACK_ADMIN));
     json_object_put(stack_ok(&S, STACK_INGEST, "PUT", "/v1/admin/boards/totaljobs/keys",
                              "{\"key\":\"tenants-totaljobs-key\"}", STACK_ADMIN));

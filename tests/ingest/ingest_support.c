@@ -51,20 +51,15 @@ void ingest_start(ingest_proc *p, int no_status) {
     cr_assert(db);
     snprintf(p->dbname, sizeof p->dbname, "%s", db + 7);
     if (!no_status) {
-        /* The status service owns this table; the columns are those common/accounts.c reads. */
+        /* The status service owns status.accounts: its own migrations make it. */
+        PGconn *sc = harness_connect(p->dsn);
+        harness_exec_dir(sc, ATSB_SOURCE_DIR "/services/status/migrations");
+        PQfinish(sc);
         db_exec(p->dsn,
-                "CREATE SCHEMA status;"
-                "CREATE TABLE status.accounts (account_id text PRIMARY KEY, ats text NOT NULL,"
-                " connection_name text NOT NULL DEFAULT 'Connection-OAuth-1', run_mode text NOT NULL DEFAULT 'test',"
-                " company_name text, privacy_policy_url text, source_labels jsonb NOT NULL DEFAULT '{}',"
-                " bgcheck_stage text NOT NULL DEFAULT 'Asurint Background Check',"
-                " bgcheck_tag_prefix text NOT NULL DEFAULT 'Asurint Package:', notification_url text,"
-                " daily_api_budget int, feed_interval_s int,"
-                " grants jsonb NOT NULL DEFAULT '{\"boards\": [], \"source_tools\": []}', lever_perform_as text);"
-                "INSERT INTO status.accounts (account_id, ats, grants) VALUES"
-                " ('demo-lever', 'lever', '{\"boards\": [\"stepstone_de\"], \"source_tools\": [\"provenbase\"]}'),"
-                " ('demo-eploy', 'eploy', '{\"boards\": [\"stepstone_de\"], \"source_tools\": [\"provenbase\"]}'),"
-                " ('other-employer', 'lever', '{\"boards\": [], \"source_tools\": []}');");
+                "INSERT INTO status.accounts (account_id, ats, grants, features) VALUES"
+                " ('demo-lever', 'lever', '{\"boards\": [\"stepstone_de\"], \"source_tools\": [\"provenbase\"]}', '[\"exports\"]'),"
+                " ('demo-eploy', 'eploy', '{\"boards\": [\"stepstone_de\"], \"source_tools\": [\"provenbase\"]}', '[\"exports\"]'),"
+                " ('other-employer', 'lever', '{\"boards\": [], \"source_tools\": []}', '[]');");
     }
     char unique[64], t[256];
     harness_unique("ing", unique, sizeof unique);

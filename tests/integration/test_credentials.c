@@ -3,6 +3,7 @@
  * invalid_grant marks the connection broken, revoke. The token endpoint is a
  * small Lever-like server in this test. */
 #include "credentials.h"
+#include "lever_scopes.h"
 #include "crypto.h"
 #include "harness.h"
 #include "http_server.h"
@@ -62,9 +63,9 @@ static void setup(void) {
     setenv("ATSB_LEVER_TOKEN_URL", url, 1);
     harness_create_db(dsn, sizeof dsn);
     PGconn *c = harness_connect(dsn);
-    harness_exec_file(c, ATSB_SOURCE_DIR "/services/delivery/migrations/001_init.sql");
+    harness_exec_dir(c, ATSB_SOURCE_DIR "/services/delivery/migrations");
     /* Expired access token, live refresh token rt-1. */
-    cr_assert_eq(credentials_save(c, "acc", "Connection-OAuth-1", "lever", "", "",
+    cr_assert_eq(credentials_save(c, "acc", "Connection-OAuth-1", "lever", "", "", "production", LEVER_SCOPES_APPLY,
                                   "{\"access_token\":\"at-0\",\"refresh_token\":\"rt-1\"}", 1000),
                  0);
     PQfinish(c);

@@ -3,6 +3,7 @@
  * invalid_grant (broken connection + one notification), Eploy's daily
  * quota (deferred, not failed), dry-run and test mode. */
 #include "credentials.h"
+#include "lever_scopes.h"
 #include "dtest.h"
 #include "harness.h"
 #include "http_server.h"
@@ -183,7 +184,7 @@ Test(delivery_faults, invalid_grant_breaks_connection_and_notifies_once) {
     dtest_start_delivery(&t);
     /* An expired access token and a refresh token Lever does not know. */
     PGconn *c = dtest_db(&t);
-    cr_assert_eq(credentials_save(c, "acc", "Connection-OAuth-1", "lever", "", "",
+    cr_assert_eq(credentials_save(c, "acc", "Connection-OAuth-1", "lever", "", "", "production", LEVER_SCOPES_APPLY,
                                   "{\"access_token\":\"dead\",\"refresh_token\":\"sim-rt-unknown\"}", 1000), 0);
     PQfinish(c);
     dtest_app a, b;

@@ -3,6 +3,7 @@
  * attempt a take starts in the ledger, and ledger_begin (lock, ledger row
  * read after the lock, account). */
 #include "credentials.h"
+#include "lever_scopes.h"
 #include "crypto.h"
 #include "harness.h"
 #include "ledger.h"
@@ -119,10 +120,10 @@ Test(delivery_db, begin_locks_then_reads_ledger_account_and_connection) {
                         " VALUES ('acc-1', 'lever', 'live', 'Conn-A')",
                         0, NULL),
                  0);
-    cr_assert_eq(credentials_save(c, "acc-1", "Conn-B", "lever", "", "", "{\"access_token\":\"at-b\"}",
+    cr_assert_eq(credentials_save(c, "acc-1", "Conn-B", "lever", "", "", "production", LEVER_SCOPES_APPLY, "{\"access_token\":\"at-b\"}",
                                   (int64_t)time(NULL) * 1000 + 3600000),
                  0);
-    cr_assert_eq(credentials_save(c, "acc-1", "Conn-A", "lever", "", "", "{\"access_token\":\"at-a\"}",
+    cr_assert_eq(credentials_save(c, "acc-1", "Conn-A", "lever", "", "", "production", LEVER_SCOPES_APPLY, "{\"access_token\":\"at-a\"}",
                                   (int64_t)time(NULL) * 1000 + 3600000),
                  0);
     cr_assert_eq(pg_run(c,

@@ -8,6 +8,7 @@
 #include "atsbridge/v1/applications.pb-c.h"
 #include "atsbridge/v1/events.pb-c.h"
 #include "credentials.h"
+#include "lever_scopes.h"
 #include "crypto.h"
 #include "events.h"
 #include "harness.h"
@@ -74,12 +75,12 @@ static void connect_accounts(PGconn *c) {
     snprintf(secret, sizeof secret, "{\"access_token\":\"%s\",\"refresh_token\":\"%s\"}", json_object_get_string(at),
              json_object_get_string(rt));
     json_object_put(t);
-    cr_assert_eq(credentials_save(c, "demo-lever", "Connection-OAuth-1", "lever", "", "", secret,
+    cr_assert_eq(credentials_save(c, "demo-lever", "Connection-OAuth-1", "lever", "", "", "production", LEVER_SCOPES_APPLY, secret,
                                   (int64_t)(time(NULL) + 3000) * 1000),
                  0);
     char site[160];
     snprintf(site, sizeof site, "%s/eploy/demo-eploy-site", sim);
-    cr_assert_eq(credentials_save(c, "demo-eploy", "Connection-OAuth-1", "eploy", site, "demo-eploy-client",
+    cr_assert_eq(credentials_save(c, "demo-eploy", "Connection-OAuth-1", "eploy", site, "demo-eploy-client", NULL, NULL,
                                   "{\"client_secret\":\"demo-eploy-secret\"}", 0),
                  0);
     run(c,

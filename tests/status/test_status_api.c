@@ -82,7 +82,9 @@ Test(status_api, account_put_validates_every_field) {
                         "\"source_labels\":{\"monster\":\"M\",\"totaljobs\":\"\"},"
                         "\"daily_api_budget\":-5,\"feed_interval_s\":\"often\",\"colour\":\"red\","
                         "\"grants\":{\"boards\":[\"ok\",\"bad id\"],\"source_tools\":\"x\",\"teams\":[]},"
-                        "\"lever_perform_as\":\"not a user\"}",
+                        "\"lever_perform_as\":\"not a user\",\"features\":[\"exports\",\"payroll\"],"
+                        "\"lever_environment\":\"staging\",\"export_stage\":\"\",\"bgcheck_package\":5,"
+                        "\"provider_client_id\":\"a b\"}",
                         ADMIN, &o);
     cr_assert_eq(code, 422);
     cr_expect_str_eq(error_code(o), "invalid_account");
@@ -100,6 +102,11 @@ Test(status_api, account_put_validates_every_field) {
     cr_expect(has_detail(o, "grants.source_tools", "invalid_type"));
     cr_expect(has_detail(o, "grants.teams", "unknown_field"));
     cr_expect(has_detail(o, "lever_perform_as", "invalid_value"));
+    cr_expect(has_detail(o, "features[1]", "invalid_value"));
+    cr_expect(has_detail(o, "lever_environment", "invalid_value"));
+    cr_expect(has_detail(o, "export_stage", "empty"));
+    cr_expect(has_detail(o, "bgcheck_package", "invalid_type"));
+    cr_expect(has_detail(o, "provider_client_id", "invalid_value"));
     json_object_put(o);
 
     /* Cross-field rules on create: ats required, URL and company together. */
@@ -122,11 +129,52 @@ Test(status_api, account_put_validates_every_field) {
     cr_expect_eq(st_int(o, "daily_api_budget"), 0);
     cr_expect_str_eq(json_object_to_json_string_ext(json_object_object_get(o, "grants"), JSON_C_TO_STRING_PLAIN),
                      "{\"boards\":[],\"source_tools\":[]}", "nothing is granted until an operator says so");
+    cr_expect_str_eq(json_object_to_json_string_ext(json_object_object_get(o, "features"), JSON_C_TO_STRING_PLAIN),
+                     "[]", "board applications only");
+    cr_expect_str_eq(st_str(o, "lever_environment"), "production");
     json_object_put(o);
 
     /* Per-account settings. */
-    cr_assert_eq(st_http(&s, "PUT", "/v1/accounts/acme", "{\"lever_perform_as\":\"user-7f3a\"}", ADMIN, &o), 200);
+    cr_assert_eq(st_http(&s, "PUT", "/v1/accounts/acme",
+                         "{\"lever_perform_as\":\"user-7f3a\",\"export_stage\":\"lead-new\","
+                         "\"bgcheck_package\":\"Basic Search\",\"provider_client_id\":\"acme-asurint\"}",
+                         ADMIN, &o),
+                 200);
     cr_expect_str_eq(st_str(o, "lever_perform_as"), "user-7f3a");
+    cr_expect_str_eq(st_str(o, "export_stage"), "lead-new");
+    cr_expect_str_eq(st_str(o, "bgcheck_package"), "Basic Search");
+    cr_expect_str_eq(st_str(o, "provider_client_id"), "acme-asurint");
+    json_object_put(o);
+
+    /* Features: sourcing tools write only into an account with exports;
+     * background checks are Lever's and need the provider's client id. */
+    cr_expect_eq(st_http(&s, "PUT", "/v1/accounts/acme", "{\"grants\":{\"source_tools\":[\"provenbase\"]}}", ADMIN, &o),
+                 422);
+    cr_expect(has_detail(o, "features", "required_with"));
+    json_object_put(o);
+    cr_expect_eq(st_http(&s, "PUT", "/v1/accounts/acme", "{\"features\":[\"background_checks\"]}", ADMIN, &o), 422);
+    cr_expect(has_detail(o, "features", "invalid_value"), "an Eploy account");
+    json_object_put(o);
+    cr_expect_eq(st_http(&s, "PUT", "/v1/accounts/lev",
+                         "{\"ats\":\"lever\",\"features\":[\"background_checks\"]}", ADMIN, &o),
+                 422);
+    cr_expect(has_detail(o, "provider_client_id", "required_with"));
+    json_object_put(o);
+    /* The development stack has the simulator's sandbox (ATSB_DEV=1). */
+    cr_expect_eq(st_http(&s, "PUT", "/v1/accounts/acme", "{\"lever_environment\":\"sandbox\"}", ADMIN, &o), 200);
+    cr_expect_str_eq(st_str(o, "lever_environment"), "sandbox");
+    json_object_put(o);
+    cr_assert_eq(st_http(&s, "PUT", "/v1/accounts/acme",
+                         "{\"features\":[\"exports\",\"exports\"],\"grants\":{\"source_tools\":[\"provenbase\"]}}",
+                         ADMIN, &o),
+                 200);
+    cr_expect_str_eq(json_object_to_json_string_ext(json_object_object_get(o, "features"), JSON_C_TO_STRING_PLAIN),
+                     "[\"exports\"]");
+    json_object_put(o);
+    cr_expect_eq(st_http(&s, "PUT", "/v1/accounts/acme", "{\"features\":[]}", ADMIN, &o), 422,
+                 "exports stay on while a sourcing tool is granted");
+    json_object_put(o);
+    cr_assert_eq(st_http(&s, "PUT", "/v1/accounts/acme", "{\"grants\":null,\"features\":null}", ADMIN, &o), 200);
     json_object_put(o);
 
     /* Grants: sorted, each id once; a list left out is empty. */

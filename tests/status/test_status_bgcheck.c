@@ -153,6 +153,10 @@ static void start(status_proc *s, const char *account_body) {
     char path[64];
     snprintf(path, sizeof path, "/v1/accounts/%s", ACCOUNT);
     cr_assert_eq(st_http(s, "PUT", path, account_body ? account_body : "{\"ats\":\"lever\"}", ADMIN, NULL), 201);
+    cr_assert_eq(st_http(s, "PUT", path,
+                         "{\"features\":[\"background_checks\"],\"provider_client_id\":\"demo-asurint-client\"}",
+                         ADMIN, NULL),
+                 200);
 }
 
 /* ---- waiting on the API ---- */
@@ -512,5 +516,16 @@ Test(status_bgcheck, stage_and_tag_prefix_come_from_the_account) {
     cr_expect_eq(count(&r, KIND(ORDER_CHECK), c, &order), 1);
     cr_expect_str_eq(order ? order->posting_id : "", "posting-1");
     reader_close(&r);
+    st_stop(&s);
+}
+
+Test(status_bgcheck, no_check_for_an_account_without_the_feature) {
+    status_proc s;
+    st_start(&s, NULL);
+    cr_assert_eq(st_http(&s, "PUT", "/v1/accounts/" ACCOUNT, "{\"ats\":\"lever\"}", ADMIN, NULL), 201);
+    webhook(&s, "wh-1", "opp-1", "phone-screen", STAGE_ID, "Asurint Background Check");
+    wait_webhook(&s, "wh-1");
+    cr_expect_eq(st_sql_num(&s, "SELECT count(*) FROM status.background_checks WHERE opportunity_id = $1", "opp-1"), 0,
+                 "background_checks is not among the account's features");
     st_stop(&s);
 }

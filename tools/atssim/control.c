@@ -177,11 +177,13 @@ void control_lever_tokens(const http_request *req, http_response *resp, void *ct
     (void)ctx;
     json_object *b = body_object(req, resp);
     if (!b) return;
+    char err[256] = "";
     state_lock();
     const char *site = util_jstr(b, "site");
-    json_object *out = lever_oauth_mint(site ? site : lever_default_site(), util_jstr(b, "scope"));
+    json_object *out = lever_oauth_mint(site ? site : lever_default_site(), util_jstr(b, "scope"),
+                                        util_jstr(b, "environment"), err, sizeof err);
     state_unlock();
-    answer(resp, out ? 200 : 422, out, "Unknown Lever site (or scope too long).");
+    answer(resp, out ? 200 : 422, out, err);
     json_object_put(b);
 }
 

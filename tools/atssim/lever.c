@@ -116,11 +116,12 @@ static json_object *posting_view(json_object *p) {
     return v;
 }
 
-/* Admits the request (token + rate limits) and takes the lock. Returns 0
- * with the lock held and site filled, or -1 (lock released, resp filled). */
-static int begin(const http_request *req, http_response *resp, int apply, char *site) {
+/* Admits the request (token, the scope the call needs, rate limits; apply:
+ * an application submission) and takes the lock. Returns 0 with the lock
+ * held and site filled, or -1 (lock released, resp filled). */
+static int begin(const http_request *req, http_response *resp, const char *scope, int apply, char *site) {
     state_lock();
-    if (lever_oauth_admit(req, resp, apply, site, SITE_LEN) != 0) {
+    if (lever_oauth_admit(req, resp, scope, apply, site, SITE_LEN) != 0) {
         state_unlock();
         return -1;
     }
@@ -185,7 +186,7 @@ void lever_list_postings(const http_request *req, http_response *resp) {
     char site[SITE_LEN];
     size_t offset, limit;
     if (paging(req, resp, &offset, &limit)) return;
-    if (begin(req, resp, 0, site)) return;
+    if (begin(req, resp, "postings:read:admin", 0, site)) return;
     const char *state = http_query(req, "state"), *tag = http_query(req, "tag");
     json_object *all = util_jarr(site_get(site), "postings");
     json_object *items = json_object_new_array();
@@ -202,7 +203,7 @@ void lever_list_postings(const http_request *req, http_response *resp) {
 
 void lever_get_posting(const http_request *req, http_response *resp) {
     char site[SITE_LEN];
-    if (begin(req, resp, 0, site)) return;
+    if (begin(req, resp, "postings:read:admin", 0, site)) return;
     json_object *p = posting_get(site_get(site), req->params[0]);
     json_object *v = p ? posting_view(p) : NULL;
     state_unlock();
@@ -219,7 +220,7 @@ static json_object *form_of(json_object *site, json_object *posting) {
 
 void lever_get_apply_form(const http_request *req, http_response *resp) {
     char site[SITE_LEN];
-    if (begin(req, resp, 0, site)) return;
+    if (begin(req, resp, "postings:read:admin", 0, site)) return;
     json_object *s = site_get(site);
     json_object *p = posting_get(s, req->params[0]);
     json_object *f = p ? form_of(s, p) : NULL;
@@ -475,7 +476,7 @@ static json_object *string_list(json_object *values) {
 void lever_apply(const http_request *req, http_response *resp) {
     char site[SITE_LEN], msg[300];
     json_object *body = util_parse_body(req, json_type_object);
-    if (begin(req, resp, 1, site)) goto out;
+    if (begin(req, resp, "postings:write:admin", 1, site)) goto out;
     json_object *s = site_get(site);
     json_object *posting = posting_get(s, req->params[0]);
     const char *pstate = util_jstr(posting, "state");
@@ -710,7 +711,7 @@ void lever_create_opportunity(const http_request *req, http_response *resp) {
     const char *ct = http_header(req, "Content-Type");
     int multipart = ct && !strncasecmp(ct, "multipart/form-data", 19);
     json_object *body = multipart ? multipart_body(req, files) : util_parse_body(req, json_type_object);
-    if (begin(req, resp, 1, site)) goto out;
+    if (begin(req, resp, "opportunities:write:admin", 1, site)) goto out;
     json_object *s = site_get(site);
     const char *perform_as = http_query(req, "perform_as");
     json_object *rec = NULL;
@@ -739,7 +740,7 @@ void lever_list_opportunities(const http_request *req, http_response *resp) {
     char site[SITE_LEN];
     size_t offset, limit;
     if (paging(req, resp, &offset, &limit)) return;
-    if (begin(req, resp, 0, site)) return;
+    if (begin(req, resp, "opportunities:read:admin", 0, site)) return;
     const char *email = http_query(req, "email"), *posting = http_query(req, "posting_id");
     const char *tag = http_query(req, "tag"), *stage = http_query(req, "stage_id");
     const char *origin = http_query(req, "origin");
@@ -770,7 +771,7 @@ void lever_list_opportunities(const http_request *req, http_response *resp) {
 
 void lever_get_opportunity(const http_request *req, http_response *resp) {
     char site[SITE_LEN];
-    if (begin(req, resp, 0, site)) return;
+    if (begin(req, resp, "opportunities:read:admin", 0, site)) return;
     json_object *o = opp_get(site, req->params[0]);
     json_object *v = o ? opp_view(o) : NULL;
     state_unlock();
@@ -781,7 +782,7 @@ void lever_get_opportunity(const http_request *req, http_response *resp) {
 static void change_tags(const http_request *req, http_response *resp, int add) {
     char site[SITE_LEN];
     json_object *body = util_parse_body(req, json_type_object);
-    if (begin(req, resp, 0, site)) goto out;
+    if (begin(req, resp, "opportunities:write:admin", 0, site)) goto out;
     json_object *o = opp_get(site, req->params[0]);
     json_object *list = util_jarr(body, "tags");
     if (!o) {
@@ -843,7 +844,7 @@ void lever_remove_tags(const http_request *req, http_response *resp) { change_ta
 void lever_add_note(const http_request *req, http_response *resp) {
     char site[SITE_LEN];
     json_object *body = util_parse_body(req, json_type_object);
-    if (begin(req, resp, 0, site)) goto out;
+    if (begin(req, resp, "notes:write:admin", 0, site)) goto out;
     json_object *o = opp_get(site, req->params[0]);
     const char *value = util_jstr(body, "value");
     const char *perform_as = http_query(req, "perform_as");
@@ -916,7 +917,7 @@ static void move_stage(json_object *opp, json_object *st, const char *user) {
 void lever_update_stage(const http_request *req, http_response *resp) {
     char site[SITE_LEN];
     json_object *body = util_parse_body(req, json_type_object);
-    if (begin(req, resp, 0, site)) goto out;
+    if (begin(req, resp, "opportunities:write:admin", 0, site)) goto out;
     json_object *o = opp_get(site, req->params[0]);
     const char *stage = util_jstr(body, "stage");
     json_object *st = stage ? util_find_by(util_jarr(site_get(site), "stages"), "id", stage) : NULL;
@@ -939,7 +940,7 @@ void lever_upload(const http_request *req, http_response *resp) {
     const multipart_part *file = parsed ? multipart_get(&mf, "file") : NULL;
     char sha[CRYPTO_SHA256_HEX] = "";
     if (file) crypto_sha256_hex(file->data, file->len, sha);
-    if (begin(req, resp, 0, site)) goto out;
+    if (begin(req, resp, "uploads:write:admin", 0, site)) goto out;
     if (!parsed) {
         reply_lever(resp, 400, "BadRequestError", "Expected a multipart/form-data body.");
     } else if (!file || !file->is_file) {
@@ -980,16 +981,20 @@ out:
     multipart_free(&mf);
 }
 
-static void list_site_array(const http_request *req, http_response *resp, const char *member) {
+static void list_site_array(const http_request *req, http_response *resp, const char *member, const char *scope) {
     char site[SITE_LEN];
-    if (begin(req, resp, 0, site)) return;
+    if (begin(req, resp, scope, 0, site)) return;
     json_object *a = util_copy(util_jarr(site_get(site), member));
     state_unlock();
     reply_data(resp, 200, a ? a : json_object_new_array());
 }
 
-void lever_list_stages(const http_request *req, http_response *resp) { list_site_array(req, resp, "stages"); }
-void lever_list_users(const http_request *req, http_response *resp) { list_site_array(req, resp, "users"); }
+void lever_list_stages(const http_request *req, http_response *resp) {
+    list_site_array(req, resp, "stages", "stages:read:admin");
+}
+void lever_list_users(const http_request *req, http_response *resp) {
+    list_site_array(req, resp, "users", "users:read:admin");
+}
 
 int lever_sim_move_stage(const char *id, const char *stage, json_object **out, char *err, size_t errlen) {
     json_object *o;

@@ -6,9 +6,11 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-/* The Lever API (api.lever.co/v1) under /lever/v1: postings and their apply
- * forms, applications, opportunities, uploads, tags, notes, stages, users,
- * and signed webhooks. The access token decides the site (account). */
+/* The Lever API (api.lever.co/v1) under /lever/v1, and the sandbox's
+ * (api.sandbox.lever.co/v1) under /lever-sandbox/v1 with the same data:
+ * postings and their apply forms, applications, opportunities, uploads,
+ * tags, notes, stages, users, and signed webhooks. The access token decides
+ * the site (account); each call needs its OAuth scope (lever_oauth.h). */
 
 /* dispatch handlers (take the state lock themselves) */
 void lever_list_postings(const http_request *req, http_response *resp);

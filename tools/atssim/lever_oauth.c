@@ -19,8 +19,16 @@
 #define SITE_LEN 64
 #define PRUNE_AT 20000
 
+/* Production (/lever/...) or the sandbox (/lever-sandbox/...): every code
+ * and token belongs to the environment that issued it. */
+typedef enum { ENV_PRODUCTION, ENV_SANDBOX } lever_env;
+static const char *const env_names[] = {"production", "sandbox"};
+static const char *const env_prefixes[] = {LEVER_PRODUCTION_PREFIX, LEVER_SANDBOX_PREFIX};
+static const char *const env_audience_keys[] = {"audience", "sandbox_audience"}; /* in the seed */
+
 typedef struct {
     char code[TOKEN_LEN];
+    lever_env env;
     char site[SITE_LEN];
     char client_id[128];
     char redirect_uri[512];
@@ -31,6 +39,7 @@ typedef struct {
 
 typedef struct {
     char token[TOKEN_LEN];
+    lever_env env;
     char site[SITE_LEN];
     char client_id[128];
     char scope[512];
@@ -45,6 +54,11 @@ static double rate = 10, burst = 20, apply_rate = 2, apply_burst = 2;
 static int64_t access_ttl_s = 3600, code_ttl_s = 600;
 
 static void free_entry(struct lh_entry *e) { free(lh_entry_v(e)); }
+
+/* The environment a request came in through: its path prefix ("/lever-sandbox/"). */
+static lever_env env_of(const http_request *req) {
+    return strncmp(req->path, LEVER_SANDBOX_PREFIX "/", sizeof LEVER_SANDBOX_PREFIX) ? ENV_PRODUCTION : ENV_SANDBOX;
+}
 
 static double env_rate(const char *name, double def) {
     const char *v = config_str(name, NULL);
@@ -147,6 +161,31 @@ static int has_scope(const char *scope, const char *want) {
     return 0;
 }
 
+/* want is in scope, or want is "X:read:admin" and scope has "X:write:admin". */
+static int scope_grants(const char *scope, const char *want) {
+    static const char read[] = ":read:admin";
+    size_t n = strlen(want), rl = sizeof read - 1;
+    if (has_scope(scope, want)) return 1;
+    if (n <= rl || strcmp(want + n - rl, read) != 0) return 0;
+    char write[128];
+    snprintf(write, sizeof write, "%.*s:write:admin", (int)(n - rl), want);
+    return has_scope(scope, write);
+}
+
+/* Every known scope, space-separated. Returns 0, or -1 when it does not fit. */
+static int all_scopes(char *out, size_t len) {
+    json_object *known = util_jarr(cfg, "scopes");
+    size_t pos = 0;
+    out[0] = '\0';
+    for (size_t i = 0; known && i < json_object_array_length(known); i++) {
+        const char *s = json_object_get_string(json_object_array_get_idx(known, i));
+        int n = snprintf(out + pos, len - pos, "%s%s", pos ? " " : "", s ? s : "");
+        if (n < 0 || (size_t)n >= len - pos) return -1;
+        pos += (size_t)n;
+    }
+    return 0;
+}
+
 static void html_escape(util_sb *b, const char *s) {
     for (; *s; s++) {
         switch (*s) {
@@ -199,7 +238,7 @@ typedef const char *(*param_fn)(const void *src, const char *name);
 static const char *query_param(const void *src, const char *name) { return http_query(src, name); }
 static const char *form_param(const void *src, const char *name) { return form_get(src, name); }
 
-static void consent_page(http_response *resp, param_fn get, const void *src) {
+static void consent_page(http_response *resp, param_fn get, const void *src, lever_env env) {
     static const char *const names[] = {"client_id", "redirect_uri", "response_type", "state",
                                         "scope",     "prompt",       "audience",      "sim_site"};
     util_sb b = {0};
@@ -208,7 +247,9 @@ static void consent_page(http_response *resp, param_fn get, const void *src) {
     html_escape(&b, get(src, "client_id") ? get(src, "client_id") : "");
     util_sb_add(&b, " wants to access your Lever account (");
     html_escape(&b, get(src, "scope") ? get(src, "scope") : "");
-    util_sb_add(&b, ").</p><form method=\"post\" action=\"/lever/auth/authorize\">");
+    util_sb_add(&b, ").</p><form method=\"post\" action=\"");
+    util_sb_add(&b, env_prefixes[env]);
+    util_sb_add(&b, "/auth/authorize\">");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *v = get(src, names[i]);
         if (!v) continue;
@@ -228,7 +269,8 @@ static void consent_page(http_response *resp, param_fn get, const void *src) {
 /* The shared authorize logic for GET (query) and POST (form). decision is
  * "accept", "deny" or NULL (GET without sim_decision: auto-approve or show
  * the consent page). Lock held. */
-static void authorize(http_response *resp, param_fn get, const void *src, const char *decision) {
+static void authorize(http_response *resp, param_fn get, const void *src, const char *decision,
+                      lever_env env) {
     const char *client_id = get(src, "client_id");
     const char *redirect_uri = get(src, "redirect_uri");
     const char *response_type = get(src, "response_type");
@@ -251,7 +293,7 @@ static void authorize(http_response *resp, param_fn get, const void *src, const 
                  "Only response_type=code is supported.", state);
         return;
     }
-    const char *want_aud = util_jstr(cfg, "audience");
+    const char *want_aud = util_jstr(cfg, env_audience_keys[env]);
     if (want_aud && (!audience || strcmp(audience, want_aud) != 0)) {
         redirect(resp, redirect_uri, "error", "access_denied", "error_description",
                  "Service not found: the audience must be the Lever API.", state);
@@ -276,7 +318,7 @@ static void authorize(http_response *resp, param_fn get, const void *src, const 
     }
     if (!decision) {
         if (!util_jbool(cfg, "auto_approve", 1)) {
-            consent_page(resp, get, src);
+            consent_page(resp, get, src, env);
             return;
         }
         decision = "accept";
@@ -292,6 +334,7 @@ static void authorize(http_response *resp, param_fn get, const void *src, const 
         return;
     }
     crypto_random_id("", c->code, sizeof c->code);
+    c->env = env;
     snprintf(c->site, sizeof c->site, "%s", site);
     snprintf(c->client_id, sizeof c->client_id, "%s", client_id);
     snprintf(c->redirect_uri, sizeof c->redirect_uri, "%s", redirect_uri);
@@ -308,7 +351,7 @@ static void authorize(http_response *resp, param_fn get, const void *src, const 
 void lever_oauth_authorize(const http_request *req, http_response *resp) {
     if (!strcmp(req->method, "GET")) {
         state_lock();
-        authorize(resp, query_param, req, http_query(req, "sim_decision"));
+        authorize(resp, query_param, req, http_query(req, "sim_decision"), env_of(req));
         state_unlock();
         return;
     }
@@ -319,7 +362,7 @@ void lever_oauth_authorize(const http_request *req, http_response *resp) {
     }
     const char *decision = form_get(&f, "decision");
     state_lock();
-    authorize(resp, form_param, &f, decision ? decision : "deny");
+    authorize(resp, form_param, &f, decision ? decision : "deny", env_of(req));
     state_unlock();
     form_free(&f);
 }
@@ -345,12 +388,13 @@ static void prune(void) {
 
 /* Creates an access (and, with offline_access, refresh) token and returns the
  * token response, or NULL when out of memory. Lock held. */
-static json_object *issue(const char *site, const char *client_id, const char *scope) {
+static json_object *issue(lever_env env, const char *site, const char *client_id, const char *scope) {
     prune();
     oauth_token *at = calloc(1, sizeof *at);
     oauth_token *rt = has_scope(scope, "offline_access") ? calloc(1, sizeof *rt) : NULL;
     if (!at || (has_scope(scope, "offline_access") && !rt)) goto fail;
     crypto_random_id("sim-at-", at->token, sizeof at->token);
+    at->env = env;
     snprintf(at->site, sizeof at->site, "%s", site);
     snprintf(at->client_id, sizeof at->client_id, "%s", client_id);
     snprintf(at->scope, sizeof at->scope, "%s", scope);
@@ -382,13 +426,35 @@ fail:
     return NULL;
 }
 
-json_object *lever_oauth_mint(const char *site, const char *scope) {
-    if (!site || !lever_site_exists(site) || strlen(site) >= SITE_LEN) return NULL;
-    if (!scope) scope = "offline_access postings:read:admin postings:write:admin uploads:write:admin "
-                        "opportunities:read:admin opportunities:write:admin stages:read:admin";
-    if (strlen(scope) >= sizeof ((oauth_token *)0)->scope) return NULL;
-    json_object *o = issue(site, "sim-control", scope);
-    if (o) json_object_object_add(o, "site", json_object_new_string(site));
+json_object *lever_oauth_mint(const char *site, const char *scope, const char *environment, char *err,
+                              size_t errlen) {
+    char all[sizeof ((oauth_token *)0)->scope], bad[128];
+    lever_env env = ENV_PRODUCTION;
+    if (environment && !strcmp(environment, env_names[ENV_SANDBOX])) env = ENV_SANDBOX;
+    else if (environment && strcmp(environment, env_names[ENV_PRODUCTION]) != 0) {
+        snprintf(err, errlen, "environment must be production or sandbox.");
+        return NULL;
+    }
+    if (!site || !lever_site_exists(site) || strlen(site) >= SITE_LEN) {
+        snprintf(err, errlen, "Unknown Lever site.");
+        return NULL;
+    }
+    if (!scope && all_scopes(all, sizeof all) == 0) scope = all;
+    if (!scope || !*scope || strlen(scope) >= sizeof all) {
+        snprintf(err, errlen, "scope must have 1 to %zu characters.", sizeof all - 1);
+        return NULL;
+    }
+    if (!scopes_valid(scope, bad, sizeof bad)) {
+        snprintf(err, errlen, "Unknown scope: %s.", bad);
+        return NULL;
+    }
+    json_object *o = issue(env, site, "sim-control", scope);
+    if (!o) {
+        snprintf(err, errlen, "Out of memory.");
+        return NULL;
+    }
+    json_object_object_add(o, "site", json_object_new_string(site));
+    json_object_object_add(o, "environment", json_object_new_string(env_names[env]));
     return o;
 }
 
@@ -408,6 +474,7 @@ void lever_oauth_token(const http_request *req, http_response *resp) {
         return;
     }
 #define PARAM(name) (j ? util_jstr(j, name) : form_get(&f, name))
+    lever_env env = env_of(req);
     grant = PARAM("grant_type");
     client_id = PARAM("client_id");
     secret = PARAM("client_secret");
@@ -423,7 +490,7 @@ void lever_oauth_token(const http_request *req, http_response *resp) {
         const char *redirect_uri = PARAM("redirect_uri");
         oauth_code *c = NULL;
         if (!code || !lh_table_lookup_ex(codes, code, (void **)&c) || c->used ||
-            c->expires_ms < util_now_ms() || strcmp(c->client_id, client_id) != 0) {
+            c->env != env || c->expires_ms < util_now_ms() || strcmp(c->client_id, client_id) != 0) {
             reply_oauth(resp, 403, "invalid_grant", "Invalid authorization code");
         } else if (!redirect_uri || strcmp(redirect_uri, c->redirect_uri) != 0) {
             c->used = 1;
@@ -431,7 +498,7 @@ void lever_oauth_token(const http_request *req, http_response *resp) {
                         "The redirect_uri does not match the one used to obtain the code.");
         } else {
             c->used = 1;
-            json_object *o = issue(c->site, client_id, c->scope);
+            json_object *o = issue(env, c->site, client_id, c->scope);
             if (o) http_json(resp, 200, o);
             else reply_oauth(resp, 500, "server_error", "Out of memory.");
         }
@@ -439,10 +506,10 @@ void lever_oauth_token(const http_request *req, http_response *resp) {
         const char *token = PARAM("refresh_token");
         oauth_token *rt = NULL;
         if (!token || !lh_table_lookup_ex(refresh_tokens, token, (void **)&rt) || rt->used ||
-            strcmp(rt->client_id, client_id) != 0) {
+            rt->env != env || strcmp(rt->client_id, client_id) != 0) {
             reply_oauth(resp, 403, "invalid_grant", "Unknown or invalid refresh token.");
         } else {
-            json_object *o = issue(rt->site, client_id, rt->scope);
+            json_object *o = issue(env, rt->site, client_id, rt->scope);
             if (o) {
                 rt->used = 1; /* rotation: the old refresh token dies now */
                 http_json(resp, 200, o);
@@ -459,8 +526,8 @@ void lever_oauth_token(const http_request *req, http_response *resp) {
     form_free(&f);
 }
 
-int lever_oauth_admit(const http_request *req, http_response *resp, int apply, char *site,
-                      size_t sitelen) {
+int lever_oauth_admit(const http_request *req, http_response *resp, const char *scope, int apply,
+                      char *site, size_t sitelen) {
     const char *auth = http_header(req, "Authorization");
     oauth_token *t = NULL;
     if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
@@ -469,13 +536,19 @@ int lever_oauth_admit(const http_request *req, http_response *resp, int apply, c
     }
     const char *tok = auth + 7;
     while (*tok == ' ') tok++;
-    if (!lh_table_lookup_ex(access_tokens, tok, (void **)&t)) {
+    if (!lh_table_lookup_ex(access_tokens, tok, (void **)&t) || t->env != env_of(req)) {
         reply_lever(resp, 401, "UnauthorizedError", "Invalid access token.");
         return -1;
     }
     int64_t now = util_now_ms();
     if (t->expires_ms <= now) {
         reply_lever(resp, 401, "UnauthorizedError", "The access token has expired.");
+        return -1;
+    }
+    if (!scope_grants(t->scope, scope)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "This request requires the %s scope.", scope);
+        reply_lever(resp, 403, "ForbiddenError", msg);
         return -1;
     }
     int retry = 1;

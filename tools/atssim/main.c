@@ -79,25 +79,29 @@ static const dispatch_target targets[T_COUNT] = {
 
 #define SIM(method, pattern, t, max) {method, pattern, dispatch_handle, (void *)&targets[t], max, NULL, 0}
 #define CTL(method, pattern, fn) {method, pattern, fn, NULL, 0, NULL, 0}
+/* A Lever route in both environments: production and the sandbox share the
+ * target (so faults and counts cover both); lever_oauth tells them apart. */
+#define LEVER(method, path, t, max) \
+    SIM(method, LEVER_PRODUCTION_PREFIX path, t, max), SIM(method, LEVER_SANDBOX_PREFIX path, t, max)
 
 static const http_route routes[] = {
-    SIM("GET", "/lever/auth/authorize", T_LEVER_AUTHORIZE, 0),
-    SIM("POST", "/lever/auth/authorize", T_LEVER_AUTHORIZE, 0),
-    SIM("POST", "/lever/auth/oauth/token", T_LEVER_TOKEN, 0),
-    SIM("GET", "/lever/v1/postings", T_LEVER_LIST_POSTINGS, 0),
-    SIM("GET", "/lever/v1/postings/{id}", T_LEVER_GET_POSTING, 0),
-    SIM("GET", "/lever/v1/postings/{id}/apply", T_LEVER_APPLY_FORM, 0),
-    SIM("POST", "/lever/v1/postings/{id}/apply", T_LEVER_APPLY, 0),
-    SIM("POST", "/lever/v1/opportunities", T_LEVER_CREATE_OPP, BIG_BODY),
-    SIM("GET", "/lever/v1/opportunities", T_LEVER_LIST_OPPS, 0),
-    SIM("GET", "/lever/v1/opportunities/{id}", T_LEVER_GET_OPP, 0),
-    SIM("POST", "/lever/v1/opportunities/{id}/addTags", T_LEVER_ADD_TAGS, 0),
-    SIM("POST", "/lever/v1/opportunities/{id}/removeTags", T_LEVER_REMOVE_TAGS, 0),
-    SIM("POST", "/lever/v1/opportunities/{id}/notes", T_LEVER_ADD_NOTE, 0),
-    SIM("PUT", "/lever/v1/opportunities/{id}/stage", T_LEVER_UPDATE_STAGE, 0),
-    SIM("POST", "/lever/v1/uploads", T_LEVER_UPLOAD, BIG_BODY),
-    SIM("GET", "/lever/v1/stages", T_LEVER_STAGES, 0),
-    SIM("GET", "/lever/v1/users", T_LEVER_USERS, 0),
+    LEVER("GET", "/auth/authorize", T_LEVER_AUTHORIZE, 0),
+    LEVER("POST", "/auth/authorize", T_LEVER_AUTHORIZE, 0),
+    LEVER("POST", "/auth/oauth/token", T_LEVER_TOKEN, 0),
+    LEVER("GET", "/v1/postings", T_LEVER_LIST_POSTINGS, 0),
+    LEVER("GET", "/v1/postings/{id}", T_LEVER_GET_POSTING, 0),
+    LEVER("GET", "/v1/postings/{id}/apply", T_LEVER_APPLY_FORM, 0),
+    LEVER("POST", "/v1/postings/{id}/apply", T_LEVER_APPLY, 0),
+    LEVER("POST", "/v1/opportunities", T_LEVER_CREATE_OPP, BIG_BODY),
+    LEVER("GET", "/v1/opportunities", T_LEVER_LIST_OPPS, 0),
+    LEVER("GET", "/v1/opportunities/{id}", T_LEVER_GET_OPP, 0),
+    LEVER("POST", "/v1/opportunities/{id}/addTags", T_LEVER_ADD_TAGS, 0),
+    LEVER("POST", "/v1/opportunities/{id}/removeTags", T_LEVER_REMOVE_TAGS, 0),
+    LEVER("POST", "/v1/opportunities/{id}/notes", T_LEVER_ADD_NOTE, 0),
+    LEVER("PUT", "/v1/opportunities/{id}/stage", T_LEVER_UPDATE_STAGE, 0),
+    LEVER("POST", "/v1/uploads", T_LEVER_UPLOAD, BIG_BODY),
+    LEVER("GET", "/v1/stages", T_LEVER_STAGES, 0),
+    LEVER("GET", "/v1/users", T_LEVER_USERS, 0),
     SIM("POST", "/eploy/{site}/api/token", T_EPLOY_TOKEN, 0),
     SIM("POST", "/eploy/{site}/api/vacancies/search", T_EPLOY_SEARCH_VACANCIES, 0),
     SIM("GET", "/eploy/{site}/api/vacancies/{id}", T_EPLOY_GET_VACANCY, 0),

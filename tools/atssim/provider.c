@@ -95,6 +95,16 @@ void provider_list_packages(const http_request *req, http_response *resp) {
     state_unlock();
 }
 
+/* One of the seed's employer Client IDs. Lock held. */
+static int client_known(const char *id) {
+    json_object *clients = util_jarr(cfg, "clients");
+    for (size_t i = 0; clients && i < json_object_array_length(clients); i++) {
+        const char *c = json_object_get_string(json_object_array_get_idx(clients, i));
+        if (c && !strcmp(c, id)) return 1;
+    }
+    return 0;
+}
+
 static void add_detail(json_object *details, const char *field, const char *code, const char *message) {
     json_object *d = json_object_new_object();
     json_object_object_add(d, "field", json_object_new_string(field));
@@ -113,11 +123,14 @@ void provider_create_order(const http_request *req, http_response *resp) {
     }
     json_object *details = json_object_new_array();
     const char *ref = util_jstr(body, "reference"), *pkg = util_jstr(body, "package");
+    const char *client = util_jstr(body, "client_id");
     json_object *cand = util_jobj(body, "candidate");
     const char *email = util_jstr(cand, "email");
     json_object *package = pkg ? package_get(pkg) : NULL;
     const char *cb = util_jstr(body, "callback_url");
     if (!ref || !*ref || strlen(ref) > 200) add_detail(details, "reference", "required", "reference is required (at most 200 characters).");
+    if (!client || !*client) add_detail(details, "client_id", "required", "client_id is required: the employer's Client ID.");
+    else if (!client_known(client)) add_detail(details, "client_id", "unknown_client", "client_id is not a known Client ID.");
     if (!package) add_detail(details, "package", "unknown_package", "package must name one of GET /provider/v1/packages.");
     if (!cand) add_detail(details, "candidate", "required", "candidate is required.");
     if (cand && !util_jstr(cand, "first_name")) add_detail(details, "candidate.first_name", "required", "first_name is required.");
@@ -134,6 +147,11 @@ void provider_create_order(const http_request *req, http_response *resp) {
     snprintf(key, sizeof key, "%s|%s", ref, util_jstr(package, "name"));
     json_object *o = NULL;
     if (json_object_object_get_ex(order_by_key, key, &o)) {
+        if (strcmp(util_jstr(o, "client_id"), client) != 0) {
+            http_error(resp, 409, "conflict",
+                       "An order with this reference and package already exists for another client_id.");
+            goto out;
+        }
         int64_t n = 1;
         util_jint(o, "create_requests", &n);
         json_object_object_add(o, "create_requests", json_object_new_int64(n + 1));
@@ -148,6 +166,7 @@ void provider_create_order(const http_request *req, http_response *resp) {
     o = json_object_new_object();
     json_object_object_add(o, "order_id", json_object_new_string(id));
     json_object_object_add(o, "reference", json_object_new_string(ref));
+    json_object_object_add(o, "client_id", json_object_new_string(client));
     json_object_object_add(o, "package", json_object_get(json_object_object_get(package, "name")));
     json_object_object_add(o, "candidate", util_copy(cand));
     json_object_object_add(o, "status", json_object_new_string(statuses[0]));

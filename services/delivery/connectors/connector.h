@@ -41,6 +41,7 @@ typedef struct {
     const Atsbridge__V1__ApplicationResolved *app;
     const char *source_label;
     const char *origin; /* Lever origin: "applied" (boards) or "sourced" (exports) */
+    const char *default_stage; /* Lever: the account's stage for exports naming none ("" or NULL: Lever's) */
     cx_document *docs;
     size_t ndocs;
 } cx_application;
@@ -57,6 +58,8 @@ typedef struct {
     char base_url[512];     /* Lever API base, Eploy site URL, provider base */
     char token[2048];       /* bearer token */
     char perform_as[128];   /* Lever: the account's user for perform_as ("" when not configured) */
+    char scopes[1024];      /* Lever: the connection's granted scopes */
+    char environment[16];   /* Lever: the connection's environment (lever_env.h) */
     int requests;           /* requests sent so far (quota accounting) */
 } cx_session;
 
@@ -93,12 +96,13 @@ int lever_posting_tag(cx_session *s, const char *posting, const char *prefix, ch
 int lever_contact(cx_session *s, const char *opportunity, char *name, size_t namelen, char *email,
                   size_t emaillen, char *posting, size_t postinglen, cx_result *res);
 
-/* Provider: places an order (idempotent per reference + package at the
+/* Provider: places an order for the employer client_id (the Client ID the
+ * provider gave the account; idempotent per reference + package at the
  * provider). 0 with order_id and report_url ("" when the answer has none),
  * or -1. */
-int provider_order(cx_session *s, const char *reference, const char *package, const char *first_name,
-                   const char *last_name, const char *email, const char *callback_url, char *order_id,
-                   size_t idlen, char *report_url, size_t urllen, cx_result *res);
+int provider_order(cx_session *s, const char *client_id, const char *reference, const char *package,
+                   const char *first_name, const char *last_name, const char *email, const char *callback_url,
+                   char *order_id, size_t idlen, char *report_url, size_t urllen, cx_result *res);
 
 /* --- helpers shared by the connectors (connector.c) --- */
 

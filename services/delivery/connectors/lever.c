@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "lever_scopes.h"
 #include "parse.h"
 
 #include <stdio.h>
@@ -239,6 +240,10 @@ static const char *email_of(const cx_application *a) {
 }
 
 static int lever_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+    /* An applications-only grant (the job-board link) cannot read
+     * opportunities: nothing to search, and a repeated apply is safe because
+     * Lever deduplicates an application by e-mail and posting. */
+    if (!lever_scope_has(s->scopes, LEVER_SCOPE_OPPORTUNITIES_READ)) return 1;
     char email[600], posting[400], path[1200];
     if (cx_urlencode(email_of(a), email, sizeof email) || cx_urlencode(posting_of(a), posting, sizeof posting)) {
         cx_fail(res, FAIL_PERMANENT, "invalid_input", "e-mail or posting id too long");
@@ -289,7 +294,8 @@ static json_object *sourced_body(const cx_application *a) {
         json_object_array_add(postings, json_object_new_string(posting_of(a)));
         json_object_object_add(o, "postings", postings);
     }
-    if (*r->stage) json_object_object_add(o, "stage", json_object_new_string(r->stage));
+    const char *stage = *r->stage ? r->stage : a->default_stage ? a->default_stage : "";
+    if (*stage) json_object_object_add(o, "stage", json_object_new_string(stage));
     return o;
 }
 
@@ -390,11 +396,12 @@ static int lever_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_
     }
     parse_lever_application_id(r.body, r.body_len, ids->application_id, sizeof ids->application_id);
     http_result_free(&r);
-    /* apply answers with the application id only: look the opportunity up.
+    /* apply answers with the application id only: look the opportunity up
+     * (when the grant may read opportunities).
      * The application exists now, so a failed lookup (429, 5xx) is tried
      * again in place (after Retry-After, at most 2 s, else 0.5, 1, 2 s)
      * rather than leaving the delivery without its opportunity id. */
-    for (int attempt = 0;; attempt++) {
+    for (int attempt = 0; lever_scope_has(s->scopes, LEVER_SCOPE_OPPORTUNITIES_READ); attempt++) {
         cx_result lookup = {.cls = FAIL_NONE, .retry_after_ms = -1};
         if (lever_find(s, a, ids, &lookup) == 0) break;
         ids->candidate_id[0] = '\0';

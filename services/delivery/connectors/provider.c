@@ -1,5 +1,6 @@
 /* The background-check provider: our own small REST protocol (README
- * "ATS simulator"): POST /orders {reference, package, candidate, callback_url}
+ * "ATS simulator"): POST /orders {client_id, reference, package, candidate,
+ * callback_url}
  * answers {order_id, ...}; the provider deduplicates by reference + package. */
 #include "connector.h"
 
@@ -8,10 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-int provider_order(cx_session *s, const char *reference, const char *package, const char *first_name,
-                   const char *last_name, const char *email, const char *callback_url, char *order_id,
-                   size_t idlen, char *report_url, size_t urllen, cx_result *res) {
+int provider_order(cx_session *s, const char *client_id, const char *reference, const char *package,
+                   const char *first_name, const char *last_name, const char *email, const char *callback_url,
+                   char *order_id, size_t idlen, char *report_url, size_t urllen, cx_result *res) {
     json_object *o = json_object_new_object(), *cand = json_object_new_object();
+    json_object_object_add(o, "client_id", json_object_new_string(client_id));
     json_object_object_add(o, "reference", json_object_new_string(reference));
     json_object_object_add(o, "package", json_object_new_string(package));
     json_object_object_add(cand, "first_name", json_object_new_string(first_name));
