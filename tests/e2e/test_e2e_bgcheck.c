@@ -105,8 +105,10 @@ Test(e2e_bgcheck, seed_004_acceptance) {
     json_object *orders = jo(ledger, "provider.orders");
     for (size_t i = 0; orders && i < json_object_array_length(orders); i++) {
         json_object *o = json_object_array_get_idx(orders, i);
-        if (!strcmp(js(o, "reference"), check_id))
+        if (!strcmp(js(o, "reference"), check_id)) {
             cr_expect_str_eq(js(o, "package"), "Basic Search + Employment + Education", "the posting's package tag");
+            cr_expect_str_eq(js(o, "client_id"), "demo-asurint-client", "the account's provider client id");
+        }
     }
     json_object_put(ledger);
 
@@ -174,6 +176,26 @@ Test(e2e_bgcheck, seed_004_acceptance) {
     ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
     cr_expect_eq(notes_with(ledger, opp2, "Asurint Package:", NULL), 1, "a note says what to fix");
     json_object_put(ledger);
+
+    /* 4b. The same posting once the account names a default package. */
+    json_object_put(stack_ok(&s, STACK_STATUS, "PUT", "/v1/accounts/demo-lever",
+                             "{\"bgcheck_package\":\"Criminal + Employment\"}", STACK_ADMIN));
+    char opp5[128];
+    stack_sim_opportunity(&s, "default.package@example.org", "lever-posting-unlisted-office", opp5, sizeof opp5);
+    move_to_check_stage(opp5);
+    c = wait_check(opp5, "ordered|pending_candidate", 60000);
+    snprintf(check_id, sizeof check_id, "%s", js(c, "check_id"));
+    json_object_put(c);
+    ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
+    orders = jo(ledger, "provider.orders");
+    for (size_t i = 0; orders && i < json_object_array_length(orders); i++) {
+        json_object *x = json_object_array_get_idx(orders, i);
+        if (!strcmp(js(x, "reference"), check_id)) cr_expect_str_eq(js(x, "package"), "Criminal + Employment");
+    }
+    cr_expect_eq(orders_for(ledger, check_id), 1, "ordered with the account's default package");
+    json_object_put(ledger);
+    json_object_put(stack_ok(&s, STACK_STATUS, "PUT", "/v1/accounts/demo-lever", "{\"bgcheck_package\":null}",
+                             STACK_ADMIN));
 
     /* 5. Provider 503 once, then success; the opportunity was created in Lever
      * directly, so ORDER_CHECK carries no posting and delivery reads it. */

@@ -151,8 +151,9 @@ Test(lever_scopes, a_feature_enabled_after_activation_waits_for_reauthorization)
     cr_expect_str_eq(js(a, "ats_candidate_id"), "");
     json_object_put(a);
 
-    /* Exports are enabled afterwards: the connection needs more scopes. */
-    put_account("late-lever", "{\"features\":[\"exports\"],"
+    /* Exports are enabled afterwards (into the account's export stage): the
+     * connection needs more scopes. */
+    put_account("late-lever", "{\"features\":[\"exports\"],\"export_stage\":\"lead-reached-out\","
                               "\"grants\":{\"boards\":[\"stepstone_de\"],\"source_tools\":[\"provenbase\"]}}");
     c = connection("late-lever");
     cr_expect_str_eq(js(c, "status"), "reauthorization_required");
@@ -197,4 +198,15 @@ Test(lever_scopes, a_feature_enabled_after_activation_waits_for_reauthorization)
               t ? json_object_to_json_string(t) : "(none)");
     json_object_put(t);
     cr_expect_eq(refused_calls(), 0, "Lever refused no call");
+    json_object *ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
+    json_object *opps = jo(ledger, "lever.opportunities");
+    int found = 0;
+    for (size_t i = 0; opps && i < json_object_array_length(opps); i++) {
+        json_object *x = json_object_array_get_idx(opps, i);
+        if (strcmp(js(x, "emails.0"), "late.export@example.org") != 0) continue;
+        found++;
+        cr_expect_str_eq(js(x, "stage"), "lead-reached-out", "the account's export stage");
+    }
+    cr_expect_eq(found, 1);
+    json_object_put(ledger);
 }
