@@ -40,6 +40,22 @@ static int connect_db(const char *dsn, int pool_size, int timeout_s, pg_pool **o
     }
 }
 
+extern const migrate_file keys_migrations[]; /* common/migrations/keys, embedded by CMake */
+
+/* Applies one migration component. 0, or -1 with err filled. */
+static int apply_migrations(service *svc, const char *component, const migrate_file *files, char *err,
+                            size_t errlen) {
+    PGconn *c = pg_pool_acquire(svc->db);
+    int n = c ? migrate_apply(c, component, files, err, errlen) : -1;
+    if (!c) snprintf(err, errlen, "database unavailable for migrations");
+    pg_pool_release(svc->db, c);
+    if (n < 0) return -1;
+    char nbuf[16];
+    snprintf(nbuf, sizeof nbuf, "%d", n);
+    log_info("migrations applied", "component", component, "count", nbuf);
+    return 0;
+}
+
 int service_start(const service_spec *spec, service *svc) {
     char err[512];
     char host[128];
@@ -69,16 +85,9 @@ int service_start(const service_spec *spec, service *svc) {
 
     if (connect_db(dsn, pool, timeout, &svc->db, err, sizeof err)) goto fail;
     auth_init(svc->db); /* named operators on the admin endpoints */
-    if (spec->migrations) {
-        PGconn *c = pg_pool_acquire(svc->db);
-        int n = c ? migrate_apply(c, spec->name, spec->migrations, err, sizeof err) : -1;
-        if (!c) snprintf(err, sizeof err, "database unavailable for migrations");
-        pg_pool_release(svc->db, c);
-        if (n < 0) goto fail;
-        char nbuf[16];
-        snprintf(nbuf, sizeof nbuf, "%d", n);
-        log_info("migrations applied", "count", nbuf);
-    }
+    /* The shared data-key store (data_keys.h) first: every service reads it. */
+    if (apply_migrations(svc, "keys", keys_migrations, err, sizeof err)) goto fail;
+    if (spec->migrations && apply_migrations(svc, spec->name, spec->migrations, err, sizeof err)) goto fail;
     if (kafka_producer_new(spec->name, &svc->producer, err, sizeof err)) goto fail;
     if (http_server_start(host, port, spec->routes, spec->nroutes, ready, svc, &svc->http, err,
                           sizeof err))

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "personal.h"
 #include "produce_batch.h"
 #include "ratelimit.h"
 #include "retry.h"
@@ -410,6 +411,21 @@ void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, 
     j.deferrals = retry_deferrals(m);
     j.c = pg_pool_acquire(x->svc.db);
     if (!j.c) goto out;
+    /* Sealed personal fields (personal.h). Erased: nothing to send, ever. */
+    switch (personal_open_resolved(j.c, j.r)) {
+    case PERSONAL_OK:
+        break;
+    case PERSONAL_ERASED:
+        metrics_counter_add("atsb_erased_messages_total", "service=\"delivery\"", 1);
+        log_event(LOG_INFO, j.trace, "erased message skipped", "application", j.app_id, (const char *)NULL);
+        rc = 0;
+        goto out;
+    case PERSONAL_INVALID:
+        rc = consume_deadletter(x->svc.producer, m, "sealed_invalid", "sealed personal data does not open");
+        goto out;
+    default: /* the key store is unreachable: handled again, not an attempt */
+        goto out;
+    }
     snprintf(j.key, sizeof j.key, "app:%s", j.app_id);
     ledger_row row;
     j.locked = ledger_begin(j.c, j.key, j.app_id, j.r->application->account_id, &row, &j.acc, &j.have_acc, &j.begun);

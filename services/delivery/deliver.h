@@ -7,7 +7,10 @@
 #include <librdkafka/rdkafka.h>
 
 /* One delivery attempt of an ApplicationResolved message (from
- * applications.resolved or applications.retry), in order:
+ * applications.resolved or applications.retry), in order: open its sealed
+ * personal fields (personal.h; an erased application's message ends here,
+ * nothing sent; one that does not open is dead-lettered; an unreachable key
+ * store fails the job like the database) ->
  * lock the application (advisory lock) -> ledger -> run mode -> rate limits
  * -> ledger IN_FLIGHT (durable) -> event `delivering` -> token -> search when
  * the previous outcome is unknown -> documents + create -> ledger -> event.

@@ -123,3 +123,13 @@ int ledger_failed(PGconn *c, const char *application_id, const char *account_id,
                   " WHERE delivery.ledger.state <> 'DELIVERED'",
                   3, p);
 }
+
+int ledger_erase(void *ctx, PGconn *c, const char *application_id, const char *account_id) {
+    (void)ctx;
+    (void)account_id;
+    const char *p[] = {application_id};
+    return pg_run(c,
+                  "UPDATE delivery.ledger SET last_error = NULL"
+                  " WHERE application_id = $1 AND last_error IS NOT NULL",
+                  1, p);
+}

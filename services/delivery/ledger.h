@@ -63,4 +63,11 @@ int ledger_delivered(PGconn *c, const char *application_id, const char *candidat
                      const char *ats_application_id, int adopted, const char *unlock_key);
 int ledger_failed(PGconn *c, const char *application_id, const char *account_id, const char *error);
 
+/* delivery's part of erasure (an erasure_fn of common/erasure_listener.h,
+ * inside the listener's transaction; ctx unused): the row keeps ids and
+ * states only, and stays, since it is what stops a redelivered message from
+ * creating the candidate again; last_error (an error code) is cleared.
+ * 0 or -1. */
+int ledger_erase(void *ctx, PGconn *c, const char *application_id, const char *account_id);
+
 #endif

@@ -4,10 +4,13 @@
 #include "connections_api.h"
 #include "dctx.h"
 #include "dispatcher.h"
+#include "erasure_listener.h"
+#include "ledger.h"
 #include "log.h"
 #include "migrate.h"
 #include "oauth.h"
 #include "service.h"
+#include "shutdown.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +49,11 @@ int main(void) {
         service_stop(&x.svc);
         return EXIT_FAILURE;
     }
-    int rc = dispatcher_run(&x);
+    /* Erasure on its own thread beside the dispatcher (ledger_erase). */
+    erasure_listener *erasure = erasure_listener_start(&x.svc, "delivery", ledger_erase, NULL);
+    int rc = erasure ? dispatcher_run(&x) : -1;
+    shutdown_request(); /* the dispatcher may have stopped on its own: the listener too */
+    if (erasure_listener_join(erasure)) rc = -1;
     http_engine_stop(x.http);
     service_stop(&x.svc);
     doc_budget_destroy(&x.docs);

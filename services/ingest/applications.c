@@ -7,10 +7,12 @@
 #include "log.h"
 #include "metrics.h"
 #include "multipart.h"
+#include "personal.h"
 #include "pg.h"
 #include "produce_batch.h"
 #include "received.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +55,12 @@ cleanup:
     return rc;
 }
 
-typedef enum { ACCEPT_NEW, ACCEPT_SAME, ACCEPT_CONFLICT, ACCEPT_DB_DOWN, ACCEPT_KAFKA_DOWN } accept_result;
+typedef enum { ACCEPT_NEW, ACCEPT_SAME, ACCEPT_CONFLICT, ACCEPT_ERASED, ACCEPT_DB_DOWN, ACCEPT_KAFKA_DOWN } accept_result;
 
-/* The idempotency row, the documents and the produce happen inside one
+/* The application's data key comes first, created and committed on its own
+ * (data_keys.h): the message is sealed with it (personal.h), and an erased
+ * application's tombstone refuses it (ACCEPT_ERASED, nothing stored). Then
+ * the idempotency row, the documents and the produce happen inside one
  * transaction that commits only after Kafka has the messages, so a failure
  * anywhere leaves nothing stored and a retry starts from scratch. On any
  * result but ACCEPT_NEW the transaction is left open: pg_pool_release()
@@ -64,6 +69,11 @@ static accept_result accept_application(const ingest_ctx *ctx, PGconn *c, const 
                             const char *body_hash, const char *trace) {
     received_msg m = {0};
     accept_result res = ACCEPT_DB_DOWN;
+    uint8_t key[DATA_KEY_BYTES];
+    uint8_t *sealed_blob = NULL;
+    data_key_status ks = data_key_get(c, app_id, 1, key);
+    if (ks == DATA_KEY_ERASED) res = ACCEPT_ERASED;
+    if (ks != DATA_KEY_OK) goto cleanup;
     if (pg_run(c, "BEGIN", 0, NULL)) goto cleanup;
     const char *p[] = {a->board, a->board_application_id, app_id, body_hash};
     PGresult *r = pg_exec(c,
@@ -91,7 +101,7 @@ static accept_result accept_application(const ingest_ctx *ctx, PGconn *c, const 
     }
     for (size_t i = 0; i < a->documents.n; i++) {
         const app_document *d = &a->documents.v[i];
-        if (documents_store(c, d->sha256, d->content_type, d->data, d->len)) goto cleanup;
+        if (documents_store(c, app_id, d->sha256, d->content_type, d->data, d->len)) goto cleanup;
     }
     if (received_init(&m, &a->candidate, &a->documents) || received_set_answers(&m, a)) goto cleanup;
     m.msg.application_id = (char *)app_id;
@@ -104,6 +114,8 @@ static accept_result accept_application(const ingest_ctx *ctx, PGconn *c, const 
     m.consent.accepted_at_ms = a->accepted_at_ms;
     m.msg.consent = &m.consent;
     m.msg.body_sha256 = (char *)body_hash;
+    Atsbridge__V1__ApplicationReceived sealed; /* what goes on the wire: personal fields sealed */
+    if (personal_seal_received(&m.msg, key, &sealed, &sealed_blob)) goto cleanup;
 
     Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
     ev.application_id = (char *)app_id;
@@ -115,8 +127,7 @@ static accept_result accept_application(const ingest_ctx *ctx, PGconn *c, const 
 
     produce_batch b;
     produce_batch_init(&b, ctx->svc->producer, "ingest");
-    produce_batch_proto(&b, ctx->topic_received, app_id, RECEIVED_SCHEMA,
-                        &m.msg.base, trace);
+    produce_batch_proto(&b, ctx->topic_received, app_id, RECEIVED_SCHEMA, &sealed.base, trace);
     produce_batch_event(&b, &ev, NULL, trace);
     if (produce_batch_wait(&b, "application")) {
         res = ACCEPT_KAFKA_DOWN;
@@ -127,6 +138,8 @@ static accept_result accept_application(const ingest_ctx *ctx, PGconn *c, const 
     if (pg_run(c, "COMMIT", 0, NULL)) goto cleanup;
     res = ACCEPT_NEW;
 cleanup:
+    sodium_memzero(key, sizeof key);
+    free(sealed_blob);
     received_free(&m);
     return res;
 }
@@ -192,6 +205,11 @@ void applications_post(const http_request *req, http_response *resp, void *vctx)
     case ACCEPT_CONFLICT:
         http_error(resp, 409, "conflict",
                    "This board_application_id was already submitted with a different body.");
+        break;
+    case ACCEPT_ERASED:
+        log_event(LOG_INFO, trace, "erased application submitted again", "application_id", app_id,
+                  (const char *)NULL);
+        http_error(resp, 410, "erased", "This application was erased; it cannot be submitted again.");
         break;
     case ACCEPT_DB_DOWN:
         ingest_unavailable(ctx, resp, "database");

@@ -80,17 +80,23 @@ doc_check documents_check(const char *declared, const uint8_t *data, size_t len,
     return DOC_OK;
 }
 
-int documents_store(PGconn *c, const char *sha256, const char *content_type, const uint8_t *data,
-                    size_t len) {
+int documents_store(PGconn *c, const char *application_id, const char *sha256, const char *content_type,
+                    const uint8_t *data, size_t len) {
     char size[32];
     snprintf(size, sizeof size, "%zu", len);
-    const char *values[4] = {sha256, content_type, size, (const char *)data};
-    int lengths[4] = {0, 0, 0, (int)len};
-    int formats[4] = {0, 0, 0, 1};
+    const char *values[5] = {sha256, content_type, size, (const char *)data, application_id};
+    int lengths[5] = {0, 0, 0, (int)len, 0};
+    int formats[5] = {0, 0, 0, 1, 0};
+    /* One round trip; the ref's foreign key is checked at the end of the
+     * statement, when the document row is there. */
     PGresult *r = pg_exec_params(c,
-                                 "INSERT INTO ingest.documents (sha256, content_type, size_bytes, content)"
-                                 " VALUES ($1, $2, $3::bigint, $4::bytea) ON CONFLICT (sha256) DO NOTHING",
-                                 4, values, lengths, formats, 0);
+                                 "WITH doc AS ("
+                                 " INSERT INTO ingest.documents (sha256, content_type, size_bytes, content)"
+                                 " VALUES ($1, $2, $3::bigint, $4::bytea) ON CONFLICT (sha256) DO NOTHING"
+                                 ")"
+                                 " INSERT INTO ingest.document_refs (sha256, application_id) VALUES ($1, $5)"
+                                 " ON CONFLICT DO NOTHING",
+                                 5, values, lengths, formats, 0);
     int rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
     PQclear(r);
     return rc;

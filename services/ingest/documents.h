@@ -37,10 +37,11 @@ const char *documents_normalize_type(const char *declared);
  * is the DOC_TYPE_* of the content. Pure. */
 doc_check documents_check(const char *declared, const uint8_t *data, size_t len, const char **detected);
 
-/* Stores one document under its sha256 (INSERT ... ON CONFLICT DO NOTHING),
+/* Stores one document under its sha256 (INSERT ... ON CONFLICT DO NOTHING)
+ * and its link to application_id (ingest.document_refs, which erasure reads),
  * inside the caller's transaction. The bytes go as a binary parameter.
  * Returns 0, or -1 on a database error. */
-int documents_store(PGconn *c, const char *sha256, const char *content_type, const uint8_t *data,
-                    size_t len);
+int documents_store(PGconn *c, const char *application_id, const char *sha256, const char *content_type,
+                    const uint8_t *data, size_t len);
 
 #endif

@@ -1,9 +1,14 @@
 /* atsb-ingest: all inbound HTTP (applications, export tasks, ATS webhooks,
- * provider callbacks) into Kafka. See DESIGN.md and README "ingest service". */
+ * provider callbacks) into Kafka, and on threads the erasures of
+ * application.events (erasure.h) and document retention (retention.h). See DESIGN.md and README "ingest service". */
+#include "erasure.h"
+#include "erasure_listener.h"
 #include "ingest.h"
 #include "migrate.h"
+#include "retention.h"
 #include "routes.h"
 #include "service.h"
+#include "shutdown.h"
 
 #include <stdlib.h>
 
@@ -33,7 +38,13 @@ int main(void) {
     spec.routes = routes;
     spec.nroutes = routes_count;
     if (service_start(&spec, &svc) != 0) return EXIT_FAILURE;
+    /* Erasure: documents, their refs and the idempotency body hash. */
+    erasure_listener *erasure = erasure_listener_start(&svc, "ingest", ingest_erase, NULL);
+    if (!erasure) shutdown_request();
+    retention *docs = retention_start(&svc);
     service_wait(&svc);
+    retention_join(docs);
+    int rc = erasure && erasure_listener_join(erasure) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     service_stop(&svc);
-    return EXIT_SUCCESS;
+    return rc;
 }

@@ -24,6 +24,8 @@ static int decide(qconsume_ctx *c, qr_batch *b, rd_kafka_message_t *m) {
     int rc = questions_resolve(c->rc, b, m->payload, m->len, trace_id, 0, &d);
     if (rc == QR_UNDECODABLE)
         return consume_deadletter(c->rc->producer, m, "undecodable", "payload is not an ApplicationReceived");
+    if (rc == QR_SEALED_INVALID)
+        return consume_deadletter(c->rc->producer, m, "sealed_invalid", "sealed personal data does not open");
     return rc == 0 ? 0 : -1;
 }
 

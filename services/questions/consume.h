@@ -5,10 +5,12 @@
 #include "resolve.h"
 
 /* The applications.received consumer: each message is decided by
- * questions_resolve; an undecodable or unknown-schema message goes to the
- * dead-letter topic; a transient failure (database, broker, ATS down with
- * nothing cached) makes the batch LOOP_RETRY, and the messages of the
- * batch already decided are not decided again on the retry. */
+ * questions_resolve; an undecodable or unknown-schema message, or one whose
+ * sealed personal data does not open, goes to the dead-letter topic; an
+ * erased one is done; a transient failure (database or key store, broker,
+ * ATS down with nothing cached) makes the batch LOOP_RETRY, and the
+ * messages of the batch already decided are not decided again on the
+ * retry. */
 
 typedef struct {
     qr_ctx *rc;

@@ -2,6 +2,7 @@
 
 #include "atsbridge/v1/events.pb-c.h"
 #include "events.h"
+#include "produce_batch.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -56,7 +57,7 @@ int held_release(qr_ctx *ctx, const char *account) {
         const char *trace = PQgetvalue(r, n, 2);
         int x = questions_resolve(ctx, &b, payload, len, *trace ? trace : NULL, 1, &dec[n]);
         PQfreemem(payload);
-        if (x == QR_UNDECODABLE) {
+        if (x == QR_UNDECODABLE || x == QR_SEALED_INVALID) {
             /* Cannot happen for rows we wrote; never keep retrying one. */
             log_error("held application undecodable, dropped from held", "application_id", PQgetvalue(r, n, 0));
             dec[n] = QR_REJECTED;
@@ -137,6 +138,12 @@ loop_result held_events_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
     return LOOP_DONE;
 }
 
+int held_erase(void *ctx, PGconn *c, const char *application_id, const char *account_id) {
+    (void)ctx;
+    (void)account_id;
+    return delete_row(c, application_id);
+}
+
 long held_count(qr_ctx *ctx) {
     PGconn *c = pg_pool_acquire(ctx->db);
     if (!c) return -1;
@@ -145,4 +152,34 @@ long held_count(qr_ctx *ctx) {
     PQclear(r);
     pg_pool_release(ctx->db, c);
     return n;
+}
+
+int held_expire(qr_ctx *ctx, int days) {
+    char d[16];
+    snprintf(d, sizeof d, "%d", days);
+    const char *p[] = {d};
+    PGconn *c = pg_pool_acquire(ctx->db);
+    if (!c) return -1;
+    PGresult *r = pg_exec(c,
+                          "SELECT application_id, account_id FROM questions.held"
+                          " WHERE held_at < now() - $1::int * interval '1 day' ORDER BY held_at LIMIT 200",
+                          1, p);
+    pg_pool_release(ctx->db, c);
+    int rc = -1;
+    if (!pg_ok(r)) goto out;
+    produce_batch b;
+    produce_batch_init(&b, ctx->producer, "questions");
+    for (int i = 0; i < PQntuples(r); i++) {
+        Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+        ev.application_id = PQgetvalue(r, i, 0);
+        ev.account_id = PQgetvalue(r, i, 1);
+        ev.type = "held_expired";
+        ev.detail = "retention";
+        produce_batch_event(&b, &ev, "held_expired", NULL);
+    }
+    if (produce_batch_wait(&b, "held_expired")) goto out;
+    rc = PQntuples(r);
+out:
+    PQclear(r);
+    return rc;
 }

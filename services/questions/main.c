@@ -5,12 +5,14 @@
  * Start the common service (database, migrations, producer, HTTP with the
  * questions route), then three threads: the applications.received
  * consumer, the application.events consumer that releases held
- * applications on go_live, and a periodic sweep of held applications. On
+ * applications on go_live, and a periodic sweep of held applications; and
+ * the erasure listener (held rows of erased applications, held_erase). On
  * SIGTERM the loops finish their batch and the service stops. */
 #include "api.h"
 #include "cache.h"
 #include "config.h"
 #include "consume.h"
+#include "erasure_listener.h"
 #include "fetch.h"
 #include "held.h"
 #include "kafka_conf.h"
@@ -31,7 +33,7 @@ static service svc;
 static qr_ctx rctx;
 static const char *group;
 static char events_group[160];
-static int sweep_s;
+static int sweep_s, held_days;
 
 static void *received_thread(void *arg) {
     (void)arg;
@@ -63,6 +65,7 @@ static void *sweep_thread(void *arg) {
         waited = 0;
         while (!shutdown_requested() && held_release(&rctx, NULL) > 0) {
         }
+        if (held_days > 0 && held_expire(&rctx, held_days) < 0) log_warn("held retention failed; retrying next sweep");
         long n = held_count(&rctx);
         if (n >= 0) metrics_gauge_set("atsb_questions_held", "", (double)n);
     }
@@ -90,6 +93,7 @@ int main(void) {
     group = config_str("ATSB_QUESTIONS_GROUP", "questions");
     snprintf(events_group, sizeof events_group, "%s-golive", group);
     sweep_s = (int)config_int("ATSB_QUESTIONS_HELD_SWEEP_S", 60, 1, 86400);
+    held_days = (int)config_int("ATSB_HELD_RETENTION_DAYS", 30, 0, 36500);
 
     if (service_start(&spec, &svc) != 0) return EXIT_FAILURE;
     rctx.db = svc.db;
@@ -104,8 +108,14 @@ int main(void) {
             rc = EXIT_FAILURE;
             break;
         }
+    erasure_listener *erasure = erasure_listener_start(&svc, "questions", held_erase, NULL);
+    if (!erasure) {
+        shutdown_request();
+        rc = EXIT_FAILURE;
+    }
     service_wait(&svc);
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    if (erasure_listener_join(erasure)) rc = EXIT_FAILURE;
     service_stop(&svc);
     return rc;
 }

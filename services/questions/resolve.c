@@ -9,9 +9,11 @@
 #include "log.h"
 #include "mapping.h"
 #include "metrics.h"
+#include "personal.h"
 #include "produce_batch.h"
 #include "validate.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,7 @@
 #define RESOLVED_SCHEMA "atsbridge.v1.ApplicationResolved"
 
 const char *qr_decision_name(qr_decision d) {
-    return d == QR_RESOLVED ? "resolved" : d == QR_HELD ? "held" : "rejected";
+    return d == QR_RESOLVED ? "resolved" : d == QR_HELD ? "held" : d == QR_ERASED ? "erased" : "rejected";
 }
 
 static void count(qr_decision d, const char *code) {
@@ -87,10 +89,15 @@ static int hold(produce_batch *b, PGconn *c, const Atsbridge__V1__ApplicationRec
     return 0;
 }
 
+/* key: the application's data key when it arrived sealed (it leaves sealed
+ * with it), NULL when it arrived in clear (produced before sealing, or by a
+ * test: it leaves in clear). */
 static int produce_resolved(produce_batch *b, Atsbridge__V1__ApplicationReceived *app, const account *acc,
-                            const qs_set *set, const char *trace_id, size_t *nmapped) {
+                            const qs_set *set, const uint8_t *key, const char *trace_id, size_t *nmapped) {
     qm_mapped m = {0};
-    if (questions_map(app, set, &m)) return QR_RETRY;
+    uint8_t *blobs[2] = {NULL, NULL};
+    int rc = QR_RETRY;
+    if (questions_map(app, set, &m)) goto cleanup;
     Atsbridge__V1__ApplicationResolved res = ATSBRIDGE__V1__APPLICATION_RESOLVED__INIT;
     res.application = app;
     res.ats = (char *)acc->ats;
@@ -101,12 +108,31 @@ static int produce_resolved(produce_batch *b, Atsbridge__V1__ApplicationReceived
     res.run_mode = (char *)acc->run_mode;
     res.posting_is_test = set->is_test;
     res.resolved_at_ms = events_now_ms();
+    Atsbridge__V1__ApplicationResolved sealed;
+    Atsbridge__V1__ApplicationReceived sealed_app;
+    const Atsbridge__V1__ApplicationResolved *out = &res;
+    if (key) {
+        if (personal_seal_resolved(&res, key, &sealed, &sealed_app, blobs)) goto cleanup;
+        out = &sealed;
+    }
     char topic[256];
     produce_batch_proto(b, kafka_topic(TOPIC_APPLICATIONS_RESOLVED, topic, sizeof topic), app->application_id,
-                        RESOLVED_SCHEMA, &res.base, trace_id);
+                        RESOLVED_SCHEMA, &out->base, trace_id); /* packs now */
     *nmapped = m.n;
+    rc = 0;
+cleanup:
+    free(blobs[0]);
+    free(blobs[1]);
     qm_mapped_free(&m);
-    return 0;
+    return rc;
+}
+
+/* The end of an erased application's message: counted and logged by id. */
+static void skip_erased(const Atsbridge__V1__ApplicationReceived *app, const char *trace_id, qr_decision *d) {
+    metrics_counter_add("atsb_erased_messages_total", "service=\"questions\"", 1);
+    log_event(LOG_INFO, trace_id, "erased message skipped", "application_id", app->application_id,
+              (const char *)NULL);
+    *d = QR_ERASED;
 }
 
 void qr_batch_begin(qr_batch *qb, qr_ctx *ctx) {
@@ -177,12 +203,30 @@ int questions_resolve(qr_ctx *ctx, qr_batch *qb, const uint8_t *payload, size_t 
     PGconn *c = NULL;
     const account *accp;
     const qs_set *setp;
+    /* Sealed personal fields: opened with the key read once, which seals
+     * the resolved message again (personal_open_received, in two steps). */
+    uint8_t key[DATA_KEY_BYTES];
+    const uint8_t *keyp = NULL;
+    if (app->sealed.len) {
+        if (!(c = pg_pool_acquire(ctx->db))) goto done;
+        data_key_status ks = data_key_get(c, app->application_id, 0, key);
+        if (ks == DATA_KEY_ERASED) {
+            skip_erased(app, trace_id, d);
+            rc = 0;
+            goto done;
+        }
+        if (ks != DATA_KEY_OK) goto done; /* the key store is unreachable: retry */
+        keyp = key;
+        personal_status ps = personal_open_received_key(app, key);
+        if (ps == PERSONAL_INVALID) rc = QR_SEALED_INVALID;
+        if (ps != PERSONAL_OK) goto done;
+    }
     const qr_memo_entry *e = memo_find(qb, app->account_id, posting);
     if (e) {
         accp = &e->acc;
         setp = &e->set;
     } else {
-        if (!(c = pg_pool_acquire(ctx->db))) goto done;
+        if (!c && !(c = pg_pool_acquire(ctx->db))) goto done;
         int a = accounts_load(c, app->account_id, &acc);
         if (a < 0) goto done;
         if (a == 1) {
@@ -232,7 +276,7 @@ int questions_resolve(qr_ctx *ctx, qr_batch *qb, const uint8_t *payload, size_t 
         goto done;
     }
     size_t nmapped = 0;
-    if (produce_resolved(b, app, accp, setp, trace_id, &nmapped)) goto done;
+    if (produce_resolved(b, app, accp, setp, keyp, trace_id, &nmapped)) goto done;
     char detail[256];
     snprintf(detail, sizeof detail, "run_mode %s; %zu answers mapped%s", accp->run_mode, nmapped,
              v.unknown_answers ? "; unknown answers ignored" : "");
@@ -243,6 +287,7 @@ int questions_resolve(qr_ctx *ctx, qr_batch *qb, const uint8_t *payload, size_t 
     *d = QR_RESOLVED;
     rc = 0;
 done:
+    sodium_memzero(key, sizeof key);
     if (c) pg_pool_release(ctx->db, c);
     qv_result_free(&v);
     qs_set_free(&set);

@@ -29,7 +29,10 @@ typedef struct {
     kafka_producer *producer;
 } qr_ctx;
 
-typedef enum { QR_RESOLVED = 0, QR_HELD, QR_REJECTED } qr_decision;
+/* QR_ERASED: the application was erased (its data key is destroyed,
+ * data_keys.h), so its personal fields are gone: nothing is decided or
+ * produced, the message is done. */
+typedef enum { QR_RESOLVED = 0, QR_HELD, QR_REJECTED, QR_ERASED } qr_decision;
 
 /* One batch of decisions: their messages, produced together, and what the
  * batch has read already (the account and question set of each (account,
@@ -53,14 +56,16 @@ void qr_batch_begin(qr_batch *qb, qr_ctx *ctx);
  * batch may be treated as decided. */
 int qr_batch_end(qr_batch *qb, const char *kind);
 
-#define QR_RETRY (-1)       /* transient: database, broker or ATS unavailable */
-#define QR_UNDECODABLE (-2) /* payload is not an ApplicationReceived */
+#define QR_RETRY (-1)          /* transient: database (or key store), broker or ATS unavailable */
+#define QR_UNDECODABLE (-2)    /* payload is not an ApplicationReceived */
+#define QR_SEALED_INVALID (-3) /* its sealed personal fields do not open (personal.h): poison */
 
-/* Decides the application in payload (ApplicationReceived, protobuf); its
- * messages are added to qb. from_held: the payload comes from
- * questions.held (a held decision then only counts an attempt; removing
- * the row after another decision is the caller's). Returns 0 with *d set,
- * QR_RETRY or QR_UNDECODABLE (nothing done). */
+/* Decides the application in payload (ApplicationReceived, protobuf, its
+ * personal fields opened first when sealed; resolved messages are produced
+ * sealed again); its messages are added to qb. from_held: the payload comes
+ * from questions.held (a held decision then only counts an attempt;
+ * removing the row after another decision is the caller's). Returns 0 with
+ * *d set, QR_RETRY, QR_UNDECODABLE or QR_SEALED_INVALID (nothing done). */
 int questions_resolve(qr_ctx *ctx, qr_batch *qb, const uint8_t *payload, size_t len, const char *trace_id,
                       int from_held, qr_decision *d);
 

@@ -325,7 +325,8 @@ void admin_application_delete(const http_request *req, http_response *resp, void
     }
 }
 
-/* GET /v1/erasures/{id}: the tombstone and which services confirmed. */
+/* GET /v1/erasures/{id}: the tombstone, which services confirmed, which of
+ * ERASURE_SERVICES have not yet ("pending"), and "complete" once none is. */
 void admin_erasure_get(const http_request *req, http_response *resp, void *ctx) {
     status_app *app = ctx;
     if (auth_admin(req, resp)) return;
@@ -360,6 +361,15 @@ void admin_erasure_get(const http_request *req, http_response *resp, void *ctx) 
             json_object_array_add(conf, e);
         }
         json_object_object_add(o, "confirmations", conf);
+        static const char *const services[ERASURE_NSERVICES] = ERASURE_SERVICES;
+        json_object *pending = json_object_new_array();
+        for (int k = 0; k < ERASURE_NSERVICES; k++) {
+            int done = 0;
+            for (int i = 0; i < PQntuples(d) && !done; i++) done = !strcmp(PQgetvalue(d, i, 0), services[k]);
+            if (!done) json_object_array_add(pending, json_object_new_string(services[k]));
+        }
+        json_object_object_add(o, "complete", json_object_new_boolean(json_object_array_length(pending) == 0));
+        json_object_object_add(o, "pending", pending);
         http_json(resp, 200, o);
     }
     PQclear(r);

@@ -1,9 +1,11 @@
 #include "erasure.h"
 
+#include "data_keys.h"
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
 #include "pg.h"
+#include "produce_batch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,21 +37,56 @@ static const char SQL_ERASE[] =
     "    OR e.subject_id IN (SELECT check_id FROM ck)"
     " RETURNING 1"
     ")"
-    " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM ev), (SELECT count(*) FROM tomb),"
-    "  (SELECT count(*) FROM wh), (SELECT count(*) FROM cu)";
+    /* Every CTE above runs to completion whether read here or not. */
+    " SELECT application_id, coalesce(account_id, ''), (SELECT count(*) FROM tomb) FROM ids";
 
-proj_result erasure_delete(PGconn *c, pgarr er[PX_NCOLS]) {
+proj_result erasure_delete(PGconn *c, pgarr er[PX_NCOLS], PGresult **erased) {
     const char *params[PX_NCOLS];
-    for (int i = 0; i < PX_NCOLS; i++) {
-        params[i] = pgarr_text(&er[i]);
-        if (!params[i]) return PROJ_TRANSIENT;
+    const char **ids = NULL;
+    PGresult *r = NULL;
+    proj_result res = PROJ_TRANSIENT;
+    *erased = NULL;
+    for (int i = 0; i < PX_NCOLS; i++)
+        if (!(params[i] = pgarr_text(&er[i]))) goto cleanup;
+    r = pg_exec(c, SQL_ERASE, PX_NCOLS, params);
+    if (!pg_ok(r)) {
+        res = proj_classify(c, r);
+        goto cleanup;
     }
-    PGresult *r = pg_exec(c, SQL_ERASE, PX_NCOLS, params);
-    proj_result res = pg_ok(r) ? PROJ_OK : proj_classify(c, r);
-    if (res == PROJ_OK && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 2), "0") != 0)
+    size_t n = (size_t)PQntuples(r);
+    if (n > 0 && !(ids = malloc(n * sizeof *ids))) goto cleanup;
+    for (size_t i = 0; i < n; i++) ids[i] = PQgetvalue(r, (int)i, 0);
+    /* Crypto-shredding: every copy of the personal fields, on any topic or
+     * table, becomes unreadable with the commit. */
+    if (data_keys_destroy(c, n, ids)) {
+        res = PROJ_TRANSIENT;
+        goto cleanup;
+    }
+    if (n > 0 && strcmp(PQgetvalue(r, 0, 2), "0") != 0)
         metrics_counter_add("atsb_status_erasures_total", "", strtod(PQgetvalue(r, 0, 2), NULL));
+    *erased = r;
+    r = NULL;
+    res = PROJ_OK;
+cleanup:
+    free(ids);
     PQclear(r);
     return res;
+}
+
+int erasure_confirm(kafka_producer *p, const PGresult *erased) {
+    int n = erased ? PQntuples(erased) : 0;
+    if (n == 0) return 0;
+    if (!p) return -1;
+    produce_batch b;
+    produce_batch_init(&b, p, "status");
+    for (int i = 0; i < n; i++) {
+        Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+        ev.application_id = PQgetvalue(erased, i, 0);
+        ev.account_id = PQgetvalue(erased, i, 1);
+        ev.type = "erasure_done";
+        produce_batch_event(&b, &ev, "status", NULL);
+    }
+    return produce_batch_wait(&b, "erasure_done") == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
 /* Looks the application up: 0 found (account copied), 1 unknown, 2 already
@@ -76,6 +113,7 @@ erasure_result erasure_request(status_app *app, const char *application_id, cons
                                const char *actor) {
     erasure_result res = ERASURE_DB_DOWN;
     char account[256] = "";
+    PGresult *erased = NULL;
     pgarr er[PX_NCOLS];
     for (int i = 0; i < PX_NCOLS; i++) pgarr_init(&er[i]);
     PGconn *c = pg_pool_acquire(app->svc.db);
@@ -103,43 +141,56 @@ erasure_result erasure_request(status_app *app, const char *application_id, cons
     pgarr_add(&er[PX_APP], application_id, 0);
     pgarr_add(&er[PX_ACCOUNT], account, 1);
     pgarr_add(&er[PX_REASON], reason, 0);
-    if (pg_run(c, "BEGIN", 0, NULL) || erasure_delete(c, er) != PROJ_OK ||
+    if (pg_run(c, "BEGIN", 0, NULL) || erasure_delete(c, er, &erased) != PROJ_OK ||
         pg_run(c, "COMMIT", 0, NULL))
         goto cleanup; /* the release rolls back; the consumer will erase on the event */
     log_info("application erased", "application_id", application_id, "reason", reason);
     res = ERASURE_OK;
+    /* Deleted whatever happens now: without the broker, the consumer
+     * confirms when it applies the request (same event id). */
+    if (erasure_confirm(app->svc.producer, erased))
+        log_warn("erasure_done not produced; the consumer will confirm", "application_id", application_id);
 cleanup:
     pg_pool_release(app->svc.db, c);
+    PQclear(erased);
     for (int i = 0; i < PX_NCOLS; i++) pgarr_free(&er[i]);
     return res;
 }
 
-int erasure_retention_tick(status_app *app) {
-    if (app->retention_days <= 0) return 0;
-    char days[16];
-    snprintf(days, sizeof days, "%d", app->retention_days);
-    const char *p[] = {days};
+/* Erases (reason) the applications the query's first column names; the
+ * query takes the one parameter param. Returns how many, or -1. */
+static int erase_selected(status_app *app, const char *sql, const char *param, const char *reason) {
+    const char *p[] = {param};
     PGconn *c = pg_pool_acquire(app->svc.db);
     if (!c) return -1;
-    PGresult *r = pg_exec(c,
-                          "SELECT application_id FROM status.applications"
-                          " WHERE updated_at < now() - $1::int * interval '1 day'"
-                          " ORDER BY updated_at LIMIT 200",
-                          1, p);
+    PGresult *r = pg_exec(c, sql, param ? 1 : 0, p);
     pg_pool_release(app->svc.db, c);
-    if (!pg_ok(r)) {
-        PQclear(r);
-        return -1;
-    }
-    int n = 0;
-    for (int i = 0; i < PQntuples(r); i++) {
-        erasure_result e = erasure_request(app, PQgetvalue(r, i, 0), "retention", NULL);
+    int n = pg_ok(r) ? 0 : -1;
+    for (int i = 0; n >= 0 && i < PQntuples(r); i++) {
+        erasure_result e = erasure_request(app, PQgetvalue(r, i, 0), reason, NULL);
         if (e == ERASURE_OK) n++;
-        else if (e != ERASURE_NOT_FOUND) {
-            n = -1;
-            break;
-        }
+        else if (e != ERASURE_NOT_FOUND) n = -1;
     }
     PQclear(r);
     return n;
+}
+
+int erasure_retention_tick(status_app *app) {
+    /* Held too long (questions reported held_expired): erased whatever the
+     * application retention says. */
+    int held = erase_selected(app,
+                              "SELECT DISTINCT e.application_id FROM status.events e"
+                              " WHERE e.type = 'held_expired' AND NOT EXISTS"
+                              "  (SELECT 1 FROM status.erasures x WHERE x.application_id = e.application_id)"
+                              " LIMIT 200",
+                              NULL, "held_retention");
+    if (held < 0 || app->retention_days <= 0) return held;
+    char days[16];
+    snprintf(days, sizeof days, "%d", app->retention_days);
+    int old = erase_selected(app,
+                             "SELECT application_id FROM status.applications"
+                             " WHERE updated_at < now() - $1::int * interval '1 day'"
+                             " ORDER BY updated_at LIMIT 200",
+                             days, "retention");
+    return old < 0 ? -1 : held + old;
 }

@@ -53,7 +53,7 @@ static void *run(void *arg) {
             if (feed_monitor_tick(app) < 0) log_warn("feed check failed; retrying next round");
             next_feed = t + app->feed_check_interval_s;
         }
-        if (app->retention_days > 0 && t >= next_retention) {
+        if (t >= next_retention) {
             int n = erasure_retention_tick(app);
             if (n < 0) log_warn("retention run failed; retrying next round");
             /* A full page means more is due: go again soon. */

@@ -267,13 +267,14 @@ static proj_result run_arrays(PGconn *c, const char *sql, pgarr *cols, int n, lo
 
 proj_result proj_apply(PGconn *c, proj_batch *b) {
     proj_result res = PROJ_OK;
+    PGresult *erased = NULL; /* applications erased by this batch, confirmed before the COMMIT */
     b->stored = 0;
     pgarr_reset(&b->created);
     bgcheck_outbox_reset(&b->out);
     if (pg_run(c, "BEGIN", 0, NULL)) return PROJ_TRANSIENT;
     if (b->nevents && (res = run_arrays(c, SQL_EVENTS, b->ev, PE_NCOLS, &b->stored)) != PROJ_OK)
         goto rollback;
-    if (b->nerasures && (res = erasure_delete(c, b->er)) != PROJ_OK) goto rollback;
+    if (b->nerasures && (res = erasure_delete(c, b->er, &erased)) != PROJ_OK) goto rollback;
     /* Updates before stage entries: a check completed in this batch is no
      * longer open when the same batch re-enters the stage. */
     if (b->nchecks && (res = run_arrays(c, SQL_CHECKS, b->ck, PC_NCOLS, NULL)) != PROJ_OK)
@@ -292,7 +293,7 @@ proj_result proj_apply(PGconn *c, proj_batch *b) {
     }
     /* Before the commit, like every produce of status: if the broker does
      * not take them, nothing is stored and the batch comes again. */
-    if (bgcheck_outbox_send(&b->out, b->producer)) {
+    if (bgcheck_outbox_send(&b->out, b->producer) || erasure_confirm(b->producer, erased)) {
         res = PROJ_TRANSIENT;
         goto rollback;
     }
@@ -301,10 +302,12 @@ proj_result proj_apply(PGconn *c, proj_batch *b) {
     PQclear(r);
     if (res != PROJ_OK) goto rollback;
     bgcheck_outbox_reset(&b->out);
+    PQclear(erased);
     return PROJ_OK;
 rollback:
     b->stored = 0;
     bgcheck_outbox_reset(&b->out);
+    PQclear(erased);
     if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
         PQclear(PQexec(c, "ROLLBACK"));
     return res;

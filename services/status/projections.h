@@ -68,10 +68,11 @@ void proj_add_event(proj_batch *b, const Atsbridge__V1__ApplicationEvent *ev);
 void proj_add_webhook(proj_batch *b, const Atsbridge__V1__AtsWebhook *w);
 void proj_add_check(proj_batch *b, const Atsbridge__V1__BackgroundCheckUpdate *u);
 
-/* Applies everything in one transaction on c: events, erasures, check
- * updates, webhooks and the checks their stage entries create, then the
- * background-check commands and events are produced (waiting for every
- * delivery report) and the transaction commits. On failure the transaction
+/* Applies everything in one transaction on c: events, erasures (with their
+ * data keys), check updates, webhooks and the checks their stage entries
+ * create, then the background-check commands and events and the erasures'
+ * erasure_done are produced (waiting for every delivery report) and the
+ * transaction commits. On failure the transaction
  * is rolled back and nothing changed in the database (messages already
  * produced carry deterministic ids, so the retry repeats them harmlessly). */
 proj_result proj_apply(PGconn *c, proj_batch *b);

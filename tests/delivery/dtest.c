@@ -7,6 +7,8 @@
 #include "kafka_conf.h"
 #include "kafka_consumer.h"
 #include "kafka_producer.h"
+#include "personal.h"
+#include "pg.h"
 #include "atsbridge/v1/ats.pb-c.h"
 #include "atsbridge/v1/events.pb-c.h"
 
@@ -191,7 +193,8 @@ void dtest_lever_connection(dtest *t, const char *account) {
     snprintf(url, sizeof url,
              "%s/lever/auth/authorize?client_id=atsbridge-dev-client&redirect_uri=http://127.0.0.1:9/cb&state=s"
              "&scope=offline_access%%20postings:read:admin%%20postings:write:admin%%20uploads:write:admin"
-             "%%20opportunities:write:admin%%20notes:write:admin"
+             "%%20opportunities:write:admin%%20notes:write:admin%%20stages:read:admin%%20tags:read:admin"
+             "%%20webhooks:write:admin"
              "&response_type=code&prompt=consent&audience=https://api.lever.co/v1/",
              t->sim);
     cr_assert_eq(harness_http("GET", url, NULL, NULL, &html), 302, "%s", html ? html : "");
@@ -329,9 +332,30 @@ void dtest_produce(dtest *t, const char *account, const char *ats, const char *p
     r.n_mapped_answers = na;
     r.run_mode = "live";
     r.posting_is_test = posting_is_test;
-    size_t len = atsbridge__v1__application_resolved__get_packed_size(&r);
+    const Atsbridge__V1__ApplicationResolved *msg = &r;
+    Atsbridge__V1__ApplicationResolved sealed;
+    Atsbridge__V1__ApplicationReceived sealed_app;
+    uint8_t *blobs[2] = {NULL, NULL};
+    if (t->seal) {
+        uint8_t key[DATA_KEY_BYTES];
+        PGconn *c = dtest_db(t);
+        cr_assert_eq(data_key_get(c, out->app_id, 1, key), DATA_KEY_OK);
+        if (t->seal == DTEST_SEAL_ERASED) {
+            const char *id = out->app_id;
+            cr_assert_eq(pg_run(c, "BEGIN", 0, NULL), 0);
+            cr_assert_eq(data_keys_destroy(c, 1, &id), 0);
+            cr_assert_eq(pg_run(c, "COMMIT", 0, NULL), 0);
+        }
+        if (t->seal == DTEST_SEAL_WRONG_KEY) key[0] ^= 1;
+        PQfinish(c);
+        cr_assert_eq(personal_seal_resolved(&r, key, &sealed, &sealed_app, blobs), 0);
+        msg = &sealed;
+    }
+    size_t len = atsbridge__v1__application_resolved__get_packed_size(msg);
     uint8_t *buf = malloc(len);
-    atsbridge__v1__application_resolved__pack(&r, buf);
+    atsbridge__v1__application_resolved__pack(msg, buf);
+    free(blobs[0]);
+    free(blobs[1]);
     for (size_t i = 0; i < na; i++) {
         free(ans[i]->values);
         free(ans[i]);

@@ -26,7 +26,14 @@ typedef struct {
     int delivery_port;
     const char *extra_env[16]; /* additional KEY=VALUE for atsb-delivery */
     size_t nextra;
+    int seal; /* how dtest_produce seals personal fields: DTEST_SEAL_* (0: in clear) */
 } dtest;
+
+/* dtest.seal: sealed (personal.h) with a new data key; with a key destroyed
+ * (erased) before the message is produced; with a key the store does not
+ * hold (the message does not open). Needs atsb-delivery started (it applies
+ * the keys component). */
+enum { DTEST_SEAL_NONE = 0, DTEST_SEAL_KEY, DTEST_SEAL_ERASED, DTEST_SEAL_WRONG_KEY };
 
 /* Environment, database, topics and the simulator. */
 void dtest_setup(dtest *t);

@@ -429,6 +429,104 @@ json_object *stack_query_params(const char *url) {
     return o;
 }
 
+/* --- scanning what the stack stored --- */
+
+/* 1 when any needle occurs in the len bytes at p. */
+static int holds_needle(const void *p, size_t len, const char *const *needles) {
+    for (const char *const *n = needles; p && *n; n++)
+        if (memmem(p, len, *n, strlen(*n))) return 1;
+    return 0;
+}
+
+long stack_topic_scan(stack *s, const char *topic_base, const char *const *needles, long *messages) {
+    char err[256], topic[256], group[96];
+    snprintf(topic, sizeof topic, "%s%s", s->prefix, topic_base);
+    rd_kafka_conf_t *conf = kafka_conf_new("test-scan", err, sizeof err);
+    cr_assert_not_null(conf, "%s", err);
+    harness_unique("scan", group, sizeof group);
+    cr_assert_eq(kafka_conf_set(conf, "group.id", group, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err), 0, "%s", err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    cr_assert_not_null(rk, "%s", err);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    cr_assert_eq(rd_kafka_metadata(rk, 0, t, &md, 10000), RD_KAFKA_RESP_ERR_NO_ERROR, "metadata of %s", topic);
+    int nparts = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    cr_assert(nparts > 0 && nparts <= 64, "%s has %d partitions", topic, nparts);
+    int64_t hi[64], pos[64];
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(nparts);
+    for (int p = 0; p < nparts; p++) {
+        int64_t lo;
+        cr_assert_eq(rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi[p], 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        pos[p] = lo;
+        rd_kafka_topic_partition_list_add(l, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    cr_assert_eq(rd_kafka_assign(rk, l), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_partition_list_destroy(l);
+    long found = 0, seen = 0;
+    for (int waited = 0; waited < 60000; waited += 100) {
+        int behind = 0;
+        for (int p = 0; p < nparts; p++) behind += pos[p] < hi[p];
+        if (!behind) break;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m) continue;
+        if (!m->err && m->partition >= 0 && m->partition < nparts) {
+            pos[m->partition] = m->offset + 1;
+            seen++;
+            int hit = holds_needle(m->payload, m->len, needles) || holds_needle(m->key, m->key_len, needles);
+            rd_kafka_headers_t *h = NULL;
+            if (!hit && rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                const char *name;
+                const void *v;
+                size_t vlen;
+                for (size_t i = 0; !hit && rd_kafka_header_get_all(h, i, &name, &v, &vlen) == 0; i++)
+                    hit = holds_needle(v, vlen, needles);
+            }
+            if (hit) fprintf(stderr, "personal data in clear: %s[%d]@%lld\n", topic, (int)m->partition,
+                             (long long)m->offset);
+            found += hit;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    for (int p = 0; p < nparts; p++) cr_assert_geq(pos[p], hi[p], "%s[%d] not read to its end", topic, p);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    if (messages) *messages = seen;
+    return found;
+}
+
+long stack_db_scan(stack *s, const char *const *needles, long *tables, long *rows) {
+    PGconn *c = PQconnectdb(s->dsn);
+    cr_assert(PQstatus(c) == CONNECTION_OK, "postgres: %s", PQerrorMessage(c));
+    PGresult *t = PQexec(c, "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name)"
+                            " FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+                            " AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
+    cr_assert_eq(PQresultStatus(t), PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+    long found = 0, nrows = 0;
+    for (int i = 0; i < PQntuples(t); i++) {
+        char sql[512];
+        /* Binary results: text as its bytes, bytea raw (documents are stored raw). */
+        snprintf(sql, sizeof sql, "SELECT * FROM %s", PQgetvalue(t, i, 0));
+        PGresult *r = PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 1);
+        cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s: %s", PQgetvalue(t, i, 0), PQerrorMessage(c));
+        for (int k = 0; k < PQntuples(r); k++, nrows++) {
+            int hit = 0;
+            for (int f = 0; f < PQnfields(r) && !hit; f++)
+                hit = holds_needle(PQgetvalue(r, k, f), (size_t)PQgetlength(r, k, f), needles);
+            if (hit) fprintf(stderr, "personal data in clear: table %s\n", PQgetvalue(t, i, 0));
+            found += hit;
+        }
+        PQclear(r);
+    }
+    if (tables) *tables = PQntuples(t);
+    if (rows) *rows = nrows;
+    PQclear(t);
+    PQfinish(c);
+    return found;
+}
+
 /* --- seeding through the public APIs --- */
 
 void stack_seed(stack *s) {

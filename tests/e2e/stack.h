@@ -79,6 +79,17 @@ long stack_follow(const char *url, char *final_url, size_t urllen, char **body);
  * twice fails the test). Caller puts. */
 json_object *stack_query_params(const char *url);
 
+/* Reads topic (base name; the stack's prefix is applied) from the start of
+ * every partition to its current end, raw: key, value and headers. Returns
+ * how many messages hold any of needles (each is printed), the count read
+ * into *messages (may be NULL). */
+long stack_topic_scan(stack *s, const char *topic_base, const char *const *needles, long *messages);
+
+/* Reads every row of every table of the stack's database, each column as
+ * text and bytea as raw bytes. Returns how many rows hold any of needles
+ * (each table is printed), the tables and rows read into *tables, *rows. */
+long stack_db_scan(stack *s, const char *const *needles, long *tables, long *rows);
+
 /* Polls GET path on proc (admin token) until ok(json, arg) or timeout;
  * returns the last 200 answer (caller puts) or NULL. */
 json_object *stack_poll(stack *s, int proc, const char *path, int (*ok)(json_object *, void *), void *arg,

@@ -215,12 +215,15 @@ int attack_slowloris_open(attack_slowloris *s) { return atomic_load(&s->open); }
 int attack_slowloris_stop(attack_slowloris *s) {
     atomic_store(&s->stop, 1);
     pthread_join(s->thread, NULL);
+    /* Counted as they are now, not as the attacker's last round saw them. */
     int open = 0;
-    for (int i = 0; i < s->n; i++)
-        if (s->fds[i] >= 0) {
-            open++;
-            close(s->fds[i]);
-        }
+    for (int i = 0; i < s->n; i++) {
+        if (s->fds[i] < 0) continue;
+        char b[64];
+        ssize_t r = recv(s->fds[i], b, sizeof b, MSG_DONTWAIT);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) open++;
+        close(s->fds[i]);
+    }
     free(s->fds);
     free(s);
     return open;

@@ -1,6 +1,9 @@
 #include "ingest_support.h"
 
+#include "crypto.h"
 #include "harness.h"
+#include "personal.h"
+#include "pg.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -41,6 +44,27 @@ int64_t db_scalar(const char *dsn, const char *sql, int nparams, const char *con
     PQclear(r);
     PQfinish(c);
     return v;
+}
+
+Atsbridge__V1__ApplicationReceived *received_open(const ingest_proc *p, const rd_kafka_message_t *m) {
+    cr_assert_eq(crypto_init(), 0); /* the service's ATSB_SECRET_KEY, from the same environment */
+    Atsbridge__V1__ApplicationReceived *ar = atsbridge__v1__application_received__unpack(NULL, m->len, m->payload);
+    cr_assert_not_null(ar, "not an ApplicationReceived");
+    cr_assert_gt(ar->sealed.len, 0, "personal fields in clear");
+    cr_assert_null(ar->candidate, "a candidate in clear beside the sealed one");
+    cr_assert_eq(ar->n_answers + ar->n_documents, 0, "answers or documents in clear");
+    PGconn *c = harness_connect(p->dsn);
+    cr_assert_eq(personal_open_received(c, ar), PERSONAL_OK);
+    PQfinish(c);
+    return ar;
+}
+
+void erase_key(const ingest_proc *p, const char *application_id) {
+    PGconn *c = harness_connect(p->dsn);
+    cr_assert_eq(pg_run(c, "BEGIN", 0, NULL), 0);
+    cr_assert_eq(data_keys_destroy(c, 1, &application_id), 0);
+    cr_assert_eq(pg_run(c, "COMMIT", 0, NULL), 0);
+    PQfinish(c);
 }
 
 void ingest_start(ingest_proc *p, int no_status) {

@@ -63,6 +63,16 @@ const char *msg_header(const rd_kafka_message_t *m, const char *name, char *buf,
 int64_t db_scalar(const char *dsn, const char *sql, int nparams, const char *const *params);
 void db_exec(const char *dsn, const char *sql);
 
+/* Unpacks an ApplicationReceived read from applications.received, asserts
+ * that its personal fields travelled sealed, and opens them with the data
+ * key in p's database (personal.h). Free with
+ * atsbridge__v1__application_received__free_unpacked. */
+struct Atsbridge__V1__ApplicationReceived;
+struct Atsbridge__V1__ApplicationReceived *received_open(const ingest_proc *p, const rd_kafka_message_t *m);
+
+/* Destroys the data key of an application as erasure does (data_keys.h). */
+void erase_key(const ingest_proc *p, const char *application_id);
+
 /* Base64 of data (malloc'd). */
 char *b64(const void *data, size_t len);
 

@@ -1,6 +1,7 @@
 /* POST /v1/applications end to end: 202 after Kafka has ApplicationReceived
- * and the `received` event, documents stored once by sha256, idempotent
- * resubmission (200, nothing produced) and 409 on a different body, every
+ * (personal fields sealed) and the `received` event, documents stored once
+ * by sha256, idempotent resubmission (200, nothing produced), 409 on a
+ * different body and 410 once the application was erased, every
  * error path with its status and JSON body, multipart with several files and
  * a 10 MiB CV whose sha256 travels in the message; concurrent posts of the
  * same ids. */
@@ -99,7 +100,10 @@ Test(ingest_applications, accepted_after_kafka_then_idempotent_then_conflict) {
     cr_assert_str_eq(msg_header(m, "schema", hv, sizeof hv), "atsbridge.v1.ApplicationReceived");
     cr_assert_eq(m->key_len, strlen(app_id));
     cr_assert(!memcmp(m->key, app_id, m->key_len));
-    Atsbridge__V1__ApplicationReceived *ar = atsbridge__v1__application_received__unpack(NULL, m->len, m->payload);
+    /* Personal fields travel sealed (personal.h): nothing readable on the wire. */
+    cr_assert_null(memmem(m->payload, m->len, "zoe@example.org", 15));
+    cr_assert_null(memmem(m->payload, m->len, "M\xc3\xbcller", 7));
+    Atsbridge__V1__ApplicationReceived *ar = received_open(&P, m);
     cr_assert(ar);
     cr_assert_str_eq(ar->application_id, app_id);
     cr_assert_str_eq(ar->board, "stepstone_de");
@@ -151,6 +155,12 @@ Test(ingest_applications, accepted_after_kafka_then_idempotent_then_conflict) {
     char *other = sample_application("SS-1", "Anna", doc);
     expect_error(other, KEY, 409, "conflict");
     cr_assert_eq(topic_count(received), before + 1);
+
+    /* Erased (its data key destroyed): the same application again is 410, nothing produced. */
+    erase_key(&P, app_id);
+    expect_error(json, KEY, 410, "erased");
+    cr_assert_eq(topic_count(received), before + 1);
+    cr_assert_eq(topic_count(events), ev_before + 1);
     free(other);
     free(json);
     free(doc);
@@ -437,7 +447,7 @@ Test(ingest_applications, multipart_with_several_files) {
     ingest_resp_free(&r);
     rd_kafka_message_t *m = topic_read(received, before);
     cr_assert(m);
-    Atsbridge__V1__ApplicationReceived *ar = atsbridge__v1__application_received__unpack(NULL, m->len, m->payload);
+    Atsbridge__V1__ApplicationReceived *ar = received_open(&P, m);
     cr_assert_eq(ar->n_documents, 3);
     cr_assert_str_eq(ar->documents[0]->kind, "cv");
     cr_assert_str_eq(ar->documents[0]->filename, "cv.pdf", "path components are stripped");
@@ -482,7 +492,7 @@ Test(ingest_applications, ten_mib_cv_end_to_end) {
     rd_kafka_message_t *m = topic_read(received, before);
     cr_assert(m);
     cr_assert_lt(m->len, 4096, "only the reference travels in Kafka");
-    Atsbridge__V1__ApplicationReceived *ar = atsbridge__v1__application_received__unpack(NULL, m->len, m->payload);
+    Atsbridge__V1__ApplicationReceived *ar = received_open(&P, m);
     cr_assert_str_eq(ar->documents[0]->sha256, sha);
     cr_assert_eq(ar->documents[0]->size_bytes, n);
     atsbridge__v1__application_received__free_unpacked(ar, NULL);

@@ -1,7 +1,8 @@
 /* POST /v1/exports: a sourcing tool's export task becomes one application per
- * candidate (ApplicationReceived with export fields + `received` event) and
- * one `export_created` event; validation uses indexed paths; a resent
- * export answers 200 and produces nothing. */
+ * candidate (ApplicationReceived with export fields, personal fields sealed,
+ * + `received` event) and one `export_created` event; validation uses
+ * indexed paths; a resent export answers 200 and produces nothing, and 410
+ * once one of its candidates was erased. */
 #include "atsbridge/v1/applications.pb-c.h"
 #include "atsbridge/v1/events.pb-c.h"
 #include "harness.h"
@@ -60,9 +61,11 @@ Test(ingest_exports, every_candidate_becomes_an_application) {
     cr_assert_eq(r.status, 202, "%s", r.body);
     json_object *o = json_tokener_parse(r.body), *v;
     cr_assert(json_object_object_get_ex(o, "export_task_id", &v));
-    char task[64];
+    char task[64], app1[64];
     snprintf(task, sizeof task, "%s", json_object_get_string(v));
     cr_assert(json_object_object_get_ex(o, "count", &v) && json_object_get_int(v) == 3);
+    cr_assert(json_object_object_get_ex(o, "application_ids", &v) && json_object_array_length(v) == 3);
+    snprintf(app1, sizeof app1, "%s", json_object_get_string(json_object_array_get_idx(v, 1)));
     json_object_put(o);
     ingest_resp_free(&r);
 
@@ -70,7 +73,10 @@ Test(ingest_exports, every_candidate_becomes_an_application) {
     for (int i = 0; i < 3; i++) {
         rd_kafka_message_t *m = topic_read(received, before + i);
         cr_assert(m);
-        Atsbridge__V1__ApplicationReceived *ar = atsbridge__v1__application_received__unpack(NULL, m->len, m->payload);
+        static const char *const emails[] = {"ada@example.org", "bob@example.org", "cy@example.org"};
+        cr_assert_null(memmem(m->payload, m->len, emails[i], strlen(emails[i])), "sealed on the wire");
+        Atsbridge__V1__ApplicationReceived *ar = received_open(&P, m);
+        cr_assert_str_eq(ar->candidate->email, emails[i]);
         cr_assert(ar);
         cr_assert_str_eq(ar->export_task_id, task);
         cr_assert_str_eq(ar->source_label, "ProvenBase");
@@ -113,6 +119,15 @@ Test(ingest_exports, every_candidate_becomes_an_application) {
     ingest_post_json(&P, "/v1/exports", "provenbase-key-1", EXPORT, &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     cr_assert(strstr(r.body, task));
+    ingest_resp_free(&r);
+    cr_assert_eq(topic_count(received), before + 3);
+    cr_assert_eq(topic_count(events), ev_before + 4);
+
+    /* One candidate's application erased: the export again is 410 naming it, nothing produced. */
+    erase_key(&P, app1);
+    ingest_post_json(&P, "/v1/exports", "provenbase-key-1", EXPORT, &r);
+    cr_assert_eq(r.status, 410, "%s", r.body);
+    cr_assert(strstr(r.body, "\"erased\"") && strstr(r.body, "candidates[1]"), "%s", r.body);
     ingest_resp_free(&r);
     cr_assert_eq(topic_count(received), before + 3);
     cr_assert_eq(topic_count(events), ev_before + 4);

@@ -2,15 +2,18 @@
  * an unknown schema header, 900 KB of garbage under the right schema, an
  * undecodable command) each go to applications.deadletter with an
  * error-code header, and a valid application produced after them is
- * delivered. */
+ * delivered. Sealed personal fields: opened and delivered; erased ones
+ * skipped with nothing sent; ones that do not open dead-lettered. */
 #include "dtest.h"
 #include "harness.h"
 #include "kafka_conf.h"
 #include "kafka_producer.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static dtest t;
 static void setup(void) { dtest_setup(&t); }
@@ -79,5 +82,58 @@ Test(delivery_poison, poison_messages_are_dead_lettered_and_consumption_continue
             big_seen = 1;
     }
     cr_assert(big_seen, "the oversized message is dead-lettered unchanged");
+    json_object_put(dlq);
+}
+
+static long erased_metric(dtest *d) {
+    char url[192], *body = NULL;
+    snprintf(url, sizeof url, "%s/metrics", d->delivery);
+    cr_assert_eq(harness_http("GET", url, NULL, NULL, &body), 200);
+    const char *p = body ? strstr(body, "atsb_erased_messages_total{service=\"delivery\"} ") : NULL;
+    long v = p ? strtol(strchr(p, ' ') + 1, NULL, 10) : 0;
+    free(body);
+    return v;
+}
+
+Test(delivery_poison, sealed_delivered_erased_skipped_undecryptable_dead_lettered) {
+    dtest_account(&t, "acc-lever", "lever", "live", NULL);
+    dtest_start_delivery(&t);
+    dtest_lever_connection(&t, "acc-lever");
+    dtest_app erased, wrong, good;
+    t.seal = DTEST_SEAL_ERASED;
+    dtest_produce(&t, "acc-lever", "lever", "demo-lever-posting", 1, 1, &erased);
+    t.seal = DTEST_SEAL_WRONG_KEY;
+    dtest_produce(&t, "acc-lever", "lever", "demo-lever-posting", 1, 0, &wrong);
+    t.seal = DTEST_SEAL_KEY;
+    dtest_produce(&t, "acc-lever", "lever", "demo-lever-posting", 1, 1, &good);
+    cr_assert_eq(dtest_wait_state(&t, good.app_id, "DELIVERED", 60000), 0, "sealed not delivered (see %s)", t.dir);
+
+    json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *opp = NULL;
+    cr_assert_eq(dtest_lever_opps(ledger, good.email, &opp), 1, "opened and delivered");
+    json_object *files, *answers;
+    cr_assert(json_object_object_get_ex(opp, "files", &files) && json_object_array_length(files) == 1,
+              "the sealed document reference was opened: CV attached");
+    cr_assert(json_object_object_get_ex(opp, "answers", &answers) && json_object_array_length(answers) == 1,
+              "the sealed mapped answers were opened");
+    cr_assert_eq(dtest_lever_opps(ledger, erased.email, &opp), 0, "nothing of an erased application is sent");
+    cr_assert_eq(dtest_lever_opps(ledger, wrong.email, &opp), 0);
+    json_object_put(ledger);
+
+    long n = 0;
+    for (int i = 0; i < 100 && (n = erased_metric(&t)) < 1; i++) usleep(100 * 1000);
+    cr_assert_eq(n, 1, "atsb_erased_messages_total{service=\"delivery\"}");
+    char *st = dtest_ledger_state(&t, erased.app_id);
+    cr_assert_str_eq(st, "", "no delivery attempt for an erased application");
+    free(st);
+
+    json_object *dlq = NULL;
+    for (int i = 0; i < 20; i++) {
+        json_object_put(dlq);
+        dlq = dtest_read_topic(&t, TOPIC_APPLICATIONS_DEADLETTER, 2000);
+        if (json_object_array_length(dlq) >= 1) break;
+    }
+    cr_assert_eq(json_object_array_length(dlq), 1, "%s", json_object_to_json_string(dlq));
+    cr_assert_eq(count_code(dlq, "sealed_invalid"), 1, "%s", json_object_to_json_string(dlq));
+    cr_assert_str_eq(dtest_jstr(json_object_array_get_idx(dlq, 0), "key"), wrong.app_id);
     json_object_put(dlq);
 }

@@ -4,7 +4,8 @@
  * 410; the cache (miss, hit, stale while the ATS is down, 503 past the
  * maximum age, revalidated when it is back); applications rejected with
  * per-question reasons, resolved with mapped answers, held in test mode and
- * released by go_live. */
+ * released by go_live; sealed applications opened and resolved sealed,
+ * erased ones skipped, undecryptable ones dead-lettered. */
 #include "atsbridge/v1/applications.pb-c.h"
 #include "atsbridge/v1/events.pb-c.h"
 #include "credentials.h"
@@ -15,6 +16,7 @@
 #include "kafka_conf.h"
 #include "kafka_consumer.h"
 #include "kafka_producer.h"
+#include "personal.h"
 #include "pg.h"
 
 #include <criterion/criterion.h>
@@ -279,7 +281,8 @@ typedef struct {
     const char *answers[16][3]; /* id, value, second value (multi) */
 } app_spec;
 
-static void produce_app(const app_spec *sp) {
+/* Produces sp's application, sealed with key (personal.h) unless key is NULL. */
+static void produce_app_sealed(const app_spec *sp, const uint8_t *key) {
     Atsbridge__V1__ApplicationReceived app = ATSBRIDGE__V1__APPLICATION_RECEIVED__INIT;
     Atsbridge__V1__Candidate cand = ATSBRIDGE__V1__CANDIDATE__INIT;
     Atsbridge__V1__Consent consent = ATSBRIDGE__V1__CONSENT__INIT;
@@ -313,9 +316,14 @@ static void produce_app(const app_spec *sp) {
     }
     app.answers = ansp;
     app.n_answers = n;
-    size_t len = atsbridge__v1__application_received__get_packed_size(&app);
+    Atsbridge__V1__ApplicationReceived sealed;
+    uint8_t *blob = NULL;
+    if (key) cr_assert_eq(personal_seal_received(&app, key, &sealed, &blob), 0);
+    const Atsbridge__V1__ApplicationReceived *out = key ? &sealed : &app;
+    size_t len = atsbridge__v1__application_received__get_packed_size(out);
     uint8_t *buf = malloc(len);
-    atsbridge__v1__application_received__pack(&app, buf);
+    atsbridge__v1__application_received__pack(out, buf);
+    free(blob);
     char topic[256];
     kafka_msg m = {.topic = kafka_topic(TOPIC_APPLICATIONS_RECEIVED, topic, sizeof topic),
                    .key = sp->app_id, .payload = buf, .len = len,
@@ -323,6 +331,8 @@ static void produce_app(const app_spec *sp) {
     cr_assert_eq(kafka_producer_send(producer, &m), 0);
     free(buf);
 }
+
+static void produce_app(const app_spec *sp) { produce_app_sealed(sp, NULL); }
 
 static kafka_consumer *reader(const char *base) {
     char topic[256], g[64], err[256];
@@ -600,5 +610,136 @@ Test(questions_cache, ats_down_without_cache_retries_then_resolves) {
     fault(NULL);
     const Atsbridge__V1__ApplicationResolved *res = wait_resolved(resolved, "app-retry");
     cr_assert_str_eq(res->ats, "eploy");
+    kafka_consumer_destroy(resolved, 5000);
+}
+
+/* ---- sealed personal data (common/personal.h) ---- */
+
+static long erased_metric(void) {
+    char url[128], *body = NULL;
+    snprintf(url, sizeof url, "%s/metrics", qs);
+    long st = harness_http("GET", url, NULL, NULL, &body);
+    cr_assert_eq(st, 200);
+    const char *p = body ? strstr(body, "atsb_erased_messages_total{service=\"questions\"} ") : NULL;
+    long v = p ? strtol(strchr(p, ' ') + 1, NULL, 10) : 0;
+    free(body);
+    return v;
+}
+
+static void destroy_key(PGconn *c, const char *id) {
+    cr_assert_eq(pg_run(c, "BEGIN", 0, NULL), 0);
+    cr_assert_eq(data_keys_destroy(c, 1, &id), 0);
+    cr_assert_eq(pg_run(c, "COMMIT", 0, NULL), 0);
+}
+
+Test(questions_service, sealed_applications_resolved_sealed_erased_skipped) {
+    kafka_consumer *events = reader(TOPIC_APPLICATION_EVENTS);
+    kafka_consumer *resolved = reader(TOPIC_APPLICATIONS_RESOLVED);
+    kafka_consumer *dlq = reader(TOPIC_APPLICATIONS_DEADLETTER);
+    PGconn *c = harness_connect(dsn);
+    /* atsb-questions applied the keys component at start. */
+    uint8_t k_good[DATA_KEY_BYTES], k_held[DATA_KEY_BYTES], k_held_erased[DATA_KEY_BYTES], k[DATA_KEY_BYTES],
+        wrong[DATA_KEY_BYTES] = {1};
+    cr_assert_eq(data_key_get(c, "app-sealed", 1, k_good), DATA_KEY_OK);
+    cr_assert_eq(data_key_get(c, "app-sealed-held", 1, k_held), DATA_KEY_OK);
+    cr_assert_eq(data_key_get(c, "app-held-erased", 1, k_held_erased), DATA_KEY_OK);
+    cr_assert_eq(data_key_get(c, "app-erased", 1, k), DATA_KEY_OK);
+    cr_assert_eq(data_key_get(c, "app-undecryptable", 1, k), DATA_KEY_OK);
+    app_spec good = {"app-sealed", "demo-lever", "demo-lever-posting",
+                     {{"q-motivation", "Spaß 🚚", NULL}, {"q-years", "7", NULL}, {"q-forklift", "Yes", NULL},
+                      {"q-start", "2026-12-01", NULL}, {"q-shift", "Spätschicht", NULL},
+                      {"q-langs", "de", "en"}}};
+    app_spec erased = good, undecryptable = good;
+    erased.app_id = "app-erased";
+    undecryptable.app_id = "app-undecryptable";
+    app_spec held = {"app-sealed-held", "demo-lever", "lever-posting-driver-hamburg",
+                     {{"q-years", "12", NULL}, {"q-right-to-work", "no", NULL}}};
+    app_spec held_erased = held;
+    held_erased.app_id = "app-held-erased";
+
+    produce_app_sealed(&erased, k);
+    destroy_key(c, "app-erased"); /* erased while its message waits on the topic */
+    produce_app_sealed(&undecryptable, wrong);
+    produce_app_sealed(&good, k_good);
+    produce_app_sealed(&held, k_held);
+    produce_app_sealed(&held_erased, k_held_erased);
+
+    /* Resolved, sealed again: nothing personal in clear, and it opens. */
+    const Atsbridge__V1__ApplicationResolved *r = wait_resolved(resolved, "app-sealed");
+    cr_assert_gt(r->sealed.len, 0);
+    cr_assert_gt(r->application->sealed.len, 0);
+    cr_assert_null(r->application->candidate);
+    cr_assert_eq(r->n_mapped_answers, 0);
+    cr_assert_str_eq(r->ats, "lever");
+    cr_assert_eq(personal_open_resolved(c, (Atsbridge__V1__ApplicationResolved *)r), PERSONAL_OK);
+    cr_assert_str_eq(r->application->candidate->email, "zoe@example.org");
+    cr_assert_str_eq(mapped(r, "customQuestions/cq-demo-screening/q-shift")->values[0], "late");
+    cr_assert_str_eq(mapped(r, "personalInformation/fullName")->values[0], "Zoë Müller");
+    wait_event(events, "app-sealed", "resolved");
+
+    /* Held with its sealed payload; an erasure before the release ends it. */
+    wait_event(events, "app-sealed-held", "held");
+    wait_event(events, "app-held-erased", "held");
+    PGresult *res = pg_exec(c,
+                            "SELECT count(*) FROM questions.held WHERE application_id IN ('app-sealed-held', 'app-held-erased')"
+                            " AND position(convert_to('zoe@example.org', 'UTF8') in payload) = 0",
+                            0, NULL);
+    cr_assert(pg_ok(res));
+    cr_assert_str_eq(PQgetvalue(res, 0, 0), "2", "held payloads stay sealed");
+    PQclear(res);
+    destroy_key(c, "app-held-erased");
+
+    /* The undecryptable one is dead-lettered as sealed_invalid. */
+    int poisoned = 0;
+    for (int i = 0; i < 300 && !poisoned; i++) {
+        rd_kafka_message_t *m = kafka_consumer_poll(dlq, 100);
+        if (!m) continue;
+        char code[64];
+        if (m->key_len == strlen("app-undecryptable") && !memcmp(m->key, "app-undecryptable", m->key_len)) {
+            cr_assert_str_eq(kafka_header(m, "error-code", code, sizeof code), "sealed_invalid");
+            poisoned = 1;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    cr_assert(poisoned, "sealed_invalid dead letter");
+
+    /* Go live releases the held ones: one resolved sealed, one skipped as erased. */
+    Atsbridge__V1__ApplicationEvent gl = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    char id[64];
+    gl.account_id = "demo-lever";
+    gl.subject_id = "demo-lever";
+    gl.type = "go_live";
+    events_prepare(&gl, "status", "test-sealed", id, sizeof id);
+    run(c, "UPDATE status.accounts SET run_mode = 'live' WHERE account_id = 'demo-lever'", 0, NULL);
+    cr_assert_eq(events_emit(producer, &gl, NULL), 0);
+    r = wait_resolved(resolved, "app-sealed-held");
+    cr_assert_eq(personal_open_resolved(c, (Atsbridge__V1__ApplicationResolved *)r), PERSONAL_OK);
+    cr_assert_str_eq(mapped(r, "customQuestions/cq-short/q-right-to-work")->values[0], "no");
+    int gone = 0;
+    for (int i = 0; i < 100 && !gone; i++) {
+        res = pg_exec(c, "SELECT count(*) FROM questions.held", 0, NULL);
+        gone = pg_ok(res) && !strcmp(PQgetvalue(res, 0, 0), "0");
+        PQclear(res);
+        if (!gone) usleep(100 * 1000);
+    }
+    cr_assert(gone, "both held rows are gone");
+    /* Erased: counted twice (the received one, the held one), never decided. */
+    long n = 0;
+    for (int i = 0; i < 100 && (n = erased_metric()) < 2; i++) usleep(100 * 1000);
+    cr_assert_eq(n, 2, "atsb_erased_messages_total");
+    for (int i = 0; i < 20; i++) drain(events, 0);
+    for (int i = 0; i < 20; i++) drain(resolved, 1);
+    for (size_t i = 0; i < nseen_ev; i++) {
+        cr_assert_str_neq(seen_ev[i]->application_id, "app-erased");
+        cr_assert(strcmp(seen_ev[i]->application_id, "app-held-erased") || !strcmp(seen_ev[i]->type, "held"),
+                  "no decision for an erased application: %s", seen_ev[i]->type);
+    }
+    for (size_t i = 0; i < nseen_res; i++) {
+        const char *app = seen_res[i]->application ? seen_res[i]->application->application_id : "";
+        cr_assert(strcmp(app, "app-erased") && strcmp(app, "app-held-erased"), "%s resolved", app);
+    }
+    PQfinish(c);
+    kafka_consumer_destroy(dlq, 5000);
+    kafka_consumer_destroy(events, 5000);
     kafka_consumer_destroy(resolved, 5000);
 }

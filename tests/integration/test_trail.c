@@ -1,11 +1,17 @@
 /* trail, the audit reader: tail decodes by schema and redacts personal data,
- * app prints one application's timeline, dlq list/show/replay re-drive dead
- * letters; errors exit 1 with one line, bad usage exits 2. */
+ * opens sealed personal fields with the keys of ATSB_PG_DSN ("[erased]"
+ * once erased, "[sealed]" without a database), app prints one
+ * application's timeline, dlq list/show/replay re-drive dead letters;
+ * errors exit 1 with one line, bad usage exits 2. */
 #include "atsbridge/v1/applications.pb-c.h"
+#include "crypto.h"
+#include "data_keys.h"
 #include "events.h"
 #include "harness.h"
 #include "kafka_conf.h"
 #include "kafka_producer.h"
+#include "personal.h"
+#include "pg.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -31,10 +37,11 @@ static void setup(void) {
 
 static void teardown(void) { kafka_producer_destroy(prod, 5000); }
 
-/* Runs trail with args; returns its exit status and stdout (caller frees). */
-static int run(const char *args, char **out) {
+/* Runs trail with args (env: a prefix such as "ATSB_PG_DSN='...'" or
+ * "env -u ATSB_PG_DSN"); returns its exit status and stdout (caller frees). */
+static int run_env(const char *env, const char *args, char **out) {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s/tools/trail/trail --brokers '%s' %s 2>&1", ATSB_BIN_DIR,
+    snprintf(cmd, sizeof cmd, "%s %s/tools/trail/trail --brokers '%s' %s 2>&1", env, ATSB_BIN_DIR,
              getenv("ATSB_KAFKA_BROKERS"), args);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
@@ -45,6 +52,8 @@ static int run(const char *args, char **out) {
     *out = buf;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+static int run(const char *args, char **out) { return run_env("", args, out); }
 
 static void emit_at(const char *app, const char *type, const char *state, int64_t at_ms) {
     Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
@@ -169,4 +178,87 @@ Test(trail, errors_and_usage) {
     free(out);
     cr_assert_eq(run("dlq replay", &out), 2);
     free(out);
+}
+
+/* Sealed personal fields: opened with the key in ATSB_PG_DSN's database,
+ * "[sealed]" without a database, "[erased]" once the key is destroyed. */
+Test(trail, sealed_fields) {
+    cr_assert_eq(crypto_init(), 0);
+    char dsn[512];
+    harness_create_db(dsn, sizeof dsn);
+    PGconn *c = harness_connect(dsn);
+    harness_exec_dir(c, ATSB_SOURCE_DIR "/common/migrations/keys");
+    const char *id = "app-s1";
+    uint8_t key[DATA_KEY_BYTES];
+    cr_assert_eq(data_key_get(c, id, 1, key), DATA_KEY_OK);
+
+    Atsbridge__V1__Candidate cand = ATSBRIDGE__V1__CANDIDATE__INIT;
+    cand.first_name = "Zoë";
+    cand.email = "zoe.sealed@example.org";
+    Atsbridge__V1__ApplicationReceived ar = ATSBRIDGE__V1__APPLICATION_RECEIVED__INIT, sealed;
+    ar.application_id = (char *)id;
+    ar.board = "stepstone_de";
+    ar.candidate = &cand;
+    uint8_t *blob, *blobs[2];
+    cr_assert_eq(personal_seal_received(&ar, key, &sealed, &blob), 0);
+    char *vals[] = {"secret-answer"};
+    Atsbridge__V1__MappedAnswer ma = ATSBRIDGE__V1__MAPPED_ANSWER__INIT, *ma_p[] = {&ma};
+    ma.ats_field_id = "cf_1";
+    ma.values = vals;
+    ma.n_values = 1;
+    Atsbridge__V1__ApplicationResolved res = ATSBRIDGE__V1__APPLICATION_RESOLVED__INIT, rsealed;
+    Atsbridge__V1__ApplicationReceived app_out;
+    res.application = &ar;
+    res.ats = "lever";
+    res.mapped_answers = ma_p;
+    res.n_mapped_answers = 1;
+    cr_assert_eq(personal_seal_resolved(&res, key, &rsealed, &app_out, blobs), 0);
+    uint8_t buf[1024], rbuf[1024];
+    size_t len = atsbridge__v1__application_received__pack(&sealed, buf);
+    size_t rlen = atsbridge__v1__application_resolved__pack(&rsealed, rbuf);
+    free(blob);
+    free(blobs[0]);
+    free(blobs[1]);
+    char t[256];
+    kafka_msg m = {.topic = kafka_topic(TOPIC_APPLICATIONS_RECEIVED, t, sizeof t), .key = id, .payload = buf,
+                   .len = len, .schema = "atsbridge.v1.ApplicationReceived"};
+    cr_assert_eq(kafka_producer_send(prod, &m), 0);
+    m.payload = rbuf;
+    m.len = rlen;
+    m.schema = "atsbridge.v1.ApplicationResolved";
+    cr_assert_eq(kafka_producer_send(prod, &m), 0);
+
+    char env[700], args[512], *out;
+    snprintf(env, sizeof env, "ATSB_PG_DSN='%s'", dsn);
+    snprintf(args, sizeof args, "--from-beginning --show-personal tail %s", t);
+    cr_assert_eq(run_env(env, args, &out), 0, "%s", out);
+    cr_assert(strstr(out, "zoe.sealed@example.org"), "opened: %s", out);
+    cr_assert(strstr(out, "secret-answer"), "mapped answers opened: %s", out);
+    cr_assert_null(strstr(out, "[sealed]"), "%s", out);
+    free(out);
+    snprintf(args, sizeof args, "--from-beginning tail %s", t);
+    cr_assert_eq(run_env(env, args, &out), 0, "%s", out);
+    cr_assert(strstr(out, "\"first_name\":\"[redacted]\""), "opened, then redacted: %s", out);
+    cr_assert_null(strstr(out, "zoe.sealed@example.org"), "%s", out);
+    cr_assert_null(strstr(out, "secret-answer"), "%s", out);
+    free(out);
+
+    snprintf(args, sizeof args, "--from-beginning --show-personal tail %s", t);
+    cr_assert_eq(run_env("env -u ATSB_PG_DSN", args, &out), 0, "%s", out);
+    cr_assert(strstr(out, "\"candidate\":\"[sealed]\""), "%s", out);
+    cr_assert(strstr(out, "\"mapped_answers\":\"[sealed]\""), "%s", out);
+    cr_assert_null(strstr(out, "zoe.sealed@example.org"), "%s", out);
+    free(out);
+
+    cr_assert_eq(pg_run(c, "BEGIN", 0, NULL), 0);
+    cr_assert_eq(data_keys_destroy(c, 1, &id), 0);
+    cr_assert_eq(pg_run(c, "COMMIT", 0, NULL), 0);
+    cr_assert_eq(run_env(env, args, &out), 0, "%s", out);
+    cr_assert(strstr(out, "\"candidate\":\"[erased]\""), "%s", out);
+    cr_assert(strstr(out, "\"answers\":\"[erased]\""), "%s", out);
+    cr_assert(strstr(out, "\"documents\":\"[erased]\""), "%s", out);
+    cr_assert(strstr(out, "\"mapped_answers\":\"[erased]\""), "%s", out);
+    cr_assert_null(strstr(out, "zoe.sealed@example.org"), "%s", out);
+    free(out);
+    PQfinish(c);
 }

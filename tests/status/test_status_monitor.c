@@ -145,15 +145,25 @@ Test(status_monitor, erasure_leaves_no_personal_data) {
     cr_expect_str_eq(st_str(o, "reason"), "admin");
     json_object *conf;
     for (int i = 0; i < 50; i++) {
-        if (json_object_object_get_ex(o, "confirmations", &conf) && json_object_array_length(conf) == 1) break;
+        if (json_object_object_get_ex(o, "confirmations", &conf) && json_object_array_length(conf) == 2) break;
         json_object_put(o);
         o = NULL;
         st_get(&s, "/v1/erasures/gone-1", &o);
         usleep(100 * 1000);
     }
-    cr_assert(json_object_object_get_ex(o, "confirmations", &conf) && json_object_array_length(conf) == 1);
+    /* status confirms its own part; delivery's came from outside. */
+    cr_assert(json_object_object_get_ex(o, "confirmations", &conf) && json_object_array_length(conf) == 2);
     cr_expect_str_eq(st_str(json_object_array_get_idx(conf, 0), "service"), "delivery");
+    cr_expect_str_eq(st_str(json_object_array_get_idx(conf, 1), "service"), "status");
+    json_object *b, *pending;
+    cr_expect(json_object_object_get_ex(o, "complete", &b) && !json_object_get_boolean(b));
+    cr_assert(json_object_object_get_ex(o, "pending", &pending) && json_object_array_length(pending) == 2);
+    cr_expect_str_eq(json_object_get_string(json_object_array_get_idx(pending, 0)), "ingest");
+    cr_expect_str_eq(json_object_get_string(json_object_array_get_idx(pending, 1)), "questions");
     json_object_put(o);
+    /* The application's data key is destroyed (a tombstone row). */
+    cr_expect_eq(st_sql_num(&s, "SELECT count(*) FROM keys.data_keys WHERE subject_id = $1"
+                                " AND wrapped IS NULL AND destroyed_at IS NOT NULL", "gone-1"), 1);
     /* Repeating the request is harmless; the other application is untouched. */
     cr_expect_eq(st_http(&s, "DELETE", "/v1/applications/gone-1", NULL, ADMIN, NULL), 202);
     cr_expect_eq(st_get(&s, "/v1/applications/kept-1", NULL), 200);

@@ -10,7 +10,9 @@
  * else 127.0.0.1:9092), --from-beginning, --since TIME (RFC 3339 UTC or 30s,
  * 15m, 2h, 7d ago), --follow (tail: keep waiting; default stops at the end),
  * --show-personal (do not redact candidate fields and answers).
- * Document bytes never travel on Kafka, so they are never printed.
+ * Document bytes never travel on Kafka, so they are never printed. Sealed
+ * personal fields are opened with the data keys of ATSB_PG_DSN when it is
+ * set (sealed.h): "[erased]" once erased, "[sealed]" without a database.
  * Exit: 0 ok, 1 runtime failure (one line on stderr), 2 bad usage. */
 #include "config.h"
 #include "events.h"
@@ -18,6 +20,7 @@
 #include "kafka_producer.h"
 #include "pb_json.h"
 #include "reader.h"
+#include "sealed.h"
 #include "shutdown.h"
 
 #include <json-c/json.h>
@@ -29,6 +32,7 @@
 typedef struct {
     read_opts ro;
     int show_personal;
+    sealed_keys *keys; /* NULL: sealed fields stay sealed */
     const char *app_id;
     int replay_all;
     int ntargets;
@@ -112,7 +116,7 @@ static json_object *headers_json(const rd_kafka_message_t *m) {
     return o;
 }
 
-static json_object *envelope(const rd_kafka_message_t *m, int show_personal) {
+static json_object *envelope(const rd_kafka_message_t *m, trail_ctx *c) {
     json_object *o = json_object_new_object();
     char schema[160];
     json_object_object_add(o, "topic", json_object_new_string(rd_kafka_topic_name(m->rkt)));
@@ -122,7 +126,7 @@ static json_object *envelope(const rd_kafka_message_t *m, int show_personal) {
     if (m->key) json_object_object_add(o, "key", json_object_new_string_len(m->key, (int)m->key_len));
     json_object_object_add(o, "headers", headers_json(m));
     const char *s = kafka_header(m, HDR_SCHEMA, schema, sizeof schema);
-    json_object *msg = s ? pb_json_decode(s, m->payload, m->len, show_personal) : NULL;
+    json_object *msg = s ? pb_json_decode_open(s, m->payload, m->len, c->show_personal, sealed_open, c->keys) : NULL;
     if (msg) {
         json_object_object_add(o, "message", msg);
     } else {
@@ -142,7 +146,7 @@ static void print(json_object *o) {
 
 static int on_tail(const rd_kafka_message_t *m, void *vctx) {
     trail_ctx *c = vctx;
-    print(envelope(m, c->show_personal));
+    print(envelope(m, c));
     fflush(stdout);
     return 0;
 }
@@ -242,7 +246,7 @@ static int on_dlq_show(const rd_kafka_message_t *m, void *vctx) {
     int i = target_index(c, m);
     if (i < 0) return 0;
     c->targets[i].done = 1;
-    print(envelope(m, c->show_personal));
+    print(envelope(m, c));
     return all_done(c);
 }
 
@@ -351,6 +355,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "tail")) {
         if (npos != 2) bad_usage("tail needs one TOPIC");
         c.ro.topic = pos[1];
+        c.keys = sealed_keys_new();
         fn = on_tail;
     } else if (!strcmp(cmd, "app")) {
         if (npos != 2) bad_usage("app needs one APPLICATION_ID");
@@ -368,6 +373,7 @@ int main(int argc, char **argv) {
             fn = on_dlq_list;
         } else if (!strcmp(pos[1], "show")) {
             if (c.ntargets == 0) bad_usage("dlq show needs PARTITION:OFFSET");
+            c.keys = sealed_keys_new();
             fn = on_dlq_show;
         } else if (!strcmp(pos[1], "replay")) {
             if (c.ntargets == 0 && !c.replay_all) bad_usage("dlq replay needs PARTITION:OFFSET... or --all");
@@ -384,6 +390,7 @@ int main(int argc, char **argv) {
     }
     int rc = reader_run(&c.ro, fn, &c, err, sizeof err);
     print_lines(&c);
+    sealed_keys_free(c.keys);
     if (c.producer) kafka_producer_destroy(c.producer, 10000);
     if (rc) {
         fprintf(stderr, "trail: %s\n", err);

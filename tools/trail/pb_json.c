@@ -26,6 +26,8 @@ static json_object *message_json(const ProtobufCMessage *m, int show_personal);
 
 static int redacted(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f) {
     if (!strcmp(d->name, "atsbridge.v1.Candidate")) return 1;
+    if (!strcmp(d->name, "atsbridge.v1.DocumentRef")) return !strcmp(f->name, "filename");
+    if (!strcmp(d->name, "atsbridge.v1.MappedAnswer")) return !strcmp(f->name, "values");
     return !strcmp(d->name, "atsbridge.v1.Answer") && (!strcmp(f->name, "value") || !strcmp(f->name, "values"));
 }
 
@@ -118,12 +120,50 @@ static json_object *message_json(const ProtobufCMessage *m, int show_personal) {
     return o;
 }
 
-json_object *pb_json_decode(const char *schema, const void *payload, size_t len, int show_personal) {
+/* Nothing opens sealed fields: they stay sealed. */
+static const char *keep_sealed(ProtobufCMessage *m, void *ctx) {
+    (void)ctx;
+    if (m->descriptor == &atsbridge__v1__application_received__descriptor)
+        return ((Atsbridge__V1__ApplicationReceived *)m)->sealed.len ? "[sealed]" : NULL;
+    if (m->descriptor == &atsbridge__v1__application_resolved__descriptor) {
+        const Atsbridge__V1__ApplicationResolved *r = (Atsbridge__V1__ApplicationResolved *)m;
+        return r->sealed.len || (r->application && r->application->sealed.len) ? "[sealed]" : NULL;
+    }
+    return NULL;
+}
+
+static void mark_received(json_object *o, const Atsbridge__V1__ApplicationReceived *a, const char *text) {
+    if (!o || !a || !a->sealed.len) return;
+    static const char *const fields[] = {"candidate", "answers", "documents"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        json_object_object_add(o, fields[i], json_object_new_string(text));
+}
+
+/* text in place of each personal field that is still sealed. */
+static void mark_sealed(json_object *o, const ProtobufCMessage *m, const char *text) {
+    if (m->descriptor == &atsbridge__v1__application_received__descriptor) {
+        mark_received(o, (const Atsbridge__V1__ApplicationReceived *)m, text);
+    } else if (m->descriptor == &atsbridge__v1__application_resolved__descriptor) {
+        const Atsbridge__V1__ApplicationResolved *r = (const Atsbridge__V1__ApplicationResolved *)m;
+        json_object *app = NULL;
+        if (r->sealed.len) json_object_object_add(o, "mapped_answers", json_object_new_string(text));
+        if (json_object_object_get_ex(o, "application", &app)) mark_received(app, r->application, text);
+    }
+}
+
+json_object *pb_json_decode_open(const char *schema, const void *payload, size_t len, int show_personal,
+                                 pb_json_open_fn open, void *ctx) {
     const ProtobufCMessageDescriptor *d = pb_json_descriptor(schema);
     if (!d) return NULL;
     ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, len, payload);
     if (!m) return NULL;
+    const char *sealed = open(m, ctx);
     json_object *o = message_json(m, show_personal);
+    if (sealed) mark_sealed(o, m, sealed);
     protobuf_c_message_free_unpacked(m, NULL);
     return o;
+}
+
+json_object *pb_json_decode(const char *schema, const void *payload, size_t len, int show_personal) {
+    return pb_json_decode_open(schema, payload, len, show_personal, keep_sealed, NULL);
 }
