@@ -13,6 +13,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "pb_validate.h"
 #include "personal.h"
 #include "produce_batch.h"
 #include "ratelimit.h"
@@ -370,6 +371,12 @@ int deliver_decode(const void *payload, size_t len, Atsbridge__V1__ApplicationRe
         *message = "application id or account id missing";
         return -1;
     }
+    static _Thread_local char why[300];
+    if (pb_validate(&(*out)->base, &PB_LIMITS_DEFAULT, why, sizeof why)) {
+        *code = "invalid_message";
+        *message = why;
+        return -1;
+    }
     return 0;
 }
 
@@ -412,9 +419,12 @@ void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, 
     j.c = pg_pool_acquire(x->svc.db);
     if (!j.c) goto out;
     /* Sealed personal fields (personal.h). Erased: nothing to send, ever. */
+    char why[300];
     switch (personal_open_resolved(j.c, j.r)) {
-    case PERSONAL_OK:
-        break;
+    case PERSONAL_OK: /* the opened fields are checked like the others */
+        if (pb_validate(&j.r->base, &PB_LIMITS_DEFAULT, why, sizeof why) == 0) break;
+        rc = consume_deadletter(x->svc.producer, m, "invalid_message", why);
+        goto out;
     case PERSONAL_ERASED:
         metrics_counter_add("atsb_erased_messages_total", "service=\"delivery\"", 1);
         log_event(LOG_INFO, j.trace, "erased message skipped", "application", j.app_id, (const char *)NULL);

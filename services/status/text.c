@@ -1,37 +1,13 @@
 #include "text.h"
 
+#include "utf8.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-int text_utf8_ok(const char *s) {
-    const unsigned char *p = (const unsigned char *)s;
-    if (!p) return 1;
-    while (*p) {
-        unsigned c = *p, min;
-        int n;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 1, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3, min = 0x10000, c &= 0x07;
-        } else {
-            return 0;
-        }
-        p++;
-        for (int i = 0; i < n; i++, p++) {
-            if ((*p & 0xC0) != 0x80) return 0; /* also stops at the NUL */
-            c = (c << 6) | (*p & 0x3Fu);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
-    }
-    return 1;
-}
+int text_utf8_ok(const char *s) { return !s || utf8_valid(s, strlen(s)); }
 
 int text_id_ok(const char *s) {
     if (!s) return 0;

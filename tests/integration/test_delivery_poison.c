@@ -137,3 +137,68 @@ Test(delivery_poison, sealed_delivered_erased_skipped_undecryptable_dead_lettere
     cr_assert_str_eq(dtest_jstr(json_object_array_get_idx(dlq, 0), "key"), wrong.app_id);
     json_object_put(dlq);
 }
+
+/* An ApplicationResolved for acc-lever whose candidate carries first and last name as given. */
+static void produce_resolved(kafka_producer *p, const char *app_id, const char *first, const char *last) {
+    Atsbridge__V1__Candidate c = ATSBRIDGE__V1__CANDIDATE__INIT;
+    c.first_name = (char *)first;
+    c.last_name = (char *)last;
+    c.email = "invalid.message@example.org";
+    Atsbridge__V1__ApplicationReceived a = ATSBRIDGE__V1__APPLICATION_RECEIVED__INIT;
+    a.application_id = (char *)app_id;
+    a.account_id = "acc-lever";
+    a.board = "stepstone_de";
+    a.posting_id = "demo-lever-posting";
+    a.candidate = &c;
+    Atsbridge__V1__ApplicationResolved r = ATSBRIDGE__V1__APPLICATION_RESOLVED__INIT;
+    r.application = &a;
+    r.ats = "lever";
+    r.run_mode = "live";
+    size_t len = atsbridge__v1__application_resolved__get_packed_size(&r);
+    uint8_t *buf = malloc(len);
+    cr_assert_not_null(buf);
+    atsbridge__v1__application_resolved__pack(&r, buf);
+    produce_raw(p, TOPIC_APPLICATIONS_RESOLVED, "atsbridge.v1.ApplicationResolved", buf, len, app_id);
+    free(buf);
+}
+
+Test(delivery_poison, invalid_text_and_oversized_fields_are_dead_lettered_with_the_reason) {
+    dtest_account(&t, "acc-lever", "lever", "live", NULL);
+    dtest_start_delivery(&t);
+    dtest_lever_connection(&t, "acc-lever");
+    kafka_producer *p;
+    char err[256];
+    cr_assert_eq(kafka_producer_new("test", &p, err, sizeof err), 0, "%s", err);
+    produce_resolved(p, "app-bad-utf8", "Ad\xc3\x28", "Lovelace");
+    size_t big_len = 900 * 1024;
+    char *big = malloc(big_len + 1);
+    cr_assert_not_null(big);
+    memset(big, 'a', big_len);
+    big[big_len] = '\0';
+    produce_resolved(p, "app-huge-name", "Ada", big);
+    free(big);
+    kafka_producer_destroy(p, 5000);
+
+    /* The next message on the partition is delivered. */
+    dtest_app a;
+    dtest_produce(&t, "acc-lever", "lever", "demo-lever-posting", 1, 0, &a);
+    cr_assert_eq(dtest_wait_state(&t, a.app_id, "DELIVERED", 60000), 0, "not delivered after them (see %s)", t.dir);
+    json_object *dlq = NULL;
+    for (int i = 0; i < 20; i++) {
+        json_object_put(dlq);
+        dlq = dtest_read_topic(&t, TOPIC_APPLICATIONS_DEADLETTER, 2000);
+        if (json_object_array_length(dlq) >= 2) break;
+    }
+    cr_assert_eq(count_code(dlq, "invalid_message"), 2, "%s", json_object_to_json_string(dlq));
+    int utf8 = 0, too_long = 0;
+    for (size_t i = 0; i < json_object_array_length(dlq); i++) {
+        json_object *h = NULL;
+        json_object_object_get_ex(json_object_array_get_idx(dlq, i), "headers", &h);
+        const char *why = dtest_jstr(h, "error-message");
+        utf8 += why && !strcmp(why, "application.candidate.first_name: not valid UTF-8");
+        too_long += why && !strcmp(why, "application.candidate.last_name: too long");
+    }
+    cr_expect_eq(utf8, 1, "%s", json_object_to_json_string(dlq));
+    cr_expect_eq(too_long, 1, "%s", json_object_to_json_string(dlq));
+    json_object_put(dlq);
+}
