@@ -26,6 +26,7 @@ static int decide(qconsume_ctx *c, qr_batch *b, rd_kafka_message_t *m) {
         return consume_deadletter(c->rc->producer, m, "undecodable", "payload is not an ApplicationReceived");
     if (rc == QR_SEALED_INVALID)
         return consume_deadletter(c->rc->producer, m, "sealed_invalid", "sealed personal data does not open");
+    if (rc == QR_INVALID) return consume_deadletter(c->rc->producer, m, "invalid_message", b->why);
     return rc == 0 ? 0 : -1;
 }
 

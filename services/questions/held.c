@@ -57,7 +57,7 @@ int held_release(qr_ctx *ctx, const char *account) {
         const char *trace = PQgetvalue(r, n, 2);
         int x = questions_resolve(ctx, &b, payload, len, *trace ? trace : NULL, 1, &dec[n]);
         PQfreemem(payload);
-        if (x == QR_UNDECODABLE || x == QR_SEALED_INVALID) {
+        if (x == QR_UNDECODABLE || x == QR_SEALED_INVALID || x == QR_INVALID) {
             /* Cannot happen for rows we wrote; never keep retrying one. */
             log_error("held application undecodable, dropped from held", "application_id", PQgetvalue(r, n, 0));
             dec[n] = QR_REJECTED;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "metrics.h"
+#include "pb_validate.h"
 #include "personal.h"
 #include "produce_batch.h"
 #include "validate.h"
@@ -220,6 +221,12 @@ int questions_resolve(qr_ctx *ctx, qr_batch *qb, const uint8_t *payload, size_t 
         personal_status ps = personal_open_received_key(app, key);
         if (ps == PERSONAL_INVALID) rc = QR_SEALED_INVALID;
         if (ps != PERSONAL_OK) goto done;
+    }
+    /* Every field, the opened ones too: a string PostgreSQL or the ATS
+     * would refuse must not come back for ever. */
+    if (pb_validate(&app->base, &PB_LIMITS_DEFAULT, qb->why, sizeof qb->why)) {
+        rc = QR_INVALID;
+        goto done;
     }
     const qr_memo_entry *e = memo_find(qb, app->account_id, posting);
     if (e) {

@@ -48,6 +48,7 @@ typedef struct {
     produce_batch out;
     qr_memo_entry *memo;
     size_t nmemo, cap;
+    char why[300]; /* the field QR_INVALID found (pb_validate.h) */
 } qr_batch;
 
 void qr_batch_begin(qr_batch *qb, qr_ctx *ctx);
@@ -59,13 +60,14 @@ int qr_batch_end(qr_batch *qb, const char *kind);
 #define QR_RETRY (-1)          /* transient: database (or key store), broker or ATS unavailable */
 #define QR_UNDECODABLE (-2)    /* payload is not an ApplicationReceived */
 #define QR_SEALED_INVALID (-3) /* its sealed personal fields do not open (personal.h): poison */
+#define QR_INVALID (-4)        /* a field is not valid UTF-8 or beyond PB_LIMITS_DEFAULT: poison, qb->why says which */
 
 /* Decides the application in payload (ApplicationReceived, protobuf, its
  * personal fields opened first when sealed; resolved messages are produced
  * sealed again); its messages are added to qb. from_held: the payload comes
  * from questions.held (a held decision then only counts an attempt;
  * removing the row after another decision is the caller's). Returns 0 with
- * *d set, QR_RETRY, QR_UNDECODABLE or QR_SEALED_INVALID (nothing done). */
+ * *d set, QR_RETRY, QR_UNDECODABLE, QR_SEALED_INVALID or QR_INVALID (nothing done). */
 int questions_resolve(qr_ctx *ctx, qr_batch *qb, const uint8_t *payload, size_t len, const char *trace_id,
                       int from_held, qr_decision *d);
 

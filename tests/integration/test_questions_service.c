@@ -508,6 +508,8 @@ Test(questions_service, poison_messages_are_dead_lettered_and_consumption_contin
     memset(big, 0xff, big_len);
     produce_raw("atsbridge.v1.ApplicationReceived", big, big_len, "poison-3");
     free(big);
+    app_spec bad_text = {"app-bad-utf8", "demo-lever", "demo-lever-posting", {{"q-motivation", "Spa\xc3\x28", NULL}}};
+    produce_app(&bad_text);
     app_spec good = {"app-after-poison", "demo-lever", "demo-lever-posting",
                      {{"q-motivation", "Spaß 🚚", NULL}, {"q-years", "7", NULL}, {"q-forklift", "Yes", NULL},
                       {"q-start", "2026-12-01", NULL}, {"q-shift", "Spätschicht", NULL},
@@ -515,9 +517,9 @@ Test(questions_service, poison_messages_are_dead_lettered_and_consumption_contin
     produce_app(&good);
     wait_resolved(resolved, "app-after-poison");
 
-    int undecodable = 0, unknown = 0, n = 0;
+    int undecodable = 0, unknown = 0, invalid = 0, n = 0;
     size_t biggest = 0;
-    for (int i = 0; i < 300 && n < 3; i++) {
+    for (int i = 0; i < 300 && n < 4; i++) {
         rd_kafka_message_t *m = kafka_consumer_poll(dlq, 100);
         if (!m) continue;
         char code[64], topic[256], want[256];
@@ -526,11 +528,18 @@ Test(questions_service, poison_messages_are_dead_lettered_and_consumption_contin
         cr_assert_str_eq(topic, kafka_topic(TOPIC_APPLICATIONS_RECEIVED, want, sizeof want));
         undecodable += !strcmp(code, "undecodable");
         unknown += !strcmp(code, "unknown_schema");
+        if (!strcmp(code, "invalid_message")) {
+            char why[300];
+            cr_assert_not_null(kafka_header(m, "error-message", why, sizeof why));
+            cr_expect_str_eq(why, "answers.value: not valid UTF-8");
+            invalid++;
+        }
         if (m->len > biggest) biggest = m->len;
         n++;
         rd_kafka_message_destroy(m);
     }
-    cr_assert_eq(n, 3, "three poison messages dead-lettered, got %d", n);
+    cr_assert_eq(n, 4, "four poison messages dead-lettered, got %d", n);
+    cr_assert_eq(invalid, 1, "invalid UTF-8 in an answer: invalid_message");
     cr_assert_eq(undecodable, 2, "truncated and oversized garbage: undecodable");
     cr_assert_eq(unknown, 1, "unknown schema");
     cr_assert_eq(biggest, big_len, "the oversized message is kept unchanged");
