@@ -110,3 +110,18 @@ void produce_batch_then(produce_batch *b, const char *kind, produce_batch_done_f
     pthread_mutex_unlock(&b->mu);
     if (now) complete(b);
 }
+
+rd_kafka_resp_err_t produce_batch_app_events(kafka_producer *p, const char *service, const char *type,
+                                             const char *detail, const PGresult *r) {
+    produce_batch b;
+    produce_batch_init(&b, p, service);
+    for (int i = 0; i < PQntuples(r); i++) {
+        Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+        ev.application_id = PQgetvalue(r, i, 0);
+        ev.account_id = PQgetvalue(r, i, 1);
+        ev.type = (char *)type;
+        ev.detail = (char *)detail;
+        produce_batch_event(&b, &ev, type, NULL);
+    }
+    return produce_batch_wait(&b, type);
+}

@@ -4,6 +4,8 @@
 #include "atsbridge/v1/events.pb-c.h"
 #include "kafka_producer.h"
 
+#include <libpq-fe.h>
+
 #include <protobuf-c/protobuf-c.h>
 #include <pthread.h>
 #include <time.h>
@@ -46,6 +48,14 @@ void produce_batch_event(produce_batch *b, Atsbridge__V1__ApplicationEvent *ev, 
  * releases the batch. Returns RD_KAFKA_RESP_ERR_NO_ERROR when all messages
  * are durable in Kafka, else the first error. */
 rd_kafka_resp_err_t produce_batch_wait(produce_batch *b, const char *kind);
+
+/* Produces one event of type (detail as given, the event id derived from
+ * the application and type) for each row of r, whose columns 0 and 1 are
+ * the application and account ids, and waits for them all. Returns
+ * RD_KAFKA_RESP_ERR_NO_ERROR when every one is durable, else the first
+ * error. */
+rd_kafka_resp_err_t produce_batch_app_events(kafka_producer *p, const char *service, const char *type,
+                                             const char *detail, const PGresult *r);
 
 /* produce_batch_wait without waiting, for a batch from produce_batch_new:
  * once every report is in, records the metric, frees b and calls fn(arg,

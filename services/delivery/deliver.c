@@ -202,14 +202,35 @@ static void broken_event(job *j, const char *code) {
         log_warn("connection_broken event not recorded", "account", j->acc.account_id);
 }
 
+/* A FAILED application whose dead letter an operator replayed (trail dlq
+ * replay: headers replayed-from, redrive-by, redrive-reason) goes back to
+ * work: recorded as `redriven`, then attempted with a fresh budget. 1 when
+ * re-driven, 0 when the message is no re-drive, -1 on a database error. */
+static int redrive(job *j, ledger_row *row) {
+    char from[128], by[160], reason[256], detail[600];
+    if (!kafka_header(j->m, "replayed-from", from, sizeof from)) return 0;
+    if (!kafka_header(j->m, "redrive-by", by, sizeof by)) snprintf(by, sizeof by, "unknown");
+    if (!kafka_header(j->m, "redrive-reason", reason, sizeof reason)) reason[0] = '\0';
+    if (ledger_redrive(j->c, j->app_id)) return -1;
+    row->state = LEDGER_IN_FLIGHT;
+    snprintf(detail, sizeof detail, "from %s by %s%s%s", from, by, *reason ? ": " : "", reason);
+    emit(j, "redriven", NULL, NULL, detail, NULL, from);
+    log_event(LOG_INFO, j->trace, "dead letter re-driven", "application", j->app_id, "from", from,
+              (const char *)NULL);
+    return 1;
+}
+
 /* The attempt proper, with the lock held and the account loaded. */
-static int attempt(job *j, const ledger_row *row) {
+static int attempt(job *j, ledger_row *row) {
     const Atsbridge__V1__ApplicationReceived *a = j->r->application;
     if (row->state == LEDGER_DELIVERED) { /* repeat the event: its id makes it a no-op downstream */
         emit(j, "delivered", "delivered", NULL, row->adopted ? "duplicate" : "", row->candidate_id, "");
         return 0;
     }
-    if (row->state == LEDGER_FAILED) return 0;
+    if (row->state == LEDGER_FAILED) {
+        int r = redrive(j, row);
+        if (r <= 0) return r;
+    }
     const cx_connector *cx = connector_for(j->acc.ats);
     if (!cx) return fail(j, "unknown_ats", "account has no supported ATS");
     if (*j->r->ats && strcmp(j->r->ats, j->acc.ats) != 0)

@@ -124,6 +124,14 @@ int ledger_failed(PGconn *c, const char *application_id, const char *account_id,
                   3, p);
 }
 
+int ledger_redrive(PGconn *c, const char *application_id) {
+    const char *p[] = {application_id};
+    return pg_run(c,
+                  "UPDATE delivery.ledger SET state='IN_FLIGHT', attempt=0, last_error=NULL, updated_at=now()"
+                  " WHERE application_id=$1 AND state='FAILED'",
+                  1, p);
+}
+
 int ledger_erase(void *ctx, PGconn *c, const char *application_id, const char *account_id) {
     (void)ctx;
     (void)account_id;

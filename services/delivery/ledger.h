@@ -63,6 +63,12 @@ int ledger_delivered(PGconn *c, const char *application_id, const char *candidat
                      const char *ats_application_id, int adopted, const char *unlock_key);
 int ledger_failed(PGconn *c, const char *application_id, const char *account_id, const char *error);
 
+/* Re-drive (an operator replayed the dead letter): FAILED becomes IN_FLIGHT
+ * with no attempt counted, so the next attempt searches the ATS first (an
+ * earlier attempt may have created the candidate) and then creates at most
+ * once. 0 or -1. */
+int ledger_redrive(PGconn *c, const char *application_id);
+
 /* delivery's part of erasure (an erasure_fn of common/erasure_listener.h,
  * inside the listener's transaction; ctx unused): the row keeps ids and
  * states only, and stays, since it is what stops a redelivered message from

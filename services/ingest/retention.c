@@ -51,17 +51,9 @@ int retention_documents(service *svc, int days) {
         if (pg_is_undefined_table(r)) rc = 0; /* no status schema here: nothing is final */
         goto out;
     }
-    produce_batch b;
-    produce_batch_init(&b, svc->producer, "ingest");
-    for (int i = 0; i < PQntuples(r); i++) {
-        Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
-        ev.application_id = PQgetvalue(r, i, 0);
-        ev.account_id = PQgetvalue(r, i, 1);
-        ev.type = "documents_expired";
-        ev.detail = "retention";
-        produce_batch_event(&b, &ev, "documents_expired", NULL);
-    }
-    if (produce_batch_wait(&b, "documents_expired") || pg_run(c, "COMMIT", 0, NULL)) goto out;
+    if (produce_batch_app_events(svc->producer, "ingest", "documents_expired", "retention", r) ||
+        pg_run(c, "COMMIT", 0, NULL))
+        goto out;
     rc = PQntuples(r);
     if (rc > 0) {
         char n[16];

@@ -165,21 +165,9 @@ int held_expire(qr_ctx *ctx, int days) {
                           " WHERE held_at < now() - $1::int * interval '1 day' ORDER BY held_at LIMIT 200",
                           1, p);
     pg_pool_release(ctx->db, c);
-    int rc = -1;
-    if (!pg_ok(r)) goto out;
-    produce_batch b;
-    produce_batch_init(&b, ctx->producer, "questions");
-    for (int i = 0; i < PQntuples(r); i++) {
-        Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
-        ev.application_id = PQgetvalue(r, i, 0);
-        ev.account_id = PQgetvalue(r, i, 1);
-        ev.type = "held_expired";
-        ev.detail = "retention";
-        produce_batch_event(&b, &ev, "held_expired", NULL);
-    }
-    if (produce_batch_wait(&b, "held_expired")) goto out;
-    rc = PQntuples(r);
-out:
+    int rc = pg_ok(r) && !produce_batch_app_events(ctx->producer, "questions", "held_expired", "retention", r)
+                 ? PQntuples(r)
+                 : -1;
     PQclear(r);
     return rc;
 }

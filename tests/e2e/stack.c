@@ -115,16 +115,26 @@ long stack_apply(stack *s, const char *json, char *app_id, size_t idlen) {
     return st;
 }
 
+const char *stack_lever_answers(const char *posting) {
+    return !strcmp(posting, "demo-lever-posting")
+               ? "{\"question_id\":\"q-motivation\",\"value\":\"Ich liebe Logistik\"},"
+                 "{\"question_id\":\"q-years\",\"value\":\"5\"},"
+                 "{\"question_id\":\"q-forklift\",\"value\":\"yes\"},"
+                 "{\"question_id\":\"q-start\",\"value\":\"2026-12-01\"},"
+                 "{\"question_id\":\"q-shift\",\"value\":\"late\"},"
+                 "{\"question_id\":\"q-langs\",\"values\":[\"de\"]}"
+               : "{\"question_id\":\"q-years\",\"value\":\"3\"},"
+                 "{\"question_id\":\"q-right-to-work\",\"value\":\"yes\"}";
+}
+
+int stack_erasure_complete(json_object *o, void *arg) {
+    (void)arg;
+    json_object *c = jo(o, "complete");
+    return c && json_object_get_boolean(c);
+}
+
 void stack_lever_app_json(char *buf, size_t len, const char *board_app_id, const char *email, const char *posting) {
-    const char *answers = !strcmp(posting, "demo-lever-posting")
-                              ? "{\"question_id\":\"q-motivation\",\"value\":\"Ich liebe Logistik\"},"
-                                "{\"question_id\":\"q-years\",\"value\":\"5\"},"
-                                "{\"question_id\":\"q-forklift\",\"value\":\"yes\"},"
-                                "{\"question_id\":\"q-start\",\"value\":\"2026-12-01\"},"
-                                "{\"question_id\":\"q-shift\",\"value\":\"late\"},"
-                                "{\"question_id\":\"q-langs\",\"values\":[\"de\"]}"
-                              : "{\"question_id\":\"q-years\",\"value\":\"3\"},"
-                                "{\"question_id\":\"q-right-to-work\",\"value\":\"yes\"}";
+    const char *answers = stack_lever_answers(posting);
     snprintf(buf, len,
              "{\"board\":\"stepstone_de\",\"board_application_id\":\"%s\",\"account_id\":\"demo-lever\","
              "\"posting_id\":\"%s\",\"candidate\":{\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","

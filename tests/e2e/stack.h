@@ -103,6 +103,10 @@ long stack_apply(stack *s, const char *json, char *app_id, size_t idlen);
  * required answers (form-demo for demo-lever-posting, form-short else) and
  * consent; account demo-lever. */
 void stack_lever_app_json(char *buf, size_t len, const char *board_app_id, const char *email, const char *posting);
+/* The answers (a JSON array's members) the simulator's Lever postings require. */
+const char *stack_lever_answers(const char *posting);
+/* A stack_poll condition: an erasure answer (GET /v1/erasures/{id}) that is complete. */
+int stack_erasure_complete(json_object *o, void *arg);
 /* Applies it and waits until status shows `delivered`; the opportunity id
  * (status's ats_candidate_id) into opp. */
 void stack_lever_deliver(stack *s, const char *board_app_id, const char *email, const char *posting, char *opp,

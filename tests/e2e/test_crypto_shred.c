@@ -31,15 +31,7 @@ static void submit(const char *tag, const char *u, const char *posting, char *ap
     char marker[128], body[16384];
     snprintf(marker, sizeof marker, "cv-%s-%s", tag, u);
     char *cv = stack_pdf_b64(marker);
-    const char *answers = !strcmp(posting, "demo-lever-posting")
-                              ? "{\"question_id\":\"q-motivation\",\"value\":\"Ich liebe Logistik\"},"
-                                "{\"question_id\":\"q-years\",\"value\":\"5\"},"
-                                "{\"question_id\":\"q-forklift\",\"value\":\"yes\"},"
-                                "{\"question_id\":\"q-start\",\"value\":\"2026-12-01\"},"
-                                "{\"question_id\":\"q-shift\",\"value\":\"late\"},"
-                                "{\"question_id\":\"q-langs\",\"values\":[\"de\"]}"
-                              : "{\"question_id\":\"q-years\",\"value\":\"3\"},"
-                                "{\"question_id\":\"q-right-to-work\",\"value\":\"yes\"}";
+    const char *answers = stack_lever_answers(posting);
     snprintf(body, sizeof body,
              "{\"board\":\"stepstone_de\",\"board_application_id\":\"shred-%s-%s\",\"account_id\":\"demo-lever\","
              "\"posting_id\":\"%s\",\"candidate\":{\"first_name\":\"Given%s%s\",\"last_name\":\"Family%s%s\","
@@ -49,12 +41,6 @@ static void submit(const char *tag, const char *u, const char *posting, char *ap
              tag, u, posting, tag, u, tag, u, tag, u, answers, tag, u, cv);
     free(cv);
     cr_assert_eq(stack_apply(&s, body, app_id, len), 202, "application %s", tag);
-}
-
-static int erasure_complete(json_object *o, void *arg) {
-    (void)arg;
-    json_object *c = jo(o, "complete");
-    return c && json_object_get_boolean(c);
 }
 
 Test(crypto_shred, erased_applications_leave_nothing_readable) {
@@ -97,8 +83,8 @@ Test(crypto_shred, erased_applications_leave_nothing_readable) {
     for (int i = 0; i < 3; i++) {
         char path[200];
         snprintf(path, sizeof path, "/v1/erasures/%s", ids[i]);
-        json_object *o = stack_poll(&s, STACK_STATUS, path, erasure_complete, NULL, 60000);
-        cr_assert(o && erasure_complete(o, NULL), "erasure of %s not confirmed by every service (logs in %s): %s",
+        json_object *o = stack_poll(&s, STACK_STATUS, path, stack_erasure_complete, NULL, 60000);
+        cr_assert(o && stack_erasure_complete(o, NULL), "erasure of %s not confirmed by every service (logs in %s): %s",
                   tags[i], s.dir, o ? json_object_to_json_string(o) : "(none)");
         json_object_put(o);
     }
@@ -155,8 +141,8 @@ Test(crypto_shred, erasure_while_retrying_stops_the_delivery) {
     snprintf(path, sizeof path, "/v1/applications/%s", app);
     json_object_put(stack_ok(&s, STACK_STATUS, "DELETE", path, NULL, STACK_ADMIN));
     snprintf(path, sizeof path, "/v1/erasures/%s", app);
-    json_object *o = stack_poll(&s, STACK_STATUS, path, erasure_complete, NULL, 60000);
-    cr_assert(o && erasure_complete(o, NULL), "erasure not confirmed (logs in %s)", s.dir);
+    json_object *o = stack_poll(&s, STACK_STATUS, path, stack_erasure_complete, NULL, 60000);
+    cr_assert(o && stack_erasure_complete(o, NULL), "erasure not confirmed (logs in %s)", s.dir);
     json_object_put(o);
     /* Lever is back; the retries already queued meet a destroyed key. */
     json_object_put(stack_ok(&s, STACK_SIM, "DELETE", "/_sim/faults", NULL, NULL));

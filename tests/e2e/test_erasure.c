@@ -58,11 +58,6 @@ static void app_json(char *buf, size_t len, const char *board_app_id, const char
     free(letter);
 }
 
-static int complete(json_object *o, void *arg) {
-    (void)arg;
-    return jo(o, "complete") && json_object_get_boolean(jo(o, "complete"));
-}
-
 /* Requests the erasure of app_id and waits (30 s) until every service has
  * confirmed it. */
 static void erase_and_wait(const char *app_id) {
@@ -72,8 +67,8 @@ static void erase_and_wait(const char *app_id) {
     cr_assert_eq(stack_http(&s, STACK_STATUS, "DELETE", path, NULL, STACK_ADMIN, &o), 202, "erasure of %s", app_id);
     json_object_put(o);
     snprintf(path, sizeof path, "/v1/erasures/%s", app_id);
-    o = stack_poll(&s, STACK_STATUS, path, complete, NULL, 30000);
-    cr_assert(o && complete(o, NULL), "erasure of %s not complete in 30 s: %s (logs in %s)", app_id,
+    o = stack_poll(&s, STACK_STATUS, path, stack_erasure_complete, NULL, 30000);
+    cr_assert(o && stack_erasure_complete(o, NULL), "erasure of %s not complete in 30 s: %s (logs in %s)", app_id,
               o ? json_object_to_json_string(o) : "no answer", s.dir);
     json_object *conf = jo(o, "confirmations");
     cr_expect_eq(json_object_array_length(conf), 4, "%s", json_object_to_json_string(conf));

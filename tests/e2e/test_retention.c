@@ -62,12 +62,6 @@ static int has_event(json_object *o, void *type) {
     return 0;
 }
 
-static int erasure_complete(json_object *o, void *arg) {
-    (void)arg;
-    json_object *c = jo(o, "complete");
-    return c && json_object_get_boolean(c);
-}
-
 Test(retention, documents_of_final_applications_and_held_applications_expire) {
     char old[128], recent[128], held[128], path[200];
     apply_with_cv("RET-OLD", "demo-lever-posting", old, sizeof old);
@@ -90,8 +84,8 @@ Test(retention, documents_of_final_applications_and_held_applications_expire) {
     json_object_put(stack_wait_app(&s, held, "held", 60000));
     sql1("UPDATE questions.held SET held_at = now() - interval '2 days' WHERE application_id = $1", held);
     snprintf(path, sizeof path, "/v1/erasures/%s", held);
-    o = stack_poll(&s, STACK_STATUS, path, erasure_complete, NULL, 60000);
-    cr_assert(o && erasure_complete(o, NULL), "the held application was not erased (logs in %s): %s", s.dir,
+    o = stack_poll(&s, STACK_STATUS, path, stack_erasure_complete, NULL, 60000);
+    cr_assert(o && stack_erasure_complete(o, NULL), "the held application was not erased (logs in %s): %s", s.dir,
               o ? json_object_to_json_string(o) : "(none)");
     cr_expect_str_eq(js(o, "reason"), "held_retention");
     json_object_put(o);

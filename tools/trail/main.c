@@ -4,7 +4,10 @@
  *   trail app APPLICATION_ID  one application's timeline from application.events
  *   trail dlq list            dead letters with their error and origin
  *   trail dlq show P:O        one dead letter in full
- *   trail dlq replay P:O...|--all   re-drive dead letters to their original topic
+ *   trail dlq replay P:O...|--all [--by NAME] [--reason TEXT]
+ *                             re-drive dead letters to their original topic
+ *                             with a fresh attempt budget (delivery records
+ *                             `redriven` with who and why, then delivers)
  *
  * Options: --brokers B (default ATSB_KAFKA_BROKERS, else .dev/kafka.bootstrap,
  * else 127.0.0.1:9092), --from-beginning, --since TIME (RFC 3339 UTC or 30s,
@@ -35,6 +38,7 @@ typedef struct {
     sealed_keys *keys; /* NULL: sealed fields stay sealed */
     const char *app_id;
     int replay_all;
+    const char *by, *reason; /* dlq replay: who re-drives, and why */
     int ntargets;
     struct {
         int32_t partition;
@@ -58,7 +62,8 @@ typedef struct {
 
 static void usage(void) {
     fputs("usage: trail [--brokers B] [--from-beginning] [--since TIME] [--follow] [--show-personal]\n"
-          "             tail TOPIC | app APPLICATION_ID | dlq list | dlq show P:O | dlq replay (P:O...|--all)\n",
+          "             tail TOPIC | app APPLICATION_ID | dlq list | dlq show P:O\n"
+          "             | dlq replay (P:O...|--all) [--by NAME] [--reason TEXT]\n",
           stderr);
 }
 
@@ -251,7 +256,9 @@ static int on_dlq_show(const rd_kafka_message_t *m, void *vctx) {
 }
 
 /* Re-produces m to its original topic with its original headers, minus the
- * dead-letter ones, plus replayed-from. */
+ * dead-letter ones and the retry state (attempt, deferrals, due-at-ms: a
+ * re-drive starts a fresh attempt budget), plus replayed-from, redrive-by and
+ * redrive-reason. */
 static int replay(trail_ctx *c, const rd_kafka_message_t *m) {
     char orig[256], from[64];
     if (!kafka_header(m, "original-topic", orig, sizeof orig)) {
@@ -267,9 +274,11 @@ static int replay(trail_ctx *c, const rd_kafka_message_t *m) {
         const void *val;
         size_t size;
         static char values[16][256];
-        for (size_t i = 0; n < 15 && !rd_kafka_header_get_all(h, i, &name, &val, &size); i++) {
+        for (size_t i = 0; n < 13 && !rd_kafka_header_get_all(h, i, &name, &val, &size); i++) {
             if (!strncmp(name, "error-", 6) || !strncmp(name, "original-", 9) || !strcmp(name, HDR_SCHEMA) ||
-                !strcmp(name, HDR_TRACE_ID) || !strcmp(name, HDR_PRODUCER) || !strcmp(name, "first-failure-ms"))
+                !strcmp(name, HDR_TRACE_ID) || !strcmp(name, HDR_PRODUCER) || !strcmp(name, "first-failure-ms") ||
+                !strcmp(name, "attempt") || !strcmp(name, "deferrals") || !strcmp(name, "due-at-ms") ||
+                !strncmp(name, "redrive-", 8) || !strcmp(name, "replayed-from"))
                 continue;
             snprintf(values[n], sizeof values[n], "%.*s", (int)(size < 255 ? size : 255), val ? (const char *)val : "");
             extra[n] = (kafka_hdr){name, values[n]};
@@ -278,6 +287,8 @@ static int replay(trail_ctx *c, const rd_kafka_message_t *m) {
     }
     snprintf(from, sizeof from, "%s/%d/%lld", rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset);
     extra[n++] = (kafka_hdr){"replayed-from", from};
+    extra[n++] = (kafka_hdr){"redrive-by", c->by};
+    extra[n++] = (kafka_hdr){"redrive-reason", c->reason};
     rd_kafka_resp_err_t e = kafka_producer_forward(c->producer, m, orig, extra, n);
     if (e) {
         fprintf(stderr, "trail: replay of %s failed: %s\n", from, rd_kafka_err2str(e));
@@ -319,7 +330,11 @@ int main(int argc, char **argv) {
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--brokers") || !strcmp(a, "--since")) {
+        if (!strcmp(a, "--by") || !strcmp(a, "--reason")) {
+            if (i + 1 >= argc) bad_usage("option needs a value");
+            if (a[2] == 'b') c.by = argv[++i];
+            else c.reason = argv[++i];
+        } else if (!strcmp(a, "--brokers") || !strcmp(a, "--since")) {
             if (i + 1 >= argc) bad_usage("option needs a value");
             if (a[2] == 'b') {
                 brokers = argv[++i];
@@ -346,6 +361,8 @@ int main(int argc, char **argv) {
         }
     }
     if (npos == 0) bad_usage("missing command");
+    if (!c.by) c.by = config_str("USER", "trail");
+    if (!c.reason) c.reason = "";
     shutdown_install();
     c.ro.brokers = brokers ? brokers : default_brokers();
     setenv("ATSB_KAFKA_BROKERS", c.ro.brokers, 1);
