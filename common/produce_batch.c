@@ -121,7 +121,7 @@ rd_kafka_resp_err_t produce_batch_app_events(kafka_producer *p, const char *serv
         ev.account_id = PQgetvalue(r, i, 1);
         ev.type = (char *)type;
         ev.detail = (char *)detail;
-        produce_batch_event(&b, &ev, type, NULL);
+        produce_batch_event(&b, &ev, service, NULL);
     }
     return produce_batch_wait(&b, type);
 }

@@ -50,7 +50,7 @@ void produce_batch_event(produce_batch *b, Atsbridge__V1__ApplicationEvent *ev, 
 rd_kafka_resp_err_t produce_batch_wait(produce_batch *b, const char *kind);
 
 /* Produces one event of type (detail as given, the event id derived from
- * the application and type) for each row of r, whose columns 0 and 1 are
+ * the application, type and service) for each row of r, whose columns 0 and 1 are
  * the application and account ids, and waits for them all. Returns
  * RD_KAFKA_RESP_ERR_NO_ERROR when every one is durable, else the first
  * error. */

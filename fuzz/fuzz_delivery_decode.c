@@ -1,11 +1,13 @@
-/* delivery: a consumed message -> deliver_decode (applications.resolved)
- * or commands_decode (ats.commands), and for a valid ApplicationResolved the
- * Lever and Eploy request bodies the connectors would send (their dry-run
- * preview) and request estimates. The first byte picks the topic. */
+/* delivery: a consumed message -> deliver_decode (applications.resolved,
+ * then pb_validate) or commands_decode (ats.commands), and for a valid
+ * ApplicationResolved the Lever and Eploy request bodies the connectors would
+ * send (their dry-run preview) and request estimates. The first byte picks
+ * the topic. */
 #include "commands.h"
 #include "connectors/connector.h"
 #include "deliver.h"
 #include "fuzz.h"
+#include "pb_validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
@@ -17,7 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     Atsbridge__V1__ApplicationResolved *r = NULL;
-    if (deliver_decode(data + 1, size - 1, &r, &code, &message) == 0) {
+    char why[300];
+    if (deliver_decode(data + 1, size - 1, &r, &code, &message) == 0 &&
+        pb_validate(&r->base, &PB_LIMITS_DEFAULT, why, sizeof why) == 0) { /* as deliver_handle does */
         cx_application a = {.app = r, .source_label = "fuzz", .origin = "applied"};
         static const char *const ATS[] = {"lever", "eploy"};
         for (size_t i = 0; i < 2; i++) {

@@ -392,12 +392,6 @@ int deliver_decode(const void *payload, size_t len, Atsbridge__V1__ApplicationRe
         *message = "application id or account id missing";
         return -1;
     }
-    static _Thread_local char why[300];
-    if (pb_validate(&(*out)->base, &PB_LIMITS_DEFAULT, why, sizeof why)) {
-        *code = "invalid_message";
-        *message = why;
-        return -1;
-    }
     return 0;
 }
 
@@ -442,7 +436,7 @@ void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, 
     /* Sealed personal fields (personal.h). Erased: nothing to send, ever. */
     char why[300];
     switch (personal_open_resolved(j.c, j.r)) {
-    case PERSONAL_OK: /* the opened fields are checked like the others */
+    case PERSONAL_OK: /* every field, the opened ones too, once */
         if (pb_validate(&j.r->base, &PB_LIMITS_DEFAULT, why, sizeof why) == 0) break;
         rc = consume_deadletter(x->svc.producer, m, "invalid_message", why);
         goto out;

@@ -27,10 +27,10 @@ typedef void (*deliver_done_fn)(void *arg, int ok);
 void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, void *arg);
 
 /* Decodes and checks an ApplicationResolved payload (pure; any bytes are
- * fine, fuzz/fuzz_delivery_decode.c calls it): ids present, every string
- * well-formed UTF-8 and every field within PB_LIMITS_DEFAULT (pb_validate.h).
+ * fine, fuzz/fuzz_delivery_decode.c calls it): the ids are present. The
+ * fields' text is checked (pb_validate.h) once the sealed ones are opened.
  * Returns 0 with *out set, or -1 with the dead-letter *code and *message
- * (static, or the calling thread's own buffer until its next call); *out, NULL
+ * (static strings); *out, NULL
  * or not, is the caller's to free with
  * atsbridge__v1__application_resolved__free_unpacked either way. */
 int deliver_decode(const void *payload, size_t len, Atsbridge__V1__ApplicationResolved **out,

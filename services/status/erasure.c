@@ -77,16 +77,7 @@ int erasure_confirm(kafka_producer *p, const PGresult *erased) {
     int n = erased ? PQntuples(erased) : 0;
     if (n == 0) return 0;
     if (!p) return -1;
-    produce_batch b;
-    produce_batch_init(&b, p, "status");
-    for (int i = 0; i < n; i++) {
-        Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
-        ev.application_id = PQgetvalue(erased, i, 0);
-        ev.account_id = PQgetvalue(erased, i, 1);
-        ev.type = "erasure_done";
-        produce_batch_event(&b, &ev, "status", NULL);
-    }
-    return produce_batch_wait(&b, "erasure_done") == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
+    return produce_batch_app_events(p, "status", "erasure_done", "", erased) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
 /* Looks the application up: 0 found (account copied), 1 unknown, 2 already

@@ -127,6 +127,16 @@ const char *stack_lever_answers(const char *posting) {
                  "{\"question_id\":\"q-right-to-work\",\"value\":\"yes\"}";
 }
 
+int stack_sim_opportunities(stack *s, const char *email) {
+    json_object *ledger = stack_ok(s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
+    json_object *opps = jo(ledger, "lever.opportunities");
+    int n = 0;
+    for (size_t i = 0; opps && i < json_object_array_length(opps); i++)
+        n += !strcmp(js(json_object_array_get_idx(opps, i), "emails.0"), email);
+    json_object_put(ledger);
+    return n;
+}
+
 int stack_erasure_complete(json_object *o, void *arg) {
     (void)arg;
     json_object *c = jo(o, "complete");

@@ -105,6 +105,8 @@ long stack_apply(stack *s, const char *json, char *app_id, size_t idlen);
 void stack_lever_app_json(char *buf, size_t len, const char *board_app_id, const char *email, const char *posting);
 /* The answers (a JSON array's members) the simulator's Lever postings require. */
 const char *stack_lever_answers(const char *posting);
+/* How many opportunities the simulator's Lever holds for email. */
+int stack_sim_opportunities(stack *s, const char *email);
 /* A stack_poll condition: an erasure answer (GET /v1/erasures/{id}) that is complete. */
 int stack_erasure_complete(json_object *o, void *arg);
 /* Applies it and waits until status shows `delivered`; the opportunity id

@@ -109,16 +109,6 @@ Test(crypto_shred, erased_applications_leave_nothing_readable) {
     cr_expect_gt(messages, 0);
 }
 
-static int opportunities_of(const char *email) {
-    json_object *ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
-    json_object *opps = jo(ledger, "lever.opportunities");
-    int n = 0;
-    for (size_t i = 0; opps && i < json_object_array_length(opps); i++)
-        n += !strcmp(js(json_object_array_get_idx(opps, i), "emails.0"), email);
-    json_object_put(ledger);
-    return n;
-}
-
 static long apply_calls(void) {
     json_object *r = stack_ok(&s, STACK_SIM, "GET", "/_sim/requests", NULL, NULL), *t = NULL;
     json_object_object_get_ex(jo(r, "targets"), "lever.apply", &t); /* a dotted name */
@@ -149,7 +139,7 @@ Test(crypto_shred, erasure_while_retrying_stops_the_delivery) {
     long calls = apply_calls();
     sleep(6); /* beyond the stack's 2 s backoff cap: every queued retry came due */
     snprintf(email, sizeof email, "retrying.%s@example.org", u);
-    cr_expect_eq(opportunities_of(email), 0, "nothing reached Lever after the erasure");
+    cr_expect_eq(stack_sim_opportunities(&s, email), 0, "nothing reached Lever after the erasure");
     cr_expect_eq(apply_calls(), calls, "no apply was attempted after the erasure");
 }
 

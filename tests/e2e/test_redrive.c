@@ -18,16 +18,6 @@ static void setup(void) {
 static void teardown(void) { stack_stop(&s); }
 TestSuite(redrive, .init = setup, .fini = teardown, .timeout = 180);
 
-static int opportunities_of(const char *email) {
-    json_object *ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
-    json_object *opps = jo(ledger, "lever.opportunities");
-    int n = 0;
-    for (size_t i = 0; opps && i < json_object_array_length(opps); i++)
-        n += !strcmp(js(json_object_array_get_idx(opps, i), "emails.0"), email);
-    json_object_put(ledger);
-    return n;
-}
-
 Test(redrive, a_dead_letter_replayed_is_delivered_once) {
     json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/faults",
                              "{\"target\":\"lever.apply\",\"mode\":\"status\",\"status\":400,\"count\":1}", NULL));
@@ -35,7 +25,7 @@ Test(redrive, a_dead_letter_replayed_is_delivered_once) {
     stack_lever_app_json(body, sizeof body, "SS-REDRIVE-1", "redrive@example.org", "demo-lever-posting");
     cr_assert_eq(stack_apply(&s, body, app_id, sizeof app_id), 202);
     json_object_put(stack_wait_app(&s, app_id, "failed", 60000));
-    cr_assert_eq(opportunities_of("redrive@example.org"), 0);
+    cr_assert_eq(stack_sim_opportunities(&s, "redrive@example.org"), 0);
 
     /* The cause is gone (the fault was used up): re-drive. */
     int st = -1;
@@ -54,12 +44,12 @@ Test(redrive, a_dead_letter_replayed_is_delivered_once) {
     }
     cr_expect_eq(redriven, 1, "one redriven event");
     json_object_put(a);
-    cr_expect_eq(opportunities_of("redrive@example.org"), 1, "delivered once");
+    cr_expect_eq(stack_sim_opportunities(&s, "redrive@example.org"), 1, "delivered once");
 
     /* Replayed again: delivered already, nothing more reaches Lever. */
     out = stack_trail(&s, "dlq replay --all --by alice", &st);
     cr_assert_eq(st, 0, "%s", out);
     free(out);
     sleep(3);
-    cr_expect_eq(opportunities_of("redrive@example.org"), 1, "still once");
+    cr_expect_eq(stack_sim_opportunities(&s, "redrive@example.org"), 1, "still once");
 }

@@ -39,6 +39,18 @@ static int count_code(json_object *dlq, const char *code) {
     return n;
 }
 
+/* The dead-letter topic once it holds at least want messages (or after
+ * 40 s); the caller puts it. */
+static json_object *read_deadletters(size_t want) {
+    json_object *dlq = NULL;
+    for (int i = 0; i < 20; i++) {
+        json_object_put(dlq);
+        dlq = dtest_read_topic(&t, TOPIC_APPLICATIONS_DEADLETTER, 2000);
+        if (json_object_array_length(dlq) >= want) break;
+    }
+    return dlq;
+}
+
 Test(delivery_poison, poison_messages_are_dead_lettered_and_consumption_continues) {
     dtest_account(&t, "acc-lever", "lever", "live", NULL);
     dtest_start_delivery(&t);
@@ -65,12 +77,7 @@ Test(delivery_poison, poison_messages_are_dead_lettered_and_consumption_continue
     cr_assert_eq(dtest_wait_state(&t, a.app_id, "DELIVERED", 60000), 0, "not delivered after poison (see %s)",
                  t.dir);
 
-    json_object *dlq = NULL;
-    for (int i = 0; i < 20; i++) {
-        json_object_put(dlq);
-        dlq = dtest_read_topic(&t, TOPIC_APPLICATIONS_DEADLETTER, 2000);
-        if (json_object_array_length(dlq) >= 4) break;
-    }
+    json_object *dlq = read_deadletters(4);
     cr_assert_eq(json_object_array_length(dlq), 4, "four poison messages dead-lettered: %s",
                  json_object_to_json_string(dlq));
     cr_assert_eq(count_code(dlq, "undecodable"), 3, "%s", json_object_to_json_string(dlq));
@@ -126,12 +133,7 @@ Test(delivery_poison, sealed_delivered_erased_skipped_undecryptable_dead_lettere
     cr_assert_str_eq(st, "", "no delivery attempt for an erased application");
     free(st);
 
-    json_object *dlq = NULL;
-    for (int i = 0; i < 20; i++) {
-        json_object_put(dlq);
-        dlq = dtest_read_topic(&t, TOPIC_APPLICATIONS_DEADLETTER, 2000);
-        if (json_object_array_length(dlq) >= 1) break;
-    }
+    json_object *dlq = read_deadletters(1);
     cr_assert_eq(json_object_array_length(dlq), 1, "%s", json_object_to_json_string(dlq));
     cr_assert_eq(count_code(dlq, "sealed_invalid"), 1, "%s", json_object_to_json_string(dlq));
     cr_assert_str_eq(dtest_jstr(json_object_array_get_idx(dlq, 0), "key"), wrong.app_id);
@@ -183,12 +185,7 @@ Test(delivery_poison, invalid_text_and_oversized_fields_are_dead_lettered_with_t
     dtest_app a;
     dtest_produce(&t, "acc-lever", "lever", "demo-lever-posting", 1, 0, &a);
     cr_assert_eq(dtest_wait_state(&t, a.app_id, "DELIVERED", 60000), 0, "not delivered after them (see %s)", t.dir);
-    json_object *dlq = NULL;
-    for (int i = 0; i < 20; i++) {
-        json_object_put(dlq);
-        dlq = dtest_read_topic(&t, TOPIC_APPLICATIONS_DEADLETTER, 2000);
-        if (json_object_array_length(dlq) >= 2) break;
-    }
+    json_object *dlq = read_deadletters(2);
     cr_assert_eq(count_code(dlq, "invalid_message"), 2, "%s", json_object_to_json_string(dlq));
     int utf8 = 0, too_long = 0;
     for (size_t i = 0; i < json_object_array_length(dlq); i++) {

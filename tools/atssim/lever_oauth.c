@@ -4,6 +4,7 @@
 #include "crypto.h"
 #include "form.h"
 #include "lever.h"
+#include "lever_scopes.h"
 #include "ratelimit.h"
 #include "reply.h"
 #include "state.h"
@@ -152,24 +153,6 @@ static int scopes_valid(const char *scope, char *bad, size_t badlen) {
         p += n;
     }
     return 1;
-}
-
-static int has_scope(const char *scope, const char *want) {
-    size_t wl = strlen(want);
-    for (const char *p = scope; (p = strstr(p, want)) != NULL; p += wl)
-        if ((p == scope || p[-1] == ' ') && (p[wl] == ' ' || p[wl] == '\0')) return 1;
-    return 0;
-}
-
-/* want is in scope, or want is "X:read:admin" and scope has "X:write:admin". */
-static int scope_grants(const char *scope, const char *want) {
-    static const char read[] = ":read:admin";
-    size_t n = strlen(want), rl = sizeof read - 1;
-    if (has_scope(scope, want)) return 1;
-    if (n <= rl || strcmp(want + n - rl, read) != 0) return 0;
-    char write[128];
-    snprintf(write, sizeof write, "%.*s:write:admin", (int)(n - rl), want);
-    return has_scope(scope, write);
 }
 
 /* Every known scope, space-separated. Returns 0, or -1 when it does not fit. */
@@ -391,8 +374,8 @@ static void prune(void) {
 static json_object *issue(lever_env env, const char *site, const char *client_id, const char *scope) {
     prune();
     oauth_token *at = calloc(1, sizeof *at);
-    oauth_token *rt = has_scope(scope, "offline_access") ? calloc(1, sizeof *rt) : NULL;
-    if (!at || (has_scope(scope, "offline_access") && !rt)) goto fail;
+    oauth_token *rt = lever_scope_has(scope, "offline_access") ? calloc(1, sizeof *rt) : NULL;
+    if (!at || (lever_scope_has(scope, "offline_access") && !rt)) goto fail;
     crypto_random_id("sim-at-", at->token, sizeof at->token);
     at->env = env;
     snprintf(at->site, sizeof at->site, "%s", site);
@@ -545,7 +528,7 @@ int lever_oauth_admit(const http_request *req, http_response *resp, const char *
         reply_lever(resp, 401, "UnauthorizedError", "The access token has expired.");
         return -1;
     }
-    if (!scope_grants(t->scope, scope)) {
+    if (!lever_scope_has(t->scope, scope)) { /* a write scope grants its read */
         char msg[160];
         snprintf(msg, sizeof msg, "This request requires the %s scope.", scope);
         reply_lever(resp, 403, "ForbiddenError", msg);
