@@ -647,12 +647,12 @@ Test(questions_service, sealed_applications_resolved_sealed_erased_skipped) {
     kafka_consumer *dlq = reader(TOPIC_APPLICATIONS_DEADLETTER);
     PGconn *c = harness_connect(dsn);
     /* atsb-questions applied the keys component at start. */
-    uint8_t k_good[DATA_KEY_BYTES], k_held[DATA_KEY_BYTES], k_held_erased[DATA_KEY_BYTES], k[DATA_KEY_BYTES],
-        wrong[DATA_KEY_BYTES] = {1};
+    uint8_t k_good[DATA_KEY_BYTES], k_held[DATA_KEY_BYTES], k_held_erased[DATA_KEY_BYTES],
+        k_erased[DATA_KEY_BYTES], k[DATA_KEY_BYTES], wrong[DATA_KEY_BYTES] = {1};
     cr_assert_eq(data_key_get(c, "app-sealed", 1, k_good), DATA_KEY_OK);
     cr_assert_eq(data_key_get(c, "app-sealed-held", 1, k_held), DATA_KEY_OK);
     cr_assert_eq(data_key_get(c, "app-held-erased", 1, k_held_erased), DATA_KEY_OK);
-    cr_assert_eq(data_key_get(c, "app-erased", 1, k), DATA_KEY_OK);
+    cr_assert_eq(data_key_get(c, "app-erased", 1, k_erased), DATA_KEY_OK);
     cr_assert_eq(data_key_get(c, "app-undecryptable", 1, k), DATA_KEY_OK);
     app_spec good = {"app-sealed", "demo-lever", "demo-lever-posting",
                      {{"q-motivation", "Spaß 🚚", NULL}, {"q-years", "7", NULL}, {"q-forklift", "Yes", NULL},
@@ -666,8 +666,10 @@ Test(questions_service, sealed_applications_resolved_sealed_erased_skipped) {
     app_spec held_erased = held;
     held_erased.app_id = "app-held-erased";
 
-    produce_app_sealed(&erased, k);
-    destroy_key(c, "app-erased"); /* erased while its message waits on the topic */
+    /* Sealed with its own key, which is destroyed before questions can read
+     * the message: erased while the message waits on the topic. */
+    destroy_key(c, "app-erased");
+    produce_app_sealed(&erased, k_erased);
     produce_app_sealed(&undecryptable, wrong);
     produce_app_sealed(&good, k_good);
     produce_app_sealed(&held, k_held);
