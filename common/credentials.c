@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TOKEN_TIMEOUT_MS 10000
+#define ROTATION_WAIT_MS 15000 /* how long a caller waits for another's rotation */
 
 typedef struct {
     char ats[16];
@@ -25,7 +27,7 @@ typedef struct {
     char scopes[1024];    /* Lever: granted OAuth scopes */
     int fresh;   /* access token valid for at least 60 more seconds */
     int revoked;
-    int broken;
+    int broken; /* 0, CRED_BROKEN or CRED_REAUTH: re-activation needed */
     json_object *secret; /* decrypted {access_token, refresh_token, client_secret} */
 } conn_row;
 
@@ -42,7 +44,8 @@ static void parse_row(const PGresult *r, int col, conn_row *out) {
     snprintf(out->client_id, sizeof out->client_id, "%s", PQgetvalue(r, 0, col + 2));
     out->fresh = PQgetvalue(r, 0, col + 4)[0] == 't';
     out->revoked = PQgetvalue(r, 0, col + 5)[0] == 't';
-    out->broken = PQgetvalue(r, 0, col + 6)[0] == 't';
+    const char *unusable = PQgetvalue(r, 0, col + 6);
+    out->broken = !strcmp(unusable, "broken") ? CRED_BROKEN : !strcmp(unusable, "reauth") ? CRED_REAUTH : 0;
     snprintf(out->environment, sizeof out->environment, "%s", PQgetvalue(r, 0, col + 7));
     snprintf(out->scopes, sizeof out->scopes, "%s", PQgetvalue(r, 0, col + 8));
     if (!PQgetisnull(r, 0, col + 3)) {
@@ -163,7 +166,8 @@ int credentials_code_grant(const lever_env *env, const char *code, const char *r
     return rc;
 }
 
-/* Stores the refreshed secret; scopes "" keeps the recorded ones. */
+/* Stores the refreshed secret and clears the rotation mark; scopes "" keeps
+ * the recorded ones. */
 static int store_secret(PGconn *c, const char *account, const char *name, json_object *secret,
                         int expires_in, const char *scopes) {
     size_t blen;
@@ -177,7 +181,7 @@ static int store_secret(PGconn *c, const char *account, const char *name, json_o
     PGresult *r = PQexecParams(c,
                                "UPDATE delivery.connections SET secret_box=$3,"
                                " access_expires_at = now() + make_interval(secs => $4::int),"
-                               " scopes = coalesce(NULLIF($5, ''), scopes),"
+                               " scopes = coalesce(NULLIF($5, ''), scopes), rotation_started_at=NULL,"
                                " last_error=NULL, updated_at=now() WHERE account_id=$1 AND name=$2",
                                5, NULL, p, lens, fmts, 0);
     int rc = pg_ok(r) ? 0 : -1;
@@ -186,46 +190,74 @@ static int store_secret(PGconn *c, const char *account, const char *name, json_o
     return rc;
 }
 
-/* Gets a new access token (and refresh token for Lever) while holding the row lock. */
-static cred_status refresh_locked(PGconn *c, const char *account, const char *name, conn_row *row) {
-    char access[2048] = "", refresh[2048] = "", scope[1024] = "", form[4096] = "", url[600];
-    token_answer t = {access, sizeof access, refresh, sizeof refresh, scope, sizeof scope, 3600};
-    int rc;
+/* Records why the connection needs re-activation (error: invalid_grant or
+ * token_rotation_unsaved) and clears the rotation mark. */
+static int mark_unusable(PGconn *c, const char *account, const char *name, const char *error) {
+    const char *p[] = {account, name, error};
+    return pg_run(c,
+                  "UPDATE delivery.connections SET last_error=$3, last_error_at=now(), rotation_started_at=NULL"
+                  " WHERE account_id=$1 AND name=$2",
+                  3, p);
+}
+
+/* Asks the token endpoint for a new access token (and, for Lever, a new
+ * refresh token). Returns token_request's 0, -1 (refused) or -2. */
+static int grant(const conn_row *row, token_answer *t) {
+    char form[4096] = "", url[600];
+    int rc = -2;
     if (!strcmp(row->ats, "lever")) {
         const char *rt = secret_str(row, "refresh_token");
         const lever_env *env = lever_env_get(row->environment);
-        if (!rt || !env) return CRED_BROKEN;
-        if (http_form_add(form, sizeof form, "grant_type", "refresh_token") ||
-            http_form_add(form, sizeof form, "client_id", env->client_id) ||
-            http_form_add(form, sizeof form, "client_secret", lever_env_client_secret(env)) ||
-            http_form_add(form, sizeof form, "refresh_token", rt))
-            return CRED_UNAVAILABLE;
-        rc = token_request(env->token_url, form, &t);
+        if (!rt || !env) return -1;
+        if (!http_form_add(form, sizeof form, "grant_type", "refresh_token") &&
+            !http_form_add(form, sizeof form, "client_id", env->client_id) &&
+            !http_form_add(form, sizeof form, "client_secret", lever_env_client_secret(env)) &&
+            !http_form_add(form, sizeof form, "refresh_token", rt))
+            rc = token_request(env->token_url, form, t);
     } else {
         const char *cs = secret_str(row, "client_secret");
-        if (!cs) return CRED_BROKEN;
+        if (!cs) return -1;
         snprintf(url, sizeof url, "%s/api/token", row->site_url);
-        rc = credentials_client_grant(url, row->client_id, cs, access, sizeof access, &t.expires_in);
+        rc = credentials_client_grant(url, row->client_id, cs, t->access, t->alen, &t->expires_in);
     }
     explicit_bzero(form, sizeof form);
     char labels[96];
     snprintf(labels, sizeof labels, "ats=\"%s\",outcome=\"%s\"", row->ats,
              rc == 0 ? "ok" : rc == -1 ? "refused" : "unavailable");
     metrics_counter_add("atsb_token_refreshes_total", labels, 1);
-    if (rc == -2) return CRED_UNAVAILABLE;
+    return rc;
+}
+
+/* Gets a new token and stores it (in the caller's transaction for Eploy,
+ * in its own once the rotation is claimed for Lever). */
+static cred_status refresh(PGconn *c, const char *account, const char *name, conn_row *row) {
+    char access[2048] = "", rotated[2048] = "", scope[1024] = "";
+    token_answer t = {access, sizeof access, rotated, sizeof rotated, scope, sizeof scope, 3600};
+    int rotates = !strcmp(row->ats, "lever");
+    int rc = grant(row, &t);
+    if (rc == -2) {
+        if (rotates) {
+            const char *p[] = {account, name};
+            pg_run(c, "UPDATE delivery.connections SET rotation_started_at=NULL WHERE account_id=$1 AND name=$2", 2,
+                   p);
+        }
+        return CRED_UNAVAILABLE;
+    }
     if (rc == -1) {
-        const char *p[] = {account, name};
-        pg_run(c, "UPDATE delivery.connections SET last_error='invalid_grant', last_error_at=now()"
-                  " WHERE account_id=$1 AND name=$2", 2, p);
         log_warn("connection grant refused", "account", account, "connection", name);
-        return CRED_BROKEN;
+        return mark_unusable(c, account, name, "invalid_grant") ? CRED_UNAVAILABLE : CRED_BROKEN;
     }
     json_object_object_add(row->secret, "access_token", json_object_new_string(access));
-    if (refresh[0]) json_object_object_add(row->secret, "refresh_token", json_object_new_string(refresh));
+    if (rotated[0]) json_object_object_add(row->secret, "refresh_token", json_object_new_string(rotated));
     explicit_bzero(access, sizeof access);
-    explicit_bzero(refresh, sizeof refresh);
+    explicit_bzero(rotated, sizeof rotated);
     if (scope[0]) snprintf(row->scopes, sizeof row->scopes, "%s", scope);
-    return store_secret(c, account, name, row->secret, t.expires_in, scope) ? CRED_UNAVAILABLE : CRED_OK;
+    if (store_secret(c, account, name, row->secret, t.expires_in, scope) == 0) return CRED_OK;
+    if (!rotates) return CRED_UNAVAILABLE;
+    log_error("rotated token not stored: the connection needs re-activation", "account", account, "connection",
+              name);
+    mark_unusable(c, account, name, "token_rotation_unsaved"); /* else the stale mark tells the next reader */
+    return CRED_REAUTH;
 }
 
 static cred_status fill(const conn_row *row, cred_token *out) {
@@ -250,29 +282,71 @@ static int usable(const conn_row *row, const char *rejected) {
     return row->fresh && at && (!rejected || strcmp(at, rejected) != 0);
 }
 
+#define CLAIMED 1  /* claim: this caller refreshes */
+#define ROTATING 2 /* claim: another caller's rotation is under way */
+
+/* Inside a transaction: locks and reads the row, then decides. Returns
+ * CRED_OK (row usable as it is), CLAIMED (refresh now; for Lever the
+ * rotation mark is set, to be committed first), ROTATING, or a negative
+ * cred_status (CRED_REAUTH marked, to be committed). */
+static int claim(PGconn *c, const char *account, const char *name, const char *rejected, conn_row *row) {
+    int rc = read_row(c, account, name, 1, row);
+    if (rc) return rc;
+    if (row->revoked) return CRED_REVOKED;
+    if (row->broken) return row->broken;
+    if (!row->secret) return CRED_BROKEN;
+    if (usable(row, rejected)) return CRED_OK;
+    if (strcmp(row->ats, "lever") != 0) return CLAIMED;
+    const char *p[] = {account, name};
+    PGresult *r = pg_exec(c,
+                          "SELECT CASE WHEN rotation_started_at IS NULL THEN 0"
+                          " WHEN rotation_started_at > now() - interval '2 minutes' THEN 1 ELSE 2 END"
+                          " FROM delivery.connections WHERE account_id=$1 AND name=$2",
+                          2, p);
+    int before = pg_ok(r) && PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    if (before == 0)
+        return pg_run(c, "UPDATE delivery.connections SET rotation_started_at=now() WHERE account_id=$1 AND name=$2",
+                      2, p)
+                   ? CRED_UNAVAILABLE
+                   : CLAIMED;
+    if (before == 1) return ROTATING;
+    if (before < 0) return CRED_UNAVAILABLE;
+    log_error("a token rotation was never stored: the connection needs re-activation", "account", account,
+              "connection", name);
+    return mark_unusable(c, account, name, "token_rotation_unsaved") ? CRED_UNAVAILABLE : CRED_REAUTH;
+}
+
 /* The rest of credentials_token once row (which it frees) is read. */
 static cred_status token_from_row(PGconn *c, const char *account, const char *name, const char *rejected_token,
                                   conn_row *row, cred_token *out) {
     int rc;
     if (row->revoked || row->broken) {
-        rc = row->revoked ? CRED_REVOKED : CRED_BROKEN;
+        rc = row->revoked ? CRED_REVOKED : row->broken;
         goto done;
     }
     if (usable(row, rejected_token)) {
         rc = fill(row, out);
         goto done;
     }
-    json_object_put(row->secret);
-    row->secret = NULL;
-    if (pg_run(c, "BEGIN", 0, NULL)) return CRED_UNAVAILABLE;
-    rc = read_row(c, account, name, 1, row);
-    if (rc == 0 && (row->revoked || row->broken)) rc = row->revoked ? CRED_REVOKED : CRED_BROKEN;
-    if (rc == 0 && !row->secret) rc = CRED_BROKEN;
-    if (rc == 0 && !usable(row, rejected_token)) rc = refresh_locked(c, account, name, row);
-    if (rc == CRED_OK || rc == CRED_BROKEN) {
-        if (pg_run(c, "COMMIT", 0, NULL)) rc = CRED_UNAVAILABLE;
-    } else {
-        PQclear(PQexec(c, "ROLLBACK"));
+    for (int waited_ms = 0;; waited_ms += 250) {
+        json_object_put(row->secret);
+        row->secret = NULL;
+        if (pg_run(c, "BEGIN", 0, NULL)) return CRED_UNAVAILABLE;
+        rc = claim(c, account, name, rejected_token, row);
+        if (rc == CLAIMED && strcmp(row->ats, "lever") != 0) rc = refresh(c, account, name, row);
+        if (rc == ROTATING || rc == CRED_UNAVAILABLE || rc == CRED_NOT_FOUND) {
+            PQclear(PQexec(c, "ROLLBACK"));
+        } else if (pg_run(c, "COMMIT", 0, NULL)) {
+            rc = CRED_UNAVAILABLE;
+        }
+        if (rc == CLAIMED) rc = refresh(c, account, name, row); /* Lever: the claim is committed */
+        if (rc != ROTATING) break;
+        if (waited_ms >= ROTATION_WAIT_MS) {
+            rc = CRED_UNAVAILABLE;
+            break;
+        }
+        usleep(250 * 1000);
     }
     if (rc == CRED_OK) rc = fill(row, out);
 done:
@@ -317,7 +391,7 @@ int credentials_save(PGconn *c, const char *account, const char *name, const cha
         " ON CONFLICT (account_id, name) DO UPDATE SET ats=EXCLUDED.ats, site_url=EXCLUDED.site_url,"
         " client_id=EXCLUDED.client_id, secret_box=EXCLUDED.secret_box,"
         " access_expires_at=EXCLUDED.access_expires_at, environment=EXCLUDED.environment,"
-        " scopes=EXCLUDED.scopes, revoked_at=NULL, last_error=NULL,"
+        " scopes=EXCLUDED.scopes, revoked_at=NULL, last_error=NULL, rotation_started_at=NULL,"
         " last_error_at=NULL, updated_at=now()",
         9, NULL, p, lens, fmts, 0);
     int rc = pg_ok(r) ? 0 : -1;
@@ -349,7 +423,7 @@ int credentials_record(PGconn *c, const char *account, const char *name, const c
     const char *p[] = {account, name, error};
     return pg_run(c,
                   error ? "UPDATE delivery.connections SET last_error=$3, last_error_at=now()"
-                          " WHERE account_id=$1 AND name=$2 AND coalesce(last_error,'') <> 'invalid_grant'"
+                          " WHERE account_id=$1 AND name=$2 AND NOT " CRED_UNUSABLE
                         : "UPDATE delivery.connections SET last_success_at=now()"
                           " WHERE account_id=$1 AND name=$2",
                   error ? 3 : 2, p);

@@ -10,13 +10,19 @@
  * (writes to it): one row per named connection in delivery.connections, the
  * secrets sealed with crypto_seal (never stored or logged in plaintext).
  *
- * Refresh happens under the row lock (SELECT ... FOR UPDATE): the first
- * replica to find the access token expiring refreshes it and stores the new
- * pair in the same transaction that consumed the old refresh token (Lever
- * rotates refresh tokens); the others wait on the lock, then see the fresh
- * token and use it. If the token endpoint answers but our COMMIT then fails,
- * the rotated refresh token is lost and the connection must be re-activated:
- * the price of a store that never holds two live refresh tokens.
+ * Refresh: the first replica to find the access token expiring claims the
+ * refresh under the row lock (SELECT ... FOR UPDATE); the others wait, then
+ * use the token it stored. Eploy's client-credentials grant is refreshed
+ * and stored inside that transaction. A Lever refresh rotates the refresh
+ * token (the old one is spent the moment Lever answers), so it is claimed by
+ * committing rotation_started_at first; the token endpoint is called with no
+ * transaction open and the new pair is stored in its own transaction, which
+ * also clears the mark. When that store fails, the connection is marked
+ * token_rotation_unsaved (CRED_REAUTH: re-activation needed) and the spent
+ * token is never tried again; a mark older than two minutes (the process died
+ * between the answer and the store) is read the same way. A token endpoint
+ * that cannot be reached clears the mark: if Lever had rotated the token
+ * nevertheless, the next refresh is refused and the connection shows broken.
  *
  * Token endpoints: Lever the token URL of the environment the connection was
  * activated in (lever_env.h), with atsbridge's OAuth app registered there;
@@ -30,6 +36,7 @@ typedef enum {
     CRED_REVOKED = -2,     /* revoked by the customer or by us */
     CRED_BROKEN = -3,      /* the ATS refused our grant: re-activation needed */
     CRED_UNAVAILABLE = -4, /* database or token endpoint unreachable: retry later */
+    CRED_REAUTH = -5,      /* a rotated Lever token could not be stored: re-activation needed */
 } cred_status;
 
 typedef struct {
@@ -53,8 +60,12 @@ cred_status credentials_token(PGconn *c, const char *account, const char *name,
 #define CRED_COLUMNS                                                                                     \
     "c.ats, coalesce(c.site_url,''), coalesce(c.client_id,''), c.secret_box,"                          \
     " coalesce(c.access_expires_at > now() + interval '60 seconds', false), c.revoked_at IS NOT NULL," \
-    " coalesce(c.last_error = 'invalid_grant', false), coalesce(c.environment, ''), coalesce(c.scopes, '')"
+    " CASE c.last_error WHEN 'invalid_grant' THEN 'broken' WHEN 'token_rotation_unsaved' THEN 'reauth'"   \
+    " ELSE '' END, coalesce(c.environment, ''), coalesce(c.scopes, '')"
 #define CRED_NCOLUMNS 9
+
+/* SQL: the connection (delivery.connections, unqualified) needs re-activation. */
+#define CRED_UNUSABLE "coalesce(last_error IN ('invalid_grant', 'token_rotation_unsaved'), false)"
 
 /* credentials_token with the connection already read: the CRED_COLUMNS of
  * r's only row from column col. It reads again only when the access token

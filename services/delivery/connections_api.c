@@ -194,18 +194,23 @@ static json_object *str_or_null(PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? NULL : json_object_new_string(PQgetvalue(r, row, col));
 }
 
-/* A connected Lever connection whose grant no longer covers what account a
- * uses (its features need more scopes, or it moved to the other Lever
- * environment) reports reauthorization_required, the reason, and a new
- * activation link issued on behalf of the caller. */
+/* A Lever connection that must be activated again reports
+ * reauthorization_required, the reason, and a new activation link issued on
+ * behalf of the caller: its grant no longer covers what account a uses (its
+ * features need more scopes, or it moved to the other Lever environment), or
+ * a rotated refresh token could not be stored. */
 static void reauthorization(dctx *x, PGconn *c, const account *a, const http_request *req, PGresult *r, int i,
                             json_object *o) {
     char need[512], why[640], url[2048], expires[40];
-    const char *name = PQgetvalue(r, i, 0), *environment = PQgetvalue(r, i, 11), *scopes = PQgetvalue(r, i, 12);
-    if (strcmp(PQgetvalue(r, i, 1), "lever") != 0 || strcmp(PQgetvalue(r, i, 4), "connected") != 0) return;
-    if (lever_scopes_for(a->features, need, sizeof need) ||
-        !lever_grant_gap(a, environment, scopes, need, why, sizeof why))
+    const char *name = PQgetvalue(r, i, 0), *status = PQgetvalue(r, i, 4), *environment = PQgetvalue(r, i, 11),
+               *scopes = PQgetvalue(r, i, 12);
+    if (strcmp(PQgetvalue(r, i, 1), "lever") != 0) return;
+    if (!strcmp(status, "reauthorization_required")) {
+        snprintf(why, sizeof why, "Lever issued a new refresh token that could not be stored; the old one is spent");
+    } else if (strcmp(status, "connected") != 0 || lever_scopes_for(a->features, need, sizeof need) ||
+               !lever_grant_gap(a, environment, scopes, need, why, sizeof why)) {
         return;
+    }
     json_object_object_add(o, "status", json_object_new_string("reauthorization_required"));
     json_object_object_add(o, "reauthorization_reason", json_object_new_string(why));
     if (oauth_lever_link(x, c, a, name, auth_actor(req), url, sizeof url, expires, sizeof expires) == OAUTH_LINK_OK) {
@@ -234,6 +239,7 @@ static json_object *health(dctx *x, PGconn *c, const account *a, const http_requ
 #define LIST_SQL                                                                                               \
     "SELECT name, ats, site_url, client_id,"                                                                   \
     " CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN last_error = 'invalid_grant' THEN 'broken'"         \
+    " WHEN last_error = 'token_rotation_unsaved' THEN 'reauthorization_required'"                              \
     " ELSE 'connected' END, " TS("last_success_at") ", last_error, " TS("last_error_at") ", "                 \
     TS("access_expires_at") ", " TS("created_at") ", " TS("updated_at") ", environment, coalesce(scopes, '')" \
     " FROM delivery.connections"                                                                              \

@@ -186,6 +186,7 @@ static const char *cred_code(cred_status st) {
     case CRED_NOT_FOUND: return "connection_missing";
     case CRED_REVOKED: return "connection_revoked";
     case CRED_BROKEN: return "connection_broken";
+    case CRED_REAUTH: return "reauthorization_required";
     default: return "connection_unavailable";
     }
 }
@@ -323,7 +324,7 @@ static int attempt(job *j, ledger_row *row) {
         const char *code = cred_code(st);
         if (st != CRED_UNAVAILABLE) {
             credentials_record(j->c, j->acc.account_id, j->acc.connection_name, code);
-            if (st == CRED_BROKEN) broken_event(j, code);
+            if (st == CRED_BROKEN || st == CRED_REAUTH) broken_event(j, code);
             notify_error(j->c, &j->acc, "connection_broken", code, "the ATS connection needs to be re-activated",
                          j->app_id, j->x->cfg.notify_timeout_ms);
         }

@@ -1,5 +1,6 @@
-/* The shared credential store: sealed at rest, refresh with rotation under
- * the row lock (concurrent refreshers make one grant), 401 handling,
+/* The shared credential store: sealed at rest, refresh with rotation claimed
+ * under the row lock (concurrent refreshers make one grant; a rotated token
+ * that cannot be stored needs re-authorization, never a second try), 401 handling,
  * invalid_grant marks the connection broken, revoke. The token endpoint is a
  * small Lever-like server in this test. */
 #include "credentials.h"
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -139,5 +141,91 @@ Test(credentials, revoke_and_missing) {
     cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_REVOKED);
     cr_assert_eq(credentials_revoke(c, "acc", "nope"), 1);
     cr_assert_eq(credentials_token(c, "acc", "nope", NULL, &t), CRED_NOT_FOUND);
+    PQfinish(c);
+}
+
+/* The next store of a new secret fails once (a sequence is not rolled back
+ * with the failing statement). */
+static void fail_next_secret_store(PGconn *c) {
+    pg_run(c, "CREATE SEQUENCE fail_once", 0, NULL);
+    cr_assert_eq(pg_run(c,
+                        "CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                        " IF nextval('fail_once') = 1 THEN RAISE EXCEPTION 'store fails once'; END IF;"
+                        " RETURN NEW; END $$",
+                        0, NULL),
+                 0);
+    cr_assert_eq(pg_run(c,
+                        "CREATE TRIGGER fail_once BEFORE UPDATE ON delivery.connections FOR EACH ROW"
+                        " WHEN (OLD.secret_box IS DISTINCT FROM NEW.secret_box) EXECUTE FUNCTION fail_once()",
+                        0, NULL),
+                 0);
+}
+
+static void assert_last_error(PGconn *c, const char *want) {
+    PGresult *r = pg_exec(c, "SELECT coalesce(last_error, ''), rotation_started_at IS NULL FROM delivery.connections",
+                          0, NULL);
+    cr_assert(pg_ok(r) && PQntuples(r) == 1);
+    cr_assert_str_eq(PQgetvalue(r, 0, 0), want);
+    cr_assert_str_eq(PQgetvalue(r, 0, 1), "t", "the rotation mark is cleared");
+    PQclear(r);
+}
+
+Test(credentials, rotated_token_not_stored_needs_reauthorization) {
+    PGconn *c = harness_connect(dsn);
+    fail_next_secret_store(c);
+    cred_token t;
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_REAUTH);
+    cr_assert_eq(grants, 1);
+    assert_last_error(c, "token_rotation_unsaved");
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_REAUTH);
+    cr_assert_eq(grants, 1, "the spent refresh token is never sent again");
+    cr_assert_eq(credentials_record(c, "acc", "Connection-OAuth-1", "upstream_5xx"), 0);
+    assert_last_error(c, "token_rotation_unsaved"); /* a later call's error does not hide it */
+    /* Re-activation stores a new pair and the connection works again. */
+    cr_assert_eq(credentials_save(c, "acc", "Connection-OAuth-1", "lever", "", "", "production", LEVER_SCOPES_APPLY,
+                                  "{\"access_token\":\"at-9\",\"refresh_token\":\"rt-2\"}", 1000),
+                 0);
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_OK);
+    cr_assert_str_eq(t.access_token, "at-3");
+    assert_last_error(c, "");
+    PQfinish(c);
+}
+
+Test(credentials, abandoned_rotation_needs_reauthorization) {
+    PGconn *c = harness_connect(dsn);
+    cr_assert_eq(pg_run(c, "UPDATE delivery.connections SET rotation_started_at = now() - interval '3 minutes'", 0,
+                        NULL),
+                 0);
+    cred_token t;
+    cr_assert_eq(credentials_token(c, "acc", "Connection-OAuth-1", NULL, &t), CRED_REAUTH);
+    cr_assert_eq(grants, 0, "a token that may be spent is not tried");
+    assert_last_error(c, "token_rotation_unsaved");
+    PQfinish(c);
+}
+
+static void *plain_refresher(void *arg) {
+    cred_token *t = arg;
+    PGconn *c = harness_connect(dsn);
+    cred_status st = credentials_token(c, "acc", "Connection-OAuth-1", NULL, t);
+    PQfinish(c);
+    return (void *)(intptr_t)st;
+}
+
+Test(credentials, waits_for_another_replicas_rotation) {
+    PGconn *c = harness_connect(dsn);
+    cr_assert_eq(pg_run(c, "UPDATE delivery.connections SET rotation_started_at = now()", 0, NULL), 0);
+    cred_token t;
+    pthread_t th;
+    pthread_create(&th, NULL, plain_refresher, &t);
+    usleep(700 * 1000); /* the other replica stores its result */
+    cr_assert_eq(credentials_save(c, "acc", "Connection-OAuth-1", "lever", "", "", "production", LEVER_SCOPES_APPLY,
+                                  "{\"access_token\":\"at-other\",\"refresh_token\":\"rt-1\"}",
+                                  (int64_t)time(NULL) * 1000 + 3600000),
+                 0);
+    void *st;
+    pthread_join(th, &st);
+    cr_assert_eq((intptr_t)st, CRED_OK);
+    cr_assert_str_eq(t.access_token, "at-other");
+    cr_assert_eq(grants, 0);
     PQfinish(c);
 }
