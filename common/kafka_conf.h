@@ -21,6 +21,13 @@
 #define HDR_SCHEMA "schema"
 #define HDR_MAX_DEADLETTER 8
 
+/* The protobuf message in a record (header "schema"; proto/atsbridge/v1). */
+#define SCHEMA_RECEIVED "atsbridge.v1.ApplicationReceived"
+#define SCHEMA_RESOLVED "atsbridge.v1.ApplicationResolved"
+#define SCHEMA_COMMAND "atsbridge.v1.AtsCommand"
+#define SCHEMA_CHECK_UPDATE "atsbridge.v1.BackgroundCheckUpdate"
+#define SCHEMA_WEBHOOK "atsbridge.v1.AtsWebhook"
+
 /* Writes the full topic name (prefix + base) into buf. Returns buf. */
 const char *kafka_topic(const char *base, char *buf, size_t len);
 

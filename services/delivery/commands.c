@@ -21,8 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define COMMAND_SCHEMA "atsbridge.v1.AtsCommand"
-#define UPDATE_SCHEMA "atsbridge.v1.BackgroundCheckUpdate"
 #define INLINE_TRIES 3
 
 typedef struct {
@@ -104,7 +102,7 @@ static int emit_update(cjob *j, Atsbridge__V1__CheckStatus status, const char *o
     char topic[256];
     kafka_msg msg = {.topic = kafka_topic(TOPIC_BGCHECK_UPDATES, topic, sizeof topic),
                      .key = order_id && *order_id ? order_id : j->cmd->check_id,
-                     .payload = buf, .len = len, .schema = UPDATE_SCHEMA, .trace_id = j->trace};
+                     .payload = buf, .len = len, .schema = SCHEMA_CHECK_UPDATE, .trace_id = j->trace};
     rd_kafka_resp_err_t e = kafka_producer_send(j->x->svc.producer, &msg);
     free(buf);
     if (e) return -1;
@@ -307,7 +305,7 @@ int commands_decode(const void *payload, size_t len, Atsbridge__V1__AtsCommand *
 
 int commands_handle(dctx *x, const rd_kafka_message_t *m) {
     char trace[128];
-    if (!consume_schema_is(m, COMMAND_SCHEMA))
+    if (!consume_schema_is(m, SCHEMA_COMMAND))
         return consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.AtsCommand");
     Atsbridge__V1__AtsCommand *cmd = NULL;
     const char *code = NULL, *message = NULL;

@@ -1,5 +1,7 @@
 #include "connections_api.h"
 
+#include "api_json.h"
+
 #include "accounts.h"
 #include "auth.h"
 #include "credentials.h"
@@ -28,30 +30,11 @@ static int valid_name(const char *s) {
     return 1;
 }
 
-/* The request body as a JSON object within JSON_LIMITS_DEFAULT into *out
- * (the caller puts it). Returns 0, or -1 with *out NULL after answering 413
- * json_too_large (the message names the limit) or 400 malformed_json. */
-static int body_object(const http_request *req, http_response *resp, json_object **out) {
-    json_bounded_error err;
-    json_bounded_status st = json_bounded_parse(req->body, req->body_len, &JSON_LIMITS_DEFAULT, out, &err);
-    if (json_bounded_is_limit(st)) {
-        http_error(resp, 413, "json_too_large", err.message);
-        return -1;
-    }
-    if (st != JSON_BOUNDED_OK || !json_object_is_type(*out, json_type_object)) {
-        json_object_put(*out);
-        *out = NULL;
-        http_error(resp, 400, "malformed_json", st != JSON_BOUNDED_OK ? err.message : "The body must be a JSON object.");
-        return -1;
-    }
-    return 0;
-}
-
 int connections_name_from_body(const http_request *req, http_response *resp, char *name, size_t len) {
     snprintf(name, len, "%s", DEFAULT_NAME);
     if (req->body_len == 0) return 0;
     json_object *o = NULL, *v;
-    if (body_object(req, resp, &o)) return -1;
+    if (api_body_object(req, resp, &o)) return -1;
     int rc = 0;
     if (json_object_object_get_ex(o, "name", &v) && v) {
         if (!json_object_is_type(v, json_type_string) || !valid_name(json_object_get_string(v))) {
@@ -101,7 +84,7 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
     char name[128];
     if (connections_name_from_body(req, resp, name, sizeof name)) return;
     json_object *o = NULL;
-    if (req->body_len && body_object(req, resp, &o)) return;
+    if (req->body_len && api_body_object(req, resp, &o)) return;
     const char *site = body_str(o, "site_url"), *cid = body_str(o, "client_id"), *secret = body_str(o, "client_secret");
     if (!site || !cid || !secret || (strncmp(site, "https://", 8) && strncmp(site, "http://", 7))) {
         json_object *d = json_object_new_array();

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RESOLVED_SCHEMA "atsbridge.v1.ApplicationResolved"
 
 typedef struct {
     dctx *x;
@@ -421,7 +420,7 @@ void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, 
     j.trace = kafka_header(m, HDR_TRACE_ID, j.trace_buf, sizeof j.trace_buf);
     const char *code = NULL, *message = NULL;
     int rc = -1;
-    if (!consume_schema_is(m, RESOLVED_SCHEMA)) {
+    if (!consume_schema_is(m, SCHEMA_RESOLVED)) {
         rc = consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.ApplicationResolved");
         goto out;
     }

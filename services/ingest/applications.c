@@ -127,7 +127,7 @@ static accept_result accept_application(const ingest_ctx *ctx, PGconn *c, const 
 
     produce_batch b;
     produce_batch_init(&b, ctx->svc->producer, "ingest");
-    produce_batch_proto(&b, ctx->topic_received, app_id, RECEIVED_SCHEMA, &sealed.base, trace);
+    produce_batch_proto(&b, ctx->topic_received, app_id, SCHEMA_RECEIVED, &sealed.base, trace);
     produce_batch_event(&b, &ev, NULL, trace);
     if (produce_batch_wait(&b, "application")) {
         res = ACCEPT_KAFKA_DOWN;

@@ -4,6 +4,7 @@
 #include "atsbridge/v1/ats.pb-c.h"
 #include "config.h"
 #include "ingest.h"
+#include "kafka_conf.h"
 #include "log.h"
 #include "pg.h"
 #include "secrets.h"
@@ -167,7 +168,7 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     m.score = cb.score ? cb.score : "";
     m.report_url = cb.report_url ? cb.report_url : "";
     m.occurred_at_ms = cb.occurred_at_ms ? cb.occurred_at_ms : timestamp_now_ms();
-    if (ingest_produce_commit(ctx, c, ctx->topic_bgcheck, cb.order_id, "atsbridge.v1.BackgroundCheckUpdate", &m.base,
+    if (ingest_produce_commit(ctx, c, ctx->topic_bgcheck, cb.order_id, SCHEMA_CHECK_UPDATE, &m.base,
                               "bgcheck", trace, resp))
         goto cleanup;
     log_event(LOG_INFO, trace, "bgcheck callback accepted", "provider", provider, "update_id", update_id,

@@ -63,7 +63,7 @@ static int produce_candidates(const ingest_ctx *ctx, produce_batch *b, const exp
             rc = -1;
             break;
         }
-        produce_batch_proto(b, ctx->topic_received, app_id, RECEIVED_SCHEMA, &sealed.base, trace); /* packs now */
+        produce_batch_proto(b, ctx->topic_received, app_id, SCHEMA_RECEIVED, &sealed.base, trace); /* packs now */
         free(blob);
         received_free(&m);
 

@@ -3,12 +3,12 @@
 
 #include "application_parse.h"
 #include "atsbridge/v1/applications.pb-c.h"
+#include "kafka_conf.h"
 
 /* An ApplicationReceived message built over parsed data: strings point into
  * the app_* structures (which must outlive it); only the arrays of
  * sub-messages are allocated here. */
 
-#define RECEIVED_SCHEMA "atsbridge.v1.ApplicationReceived"
 
 typedef struct {
     Atsbridge__V1__ApplicationReceived msg;

@@ -4,6 +4,7 @@
 #include "application_parse.h"
 #include "atsbridge/v1/ats.pb-c.h"
 #include "ingest.h"
+#include "kafka_conf.h"
 #include "log.h"
 #include "pg.h"
 #include "secrets.h"
@@ -186,7 +187,7 @@ void webhooks_lever_post(const http_request *req, http_response *resp, void *vct
     m.contact_id = (char *)(w.contact_id ? w.contact_id : "");
     m.from_stage_id = (char *)(w.from_stage_id ? w.from_stage_id : "");
     m.to_stage_id = (char *)(w.to_stage_id ? w.to_stage_id : "");
-    if (ingest_produce_commit(ctx, c, ctx->topic_webhooks, account_id, "atsbridge.v1.AtsWebhook", &m.base, "webhook",
+    if (ingest_produce_commit(ctx, c, ctx->topic_webhooks, account_id, SCHEMA_WEBHOOK, &m.base, "webhook",
                               trace, resp))
         goto cleanup;
     log_event(LOG_INFO, trace, "webhook accepted", "account_id", account_id, "event", w.event, "webhook_id",

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECEIVED_SCHEMA "atsbridge.v1.ApplicationReceived"
 
 void qconsume_ctx_free(qconsume_ctx *c) {
     free(c->done);
@@ -18,7 +17,7 @@ void qconsume_ctx_free(qconsume_ctx *c) {
 static int decide(qconsume_ctx *c, qr_batch *b, rd_kafka_message_t *m) {
     char trace[128];
     const char *trace_id = kafka_header(m, HDR_TRACE_ID, trace, sizeof trace);
-    if (!consume_schema_is(m, RECEIVED_SCHEMA))
+    if (!consume_schema_is(m, SCHEMA_RECEIVED))
         return consume_deadletter(c->rc->producer, m, "unknown_schema", "questions expects ApplicationReceived");
     qr_decision d;
     int rc = questions_resolve(c->rc, b, m->payload, m->len, trace_id, 0, &d);

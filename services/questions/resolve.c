@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RESOLVED_SCHEMA "atsbridge.v1.ApplicationResolved"
 
 const char *qr_decision_name(qr_decision d) {
     return d == QR_RESOLVED ? "resolved" : d == QR_HELD ? "held" : d == QR_ERASED ? "erased" : "rejected";
@@ -118,7 +117,7 @@ static int produce_resolved(produce_batch *b, Atsbridge__V1__ApplicationReceived
     }
     char topic[256];
     produce_batch_proto(b, kafka_topic(TOPIC_APPLICATIONS_RESOLVED, topic, sizeof topic), app->application_id,
-                        RESOLVED_SCHEMA, &out->base, trace_id); /* packs now */
+                        SCHEMA_RESOLVED, &out->base, trace_id); /* packs now */
     *nmapped = m.n;
     rc = 0;
 cleanup:

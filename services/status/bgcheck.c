@@ -15,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define COMMAND_SCHEMA "atsbridge.v1.AtsCommand"
 
 /* CheckStatus ranks (state.c: the enum values). */
 #define RANK_ORDERED 2
@@ -132,7 +131,7 @@ static void queue_command(bgcheck_outbox *o, Atsbridge__V1__AtsCommand *cmd) {
     size_t len = atsbridge__v1__ats_command__get_packed_size(cmd);
     uint8_t *buf = malloc(len ? len : 1);
     if (buf) atsbridge__v1__ats_command__pack(cmd, buf);
-    outbox_take(o, TOPIC_ATS_COMMANDS, COMMAND_SCHEMA, cmd->account_id, buf, len);
+    outbox_take(o, TOPIC_ATS_COMMANDS, SCHEMA_COMMAND, cmd->account_id, buf, len);
 }
 
 /* check_requested / check_status: account-level, subject = check id, id

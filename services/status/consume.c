@@ -13,8 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#define SCHEMA_WEBHOOK "atsbridge.v1.AtsWebhook"
-#define SCHEMA_CHECK "atsbridge.v1.BackgroundCheckUpdate"
 
 /* Indexed columns must stay far below PostgreSQL's btree row limit, and a
  * value the database refuses would otherwise block the partition. */
@@ -88,7 +86,7 @@ void consume_decode(const char *schema, const uint8_t *p, size_t len, consume_de
         }
         d->kind = d->decoded_as = CD_WEBHOOK;
         if (!webhook_ok(d->u.wh)) poison(d, "invalid_message", "missing or invalid AtsWebhook field");
-    } else if (!strcmp(schema, SCHEMA_CHECK)) {
+    } else if (!strcmp(schema, SCHEMA_CHECK_UPDATE)) {
         d->u.ck = atsbridge__v1__background_check_update__unpack(NULL, len, p);
         if (!d->u.ck) {
             poison(d, "undecodable", "payload is not a valid BackgroundCheckUpdate");

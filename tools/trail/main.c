@@ -22,7 +22,8 @@
 #include "kafka_conf.h"
 #include "kafka_producer.h"
 #include "pb_json.h"
-#include "reader.h"
+#include "dlq.h"
+#include "topic_reader.h"
 #include "sealed.h"
 #include "shutdown.h"
 
@@ -255,46 +256,15 @@ static int on_dlq_show(const rd_kafka_message_t *m, void *vctx) {
     return all_done(c);
 }
 
-/* Re-produces m to its original topic with its original headers, minus the
- * dead-letter ones and the retry state (attempt, deferrals, due-at-ms: a
- * re-drive starts a fresh attempt budget), plus replayed-from, redrive-by and
- * redrive-reason. */
 static int replay(trail_ctx *c, const rd_kafka_message_t *m) {
-    char orig[256], from[64];
-    if (!kafka_header(m, "original-topic", orig, sizeof orig)) {
-        fprintf(stderr, "trail: %d:%lld has no original-topic header; skipped\n", (int)m->partition,
-                (long long)m->offset);
+    char err[256];
+    if (dlq_replay(c->producer, m, c->by, c->reason, err, sizeof err)) {
+        fprintf(stderr, "trail: replay of %d:%lld failed: %s\n", (int)m->partition, (long long)m->offset, err);
         return -1;
     }
-    kafka_hdr extra[16];
-    size_t n = 0;
-    rd_kafka_headers_t *h = NULL;
-    if (!rd_kafka_message_headers(m, &h)) {
-        const char *name;
-        const void *val;
-        size_t size;
-        static char values[16][256];
-        for (size_t i = 0; n < 13 && !rd_kafka_header_get_all(h, i, &name, &val, &size); i++) {
-            if (!strncmp(name, "error-", 6) || !strncmp(name, "original-", 9) || !strcmp(name, HDR_SCHEMA) ||
-                !strcmp(name, HDR_TRACE_ID) || !strcmp(name, HDR_PRODUCER) || !strcmp(name, "first-failure-ms") ||
-                !strcmp(name, "attempt") || !strcmp(name, "deferrals") || !strcmp(name, "due-at-ms") ||
-                !strncmp(name, "redrive-", 8) || !strcmp(name, "replayed-from"))
-                continue;
-            snprintf(values[n], sizeof values[n], "%.*s", (int)(size < 255 ? size : 255), val ? (const char *)val : "");
-            extra[n] = (kafka_hdr){name, values[n]};
-            n++;
-        }
-    }
-    snprintf(from, sizeof from, "%s/%d/%lld", rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset);
-    extra[n++] = (kafka_hdr){"replayed-from", from};
-    extra[n++] = (kafka_hdr){"redrive-by", c->by};
-    extra[n++] = (kafka_hdr){"redrive-reason", c->reason};
-    rd_kafka_resp_err_t e = kafka_producer_forward(c->producer, m, orig, extra, n);
-    if (e) {
-        fprintf(stderr, "trail: replay of %s failed: %s\n", from, rd_kafka_err2str(e));
-        return -1;
-    }
-    printf("{\"replayed\":\"%d:%lld\",\"to\":\"%s\"}\n", (int)m->partition, (long long)m->offset, orig);
+    dlq_entry e;
+    dlq_describe(m, &e);
+    printf("{\"replayed\":\"%s\",\"to\":\"%s\"}\n", e.ref, e.original_topic);
     return 0;
 }
 
@@ -364,8 +334,7 @@ int main(int argc, char **argv) {
     if (!c.by) c.by = config_str("USER", "trail");
     if (!c.reason) c.reason = "";
     shutdown_install();
-    c.ro.brokers = brokers ? brokers : default_brokers();
-    setenv("ATSB_KAFKA_BROKERS", c.ro.brokers, 1);
+    setenv("ATSB_KAFKA_BROKERS", brokers ? brokers : default_brokers(), 1);
     char topic[256], err[512];
     read_fn fn = NULL;
     const char *cmd = pos[0];

@@ -1,15 +1,18 @@
-#include "reader.h"
+#include "topic_reader.h"
 
+#include "events.h"
+#include "kafka_conf.h"
 #include "shutdown.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define META_TIMEOUT_MS 10000
 
-/* librdkafka's own log lines would interleave with our output; failures are
- * reported by us, in one line. */
+/* librdkafka's own log lines would interleave with a tool's output; failures
+ * are reported by the caller, in one line. */
 static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     (void)rk;
     (void)level;
@@ -17,15 +20,14 @@ static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const ch
     (void)buf;
 }
 
-static rd_kafka_t *new_consumer(const char *brokers, char *err, size_t errlen) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+static rd_kafka_t *new_consumer(char *err, size_t errlen) {
+    rd_kafka_conf_t *conf = kafka_conf_new("topic-reader", err, errlen);
+    if (!conf) return NULL;
     char group[64];
-    snprintf(group, sizeof group, "trail-%d", (int)getpid());
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, errlen) ||
-        rd_kafka_conf_set(conf, "group.id", group, err, errlen) ||
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) ||
-        rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, errlen) ||
-        rd_kafka_conf_set(conf, "client.id", "trail", err, errlen)) {
+    snprintf(group, sizeof group, "topic-reader-%d", (int)getpid());
+    if (kafka_conf_set(conf, "group.id", group, err, errlen) ||
+        kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) ||
+        kafka_conf_set(conf, "enable.partition.eof", "true", err, errlen)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -44,7 +46,7 @@ static rd_kafka_topic_partition_list_t *start_offsets(rd_kafka_t *rk, const read
     rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, &md, META_TIMEOUT_MS);
     rd_kafka_topic_destroy(t);
     if (e) {
-        snprintf(err, errlen, "cannot reach the brokers at %s: %s", o->brokers, rd_kafka_err2str(e));
+        snprintf(err, errlen, "cannot reach the brokers: %s", rd_kafka_err2str(e));
         return NULL;
     }
     if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
@@ -81,7 +83,7 @@ static rd_kafka_topic_partition_list_t *start_offsets(rd_kafka_t *rk, const read
 int reader_run(const read_opts *o, read_fn fn, void *ctx, char *err, size_t errlen) {
     int rc = -1, remaining = 0;
     rd_kafka_topic_partition_list_t *l = NULL;
-    rd_kafka_t *rk = new_consumer(o->brokers, err, errlen);
+    rd_kafka_t *rk = new_consumer(err, errlen);
     if (!rk) return -1;
     l = start_offsets(rk, o, &remaining, err, errlen);
     if (!l) goto done;
@@ -90,7 +92,12 @@ int reader_run(const read_opts *o, read_fn fn, void *ctx, char *err, size_t errl
         goto done;
     }
     int eof_seen = 0;
+    int64_t until = o->timeout_ms > 0 ? events_now_ms() + o->timeout_ms : INT64_MAX;
     while (!shutdown_requested()) {
+        if (events_now_ms() >= until) {
+            rc = 1;
+            goto done;
+        }
         if (!o->follow && eof_seen >= l->cnt) break;
         if (!o->follow && remaining == 0 && o->start != READ_SINCE) break;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
