@@ -17,3 +17,11 @@ int api_body_object(const http_request *req, http_response *resp, json_object **
     }
     return 0;
 }
+
+void api_field_error(json_object *details, const char *field, const char *code, const char *message) {
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "field", json_object_new_string(field));
+    json_object_object_add(e, "code", json_object_new_string(code));
+    json_object_object_add(e, "message", json_object_new_string(message));
+    json_object_array_add(details, e);
+}

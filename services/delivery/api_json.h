@@ -10,4 +10,7 @@
  * json_too_large (the message names the limit) or 400 malformed_json. */
 int api_body_object(const http_request *req, http_response *resp, json_object **out);
 
+/* Appends {field, code, message} to an error's details array. */
+void api_field_error(json_object *details, const char *field, const char *code, const char *message);
+
 #endif

@@ -38,11 +38,8 @@ int connections_name_from_body(const http_request *req, http_response *resp, cha
     int rc = 0;
     if (json_object_object_get_ex(o, "name", &v) && v) {
         if (!json_object_is_type(v, json_type_string) || !valid_name(json_object_get_string(v))) {
-            json_object *d = json_object_new_array(), *e = json_object_new_object();
-            json_object_object_add(e, "field", json_object_new_string("name"));
-            json_object_object_add(e, "code", json_object_new_string("invalid"));
-            json_object_object_add(e, "message", json_object_new_string("1-100 characters, no '/'"));
-            json_object_array_add(d, e);
+            json_object *d = json_object_new_array();
+            api_field_error(d, "name", "invalid", "1-100 characters, no '/'");
             http_error_details(resp, 422, "invalid_connection", "The connection name is invalid.", d);
             rc = -1;
         } else {
@@ -71,11 +68,7 @@ static const char *body_str(json_object *o, const char *key) {
 }
 
 static void missing(json_object *details, const char *field) {
-    json_object *e = json_object_new_object();
-    json_object_object_add(e, "field", json_object_new_string(field));
-    json_object_object_add(e, "code", json_object_new_string("required"));
-    json_object_object_add(e, "message", json_object_new_string("required, a non-empty string"));
-    json_object_array_add(details, e);
+    api_field_error(details, field, "required", "required, a non-empty string");
 }
 
 void connections_eploy(const http_request *req, http_response *resp, void *ctx) {
@@ -102,11 +95,8 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
     /* Before anything is sent to it: https, a public (or allow-listed) host. */
     char why[300];
     if (outbound_url_check(site_url, outbound_policy(), why, sizeof why) != OUTBOUND_URL_OK) {
-        json_object *d = json_object_new_array(), *e = json_object_new_object();
-        json_object_object_add(e, "field", json_object_new_string("site_url"));
-        json_object_object_add(e, "code", json_object_new_string("url_not_allowed"));
-        json_object_object_add(e, "message", json_object_new_string(why));
-        json_object_array_add(d, e);
+        json_object *d = json_object_new_array();
+        api_field_error(d, "site_url", "url_not_allowed", why);
         http_error_details(resp, 422, "invalid_connection", "The site_url is not allowed.", d);
         log_warn("eploy site_url refused", "account", req->params[0], "reason", why);
         json_object_put(o);

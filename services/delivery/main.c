@@ -3,6 +3,7 @@
 #include "auth.h"
 #include "connections_api.h"
 #include "dctx.h"
+#include "deadletters_api.h"
 #include "dispatcher.h"
 #include "erasure_listener.h"
 #include "ledger.h"
@@ -26,6 +27,8 @@ int main(void) {
         {"GET", "/v1/accounts/{id}/connections", connections_list, &x, 0, auth_admin_route, 0},
         {"GET", "/v1/accounts/{id}/connections/{name}", connections_get, &x, 0, auth_admin_route, 0},
         {"DELETE", "/v1/accounts/{id}/connections/{name}", connections_delete, &x, 0, auth_admin_route, 0},
+        {"GET", "/v1/deadletters", deadletters_list, &x, 0, auth_admin_route, 0},
+        {"POST", "/v1/deadletters/replay", deadletters_replay, &x, 0, auth_admin_route, HTTP_ACCEPT_JSON},
         {"GET", "/oauth/lever/callback", oauth_lever_callback, &x, 0, NULL, 0},
     };
     /* Admin endpoints, sealed credentials, Lever OAuth, the provider. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -150,6 +151,38 @@ void stack_lever_app_json(char *buf, size_t len, const char *board_app_id, const
              "\"posting_id\":\"%s\",\"candidate\":{\"first_name\":\"Ada\",\"last_name\":\"Lovelace\","
              "\"email\":\"%s\"},\"answers\":[%s],\"consent\":{\"privacy_policy_accepted\":true}}",
              board_app_id, posting, email, answers);
+}
+
+void stack_eploy_app_json(char *buf, size_t len, const char *board_app_id, const char *email) {
+    char *cv = stack_pdf_b64(board_app_id);
+    snprintf(buf, len,
+             "{\"board\":\"stepstone_de\",\"board_application_id\":\"%s\",\"account_id\":\"demo-eploy\","
+             "\"posting_id\":\"demo-eploy-posting\",\"candidate\":{\"first_name\":\"Siobhán\",\"last_name\":\"O'Brien\","
+             "\"email\":\"%s\",\"phone\":\"+353 1 234 5678\"},"
+             "\"answers\":[{\"question_id\":\"q-motivation\",\"value\":\"Ich koche gern\"},"
+             "{\"question_id\":\"q-years\",\"value\":\"4\"},{\"question_id\":\"q-hygiene\",\"value\":\"yes\"},"
+             "{\"question_id\":\"q-start\",\"value\":\"2026-12-01\"},{\"question_id\":\"q-shift\",\"value\":\"early\"},"
+             "{\"question_id\":\"q-langs\",\"values\":[\"de\",\"en\"]}],"
+             "\"consent\":{\"privacy_policy_accepted\":true},"
+             "\"documents\":[{\"kind\":\"cv\",\"filename\":\"cv.pdf\",\"content_type\":\"application/pdf\","
+             "\"content_base64\":\"%s\"}]}",
+             board_app_id, email, cv);
+    free(cv);
+}
+
+int stack_eploy_apps(json_object *ledger, const char *email, json_object **first) {
+    json_object *cands = jo(ledger, "eploy.candidates"), *apps = jo(ledger, "eploy.applications");
+    long long cid = -1;
+    for (size_t i = 0; cands && i < json_object_array_length(cands); i++) {
+        json_object *c = json_object_array_get_idx(cands, i);
+        if (!strcasecmp(js(c, "EmailAddress"), email)) cid = ji(c, "CandidateId");
+    }
+    int n = 0;
+    for (size_t i = 0; cid >= 0 && apps && i < json_object_array_length(apps); i++) {
+        json_object *a = json_object_array_get_idx(apps, i);
+        if (ji(a, "CandidateId") == cid && !n++ && first) *first = a;
+    }
+    return n;
 }
 
 void stack_lever_deliver(stack *s, const char *board_app_id, const char *email, const char *posting, char *opp,

@@ -103,6 +103,12 @@ long stack_apply(stack *s, const char *json, char *app_id, size_t idlen);
  * required answers (form-demo for demo-lever-posting, form-short else) and
  * consent; account demo-lever. */
 void stack_lever_app_json(char *buf, size_t len, const char *board_app_id, const char *email, const char *posting);
+/* A stepstone_de application JSON for demo-eploy-posting (account
+ * demo-eploy) with its answers, consent and a CV. */
+void stack_eploy_app_json(char *buf, size_t len, const char *board_app_id, const char *email);
+/* How many applications the simulator's Eploy holds for the candidate with
+ * this e-mail; the first in *first (borrowed from ledger) when not NULL. */
+int stack_eploy_apps(json_object *ledger, const char *email, json_object **first);
 /* The answers (a JSON array's members) the simulator's Lever postings require. */
 const char *stack_lever_answers(const char *posting);
 /* How many opportunities the simulator's Lever holds for email. */

@@ -23,39 +23,6 @@ static void setup(void) {
 static void teardown(void) { stack_stop(&s); }
 TestSuite(e2e_eploy, .init = setup, .fini = teardown, .timeout = 180);
 
-static void eploy_app_json(char *buf, size_t len, const char *board_app_id, const char *email) {
-    char *cv = stack_pdf_b64(board_app_id);
-    snprintf(buf, len,
-             "{\"board\":\"stepstone_de\",\"board_application_id\":\"%s\",\"account_id\":\"demo-eploy\","
-             "\"posting_id\":\"demo-eploy-posting\",\"candidate\":{\"first_name\":\"Siobhán\",\"last_name\":\"O'Brien\","
-             "\"email\":\"%s\",\"phone\":\"+353 1 234 5678\"},"
-             "\"answers\":[{\"question_id\":\"q-motivation\",\"value\":\"Ich koche gern\"},"
-             "{\"question_id\":\"q-years\",\"value\":\"4\"},{\"question_id\":\"q-hygiene\",\"value\":\"yes\"},"
-             "{\"question_id\":\"q-start\",\"value\":\"2026-12-01\"},{\"question_id\":\"q-shift\",\"value\":\"early\"},"
-             "{\"question_id\":\"q-langs\",\"values\":[\"de\",\"en\"]}],"
-             "\"consent\":{\"privacy_policy_accepted\":true},"
-             "\"documents\":[{\"kind\":\"cv\",\"filename\":\"cv.pdf\",\"content_type\":\"application/pdf\","
-             "\"content_base64\":\"%s\"}]}",
-             board_app_id, email, cv);
-    free(cv);
-}
-
-/* Applications of the candidate with this e-mail in the simulator's Eploy. */
-static int eploy_apps(json_object *ledger, const char *email, json_object **first) {
-    json_object *cands = jo(ledger, "eploy.candidates"), *apps = jo(ledger, "eploy.applications");
-    long long cid = -1;
-    for (size_t i = 0; cands && i < json_object_array_length(cands); i++) {
-        json_object *c = json_object_array_get_idx(cands, i);
-        if (!strcasecmp(js(c, "EmailAddress"), email)) cid = ji(c, "CandidateId");
-    }
-    int n = 0;
-    for (size_t i = 0; cid >= 0 && apps && i < json_object_array_length(apps); i++) {
-        json_object *a = json_object_array_get_idx(apps, i);
-        if (ji(a, "CandidateId") == cid && !n++ && first) *first = a;
-    }
-    return n;
-}
-
 static int has_last_error(json_object *o, void *arg) {
     (void)arg;
     return *js(o, "last_error") != '\0';
@@ -75,11 +42,11 @@ Test(e2e_eploy, seed_001_acceptance) {
 
     /* 2. An application lands once with the source value `stepstone`. */
     char body[8192], app_id[128];
-    eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-1", "siobhan.e2e@example.org");
+    stack_eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-1", "siobhan.e2e@example.org");
     cr_assert_eq(stack_apply(&s, body, app_id, sizeof app_id), 202);
     json_object_put(stack_wait_app(&s, app_id, "delivered", 60000));
     json_object *ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL), *app = NULL;
-    cr_assert_eq(eploy_apps(ledger, "siobhan.e2e@example.org", &app), 1, "one application");
+    cr_assert_eq(stack_eploy_apps(ledger, "siobhan.e2e@example.org", &app), 1, "one application");
     cr_expect_str_eq(js(app, "Source"), "stepstone");
     cr_expect_str_eq(js(app, "VacancyId"), "demo-eploy-posting");
     json_object *answers = jo(app, "Answers");
@@ -96,19 +63,19 @@ Test(e2e_eploy, seed_001_acceptance) {
      * delivered once the quota is back. */
     json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/quota",
                              "{\"limit\":5000,\"used\":5000}", NULL));
-    eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-2", "quota.e2e@example.org");
+    stack_eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-2", "quota.e2e@example.org");
     cr_assert_eq(stack_apply(&s, body, app_id, sizeof app_id), 202);
     json_object *a = stack_wait_app(&s, app_id, "retrying", 60000);
     cr_expect(strstr(js(a, "last_error"), "quota"), "deferred for the quota: %s", json_object_to_json_string(a));
     json_object_put(a);
     ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
-    cr_assert_eq(eploy_apps(ledger, "quota.e2e@example.org", NULL), 0, "nothing created while the quota is spent");
+    cr_assert_eq(stack_eploy_apps(ledger, "quota.e2e@example.org", NULL), 0, "nothing created while the quota is spent");
     json_object_put(ledger);
     json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/quota", "{\"limit\":5000,\"used\":0}",
                              NULL));
     json_object_put(stack_wait_app(&s, app_id, "delivered", 60000));
     ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
-    cr_assert_eq(eploy_apps(ledger, "quota.e2e@example.org", NULL), 1, "delivered once after the reset");
+    cr_assert_eq(stack_eploy_apps(ledger, "quota.e2e@example.org", NULL), 1, "delivered once after the reset");
     json_object_put(ledger);
 
     /* 4. Our address is not on the allow-list: the connection health shows the
@@ -119,7 +86,7 @@ Test(e2e_eploy, seed_001_acceptance) {
     json_object_put(stack_ok(&s, STACK_STATUS, "PUT", "/v1/accounts/demo-eploy", acc, STACK_ADMIN));
     json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/client-ip", "{\"ip\":\"203.0.113.77\"}",
                              NULL));
-    eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-3", "blocked.e2e@example.org");
+    stack_eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-3", "blocked.e2e@example.org");
     cr_assert_eq(stack_apply(&s, body, app_id, sizeof app_id), 202);
     h = stack_poll(&s, STACK_DELIVERY, "/v1/accounts/demo-eploy/connections/Connection-OAuth-1", has_last_error, NULL,
                    60000);
@@ -137,7 +104,7 @@ Test(e2e_eploy, seed_001_acceptance) {
     cr_expect_str_eq(js(n, "error_class"), "connection_broken");
     json_object_put(n);
     ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
-    cr_expect_eq(eploy_apps(ledger, "blocked.e2e@example.org", NULL), 0);
+    cr_expect_eq(stack_eploy_apps(ledger, "blocked.e2e@example.org", NULL), 0);
     json_object_put(ledger);
     stack_sink_stop(sink);
 
@@ -210,6 +177,6 @@ Test(e2e_eploy, export_without_vacancy_creates_the_candidate_with_documents) {
         if (ji(d, "CandidateId") == cid && !strcmp(js(d, "DocumentType"), "CV")) cvs++;
     }
     cr_expect_eq(cvs, 1, "the CV is on the candidate");
-    cr_expect_eq(eploy_apps(ledger, email, NULL), 0, "no application without a vacancy");
+    cr_expect_eq(stack_eploy_apps(ledger, email, NULL), 0, "no application without a vacancy");
     json_object_put(ledger);
 }

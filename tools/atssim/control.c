@@ -235,6 +235,18 @@ void control_eploy_quota(const http_request *req, http_response *resp, void *ctx
     json_object_put(b);
 }
 
+void control_eploy_source(const http_request *req, http_response *resp, void *ctx) {
+    (void)ctx;
+    json_object *b = body_object(req, resp), *out = NULL;
+    if (!b) return;
+    char err[256] = "";
+    state_lock();
+    int rc = eploy_sim_source(req->params[0], b, &out, err, sizeof err);
+    state_unlock();
+    answer(resp, rc == 0 ? 200 : 422, out, err);
+    json_object_put(b);
+}
+
 void control_eploy_expire(const http_request *req, http_response *resp, void *ctx) {
     (void)req;
     (void)ctx;

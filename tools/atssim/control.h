@@ -23,6 +23,7 @@ void control_lever_expire(const http_request *req, http_response *resp, void *ct
 void control_lever_rates(const http_request *req, http_response *resp, void *ctx);
 void control_eploy_client_ip(const http_request *req, http_response *resp, void *ctx);
 void control_eploy_quota(const http_request *req, http_response *resp, void *ctx);
+void control_eploy_source(const http_request *req, http_response *resp, void *ctx);
 void control_eploy_expire(const http_request *req, http_response *resp, void *ctx);
 void control_provider_advance(const http_request *req, http_response *resp, void *ctx);
 void control_provider_config(const http_request *req, http_response *resp, void *ctx);

@@ -696,6 +696,33 @@ int eploy_sim_client_ip(const char *site, json_object *spec, json_object **out, 
     return 0;
 }
 
+int eploy_sim_source(const char *site, json_object *spec, json_object **out, char *err, size_t errlen) {
+    json_object *st = site_get(site);
+    const char *value = util_jstr(spec, "value");
+    if (!st) {
+        snprintf(err, errlen, "Unknown Eploy site.");
+        return -1;
+    }
+    if (!value || !*value || strlen(value) > 100) {
+        snprintf(err, errlen, "value must be a string of 1-100 characters.");
+        return -1;
+    }
+    json_object *list = util_jarr(st, "sources");
+    if (!list) {
+        list = json_object_new_array();
+        json_object_object_add(st, "sources", list);
+    }
+    int found = 0;
+    for (size_t i = 0; i < json_object_array_length(list); i++)
+        found |= !strcmp(json_object_get_string(json_object_array_get_idx(list, i)), value);
+    if (!found) json_object_array_add(list, json_object_new_string(value));
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "site", json_object_new_string(site));
+    json_object_object_add(o, "sources", json_object_get(list));
+    *out = o;
+    return 0;
+}
+
 int eploy_sim_quota(const char *site, json_object *spec, json_object **out, char *err, size_t errlen) {
     site_rt *r = rt_get(site);
     int64_t limit = 0, used = 0;

@@ -27,6 +27,8 @@ void eploy_search_applications(const http_request *req, http_response *resp);
 /* Control (lock held). Each returns 0, or -1 with err (unknown site, bad value). */
 int eploy_sim_client_ip(const char *site, json_object *spec, json_object **out, char *err, size_t errlen);
 int eploy_sim_quota(const char *site, json_object *spec, json_object **out, char *err, size_t errlen);
+/* Adds a value to the site's Source drop-down (an Eploy admin's job). */
+int eploy_sim_source(const char *site, json_object *spec, json_object **out, char *err, size_t errlen);
 void eploy_sim_expire_tokens(void);
 
 json_object *eploy_ledger(void); /* lock held */

@@ -133,6 +133,7 @@ static const http_route routes[] = {
     CTL("POST", "/_sim/eploy/tokens/expire", control_eploy_expire),
     CTL("POST", "/_sim/eploy/{site}/client-ip", control_eploy_client_ip),
     CTL("POST", "/_sim/eploy/{site}/quota", control_eploy_quota),
+    CTL("POST", "/_sim/eploy/{site}/sources", control_eploy_source),
     CTL("POST", "/_sim/provider/orders/{id}/advance", control_provider_advance),
     CTL("POST", "/_sim/provider/config", control_provider_config),
 };
