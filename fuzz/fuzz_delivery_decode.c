@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *code = NULL, *message = NULL;
     if (data[0] & 1) {
         Atsbridge__V1__AtsCommand *cmd = NULL;
-        (void)commands_decode(data + 1, size - 1, &cmd, &code, &message);
+        char msg[300];
+        (void)commands_decode(data + 1, size - 1, &cmd, &code, msg, sizeof msg);
         if (cmd) atsbridge__v1__ats_command__free_unpacked(cmd, NULL);
         return 0;
     }

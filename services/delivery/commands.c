@@ -11,6 +11,7 @@
 #include "lever_scopes.h"
 #include "log.h"
 #include "metrics.h"
+#include "pb_validate.h"
 #include "pg.h"
 #include "shutdown.h"
 
@@ -288,19 +289,19 @@ static int run(cjob *j) {
 }
 
 int commands_decode(const void *payload, size_t len, Atsbridge__V1__AtsCommand **out, const char **code,
-                    const char **message) {
+                    char *message, size_t msglen) {
     *out = atsbridge__v1__ats_command__unpack(NULL, len, payload);
+    *code = "invalid_message";
     if (!*out) {
         *code = "undecodable";
-        *message = "payload is not an AtsCommand";
+        snprintf(message, msglen, "payload is not an AtsCommand");
         return -1;
     }
     if (!(*out)->command_id || !*(*out)->command_id || !(*out)->account_id || !*(*out)->account_id) {
-        *code = "invalid_message";
-        *message = "command id or account id missing";
+        snprintf(message, msglen, "command id or account id missing");
         return -1;
     }
-    return 0;
+    return pb_validate(&(*out)->base, &PB_LIMITS_DEFAULT, message, msglen);
 }
 
 int commands_handle(dctx *x, const rd_kafka_message_t *m) {
@@ -308,8 +309,9 @@ int commands_handle(dctx *x, const rd_kafka_message_t *m) {
     if (!consume_schema_is(m, SCHEMA_COMMAND))
         return consume_deadletter(x->svc.producer, m, "unknown_schema", "expected atsbridge.v1.AtsCommand");
     Atsbridge__V1__AtsCommand *cmd = NULL;
-    const char *code = NULL, *message = NULL;
-    if (commands_decode(m->payload, m->len, &cmd, &code, &message)) {
+    const char *code = NULL;
+    char message[300];
+    if (commands_decode(m->payload, m->len, &cmd, &code, message, sizeof message)) {
         int drc = consume_deadletter(x->svc.producer, m, code, message);
         if (cmd) atsbridge__v1__ats_command__free_unpacked(cmd, NULL);
         return drc;

@@ -17,10 +17,11 @@
  * Returns 0 when done (offset may be stored), -1 to be handled again later. */
 int commands_handle(dctx *x, const rd_kafka_message_t *m);
 
-/* Decodes and checks an AtsCommand payload (pure, like deliver_decode).
- * Returns 0 with *out set, or -1 with the dead-letter *code and *message;
+/* Decodes and checks an AtsCommand payload (pure, like deliver_decode):
+ * ids present, every field within pb_validate's limits. Returns 0 with
+ * *out set, or -1 with the dead-letter *code and its message in message;
  * the caller frees *out (when not NULL) either way. */
 int commands_decode(const void *payload, size_t len, Atsbridge__V1__AtsCommand **out, const char **code,
-                    const char **message);
+                    char *message, size_t msglen);
 
 #endif

@@ -2,6 +2,7 @@
 #include "pb_validate.h"
 
 #include "atsbridge/v1/applications.pb-c.h"
+#include "atsbridge/v1/ats.pb-c.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -59,4 +60,13 @@ Test(pb_validate, limits_nesting) {
     pb_limits flat = {1024, 10, 1};
     cr_assert_eq(pb_validate(&res.base, &flat, why, sizeof why), -1);
     cr_assert(strstr(why, "nested too deep"), "%s", why);
+}
+
+Test(pb_validate, ats_commands_too) {
+    char why[200];
+    Atsbridge__V1__AtsCommand cmd = ATSBRIDGE__V1__ATS_COMMAND__INIT;
+    cmd.command_id = "cmd-1";
+    cmd.account_id = "acc\xff";
+    cr_assert_eq(pb_validate(&cmd.base, &PB_LIMITS_DEFAULT, why, sizeof why), -1);
+    cr_assert_str_eq(why, "account_id: not valid UTF-8");
 }
