@@ -173,8 +173,6 @@ int kafka_producer_ready(kafka_producer *p, int timeout_ms) {
     return ok;
 }
 
-rd_kafka_t *kafka_producer_handle(kafka_producer *p) { return p->rk; }
-
 void kafka_producer_destroy(kafka_producer *p, int timeout_ms) {
     if (!p) return;
     rd_kafka_flush(p->rk, timeout_ms);

@@ -55,8 +55,6 @@ rd_kafka_resp_err_t kafka_producer_forward(kafka_producer *p, const rd_kafka_mes
 /* True when a broker answered metadata within timeout_ms (for /readyz). */
 int kafka_producer_ready(kafka_producer *p, int timeout_ms);
 
-rd_kafka_t *kafka_producer_handle(kafka_producer *p);
-
 /* Flushes outstanding messages (bounded by timeout_ms), logs any that were
  * not delivered, stops the poll thread and frees p. NULL is allowed. */
 void kafka_producer_destroy(kafka_producer *p, int timeout_ms);

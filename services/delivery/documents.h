@@ -11,8 +11,9 @@
 
 /* Loads the application's documents into a freshly allocated array (*out,
  * *n; free with documents_free). Returns 0, 1 when a referenced document is
- * missing (erased or never stored: permanent), or -1 on a database error
- * (nothing allocated). */
+ * missing (not stored yet, or erased: the caller retries it as transient
+ * until its attempts run out), or -1 on a database error (nothing
+ * allocated). */
 int documents_load(PGconn *c, const Atsbridge__V1__ApplicationReceived *app, cx_document **out, size_t *n);
 
 void documents_free(cx_document *docs, size_t n);

@@ -55,14 +55,6 @@ int secrets_get(PGconn *c, const char *kind, const char *owner, const char *name
     return rc;
 }
 
-int secrets_owner_exists(PGconn *c, const char *kind, const char *owner) {
-    const char *p[] = {kind, owner};
-    PGresult *r = pg_exec(c, "SELECT 1 FROM ingest.secrets WHERE kind = $1 AND owner = $2 LIMIT 1", 2, p);
-    int rc = pg_ok(r) ? PQntuples(r) > 0 : -1;
-    PQclear(r);
-    return rc;
-}
-
 void secrets_free(char *plaintext) {
     if (!plaintext) return;
     sodium_memzero(plaintext, strlen(plaintext));

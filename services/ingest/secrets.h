@@ -22,7 +22,4 @@ int secrets_get(PGconn *c, const char *kind, const char *owner, const char *name
 /* Wipes and frees a plaintext from secrets_get (NULL is fine). */
 void secrets_free(char *plaintext);
 
-/* 1 when any secret of kind exists for owner, 0 when none, -1 on error. */
-int secrets_owner_exists(PGconn *c, const char *kind, const char *owner);
-
 #endif

@@ -20,7 +20,6 @@ void questions_cache_configure(void) {
 }
 
 int questions_cache_ttl_s(void) { return ttl_s; }
-int questions_cache_max_stale_s(void) { return max_stale_s; }
 
 const char *qc_source_name(qc_source s) {
     static const char *const n[] = {"hit", "miss", "revalidated", "stale"};

@@ -36,7 +36,6 @@ typedef struct {
 /* Reads ATSB_QUESTIONS_TTL_S and ATSB_QUESTIONS_MAX_STALE_S (exit 2 when bad). */
 void questions_cache_configure(void);
 int questions_cache_ttl_s(void);
-int questions_cache_max_stale_s(void);
 
 /* The question set of (acc, posting_id) into out (caller frees with
  * qs_set_free) and where it came from into info. Must not be called inside

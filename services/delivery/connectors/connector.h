@@ -14,7 +14,10 @@
  * documents, source and origin) and from Lever for commands (tags, notes,
  * posting tags, contact), plus the background-check provider. Connectors
  * only speak HTTP through the engine; ledger, rate limits, tokens and
- * retries are the caller's business. No function logs personal data. */
+ * retries are the caller's business, except one: a lookup after a create
+ * that succeeded is retried in place (a few times, within seconds) so the
+ * delivery is not left without the ATS's ids. No function logs personal
+ * data. */
 
 /* Outcome of a failed call (cls FAIL_NONE after success). */
 typedef struct {
