@@ -131,7 +131,9 @@ erasure_listener *erasure_listener_start(service *svc, const char *name, erasure
     l->erase = erase;
     l->ctx = ctx;
     snprintf(l->name, sizeof l->name, "%s", name);
-    snprintf(l->group, sizeof l->group, "%s%s-erasure", config_str("ATSB_TOPIC_PREFIX", ""), name);
+    char base[128];
+    snprintf(base, sizeof base, "%s-erasure", name);
+    kafka_topic(base, l->group, sizeof l->group);
     if (pthread_create(&l->tid, NULL, run, l) != 0) goto fail;
     return l;
 fail:

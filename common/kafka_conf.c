@@ -13,6 +13,10 @@ const char *kafka_topic(const char *base, char *buf, size_t len) {
     return buf;
 }
 
+const char *kafka_group(const char *env, const char *dflt, char *buf, size_t len) {
+    return kafka_topic(config_str(env, dflt), buf, len);
+}
+
 int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
                    size_t errlen) {
     char rerr[256];

@@ -30,6 +30,10 @@
 
 /* Writes the full topic name (prefix + base) into buf. Returns buf. */
 const char *kafka_topic(const char *base, char *buf, size_t len);
+/* The consumer group named by variable env (default dflt), prefixed the
+ * same way, into buf (runs with their own topics get their own groups).
+ * Returns buf. */
+const char *kafka_group(const char *env, const char *dflt, char *buf, size_t len);
 
 /* A new librdkafka configuration with bootstrap servers (ATSB_KAFKA_BROKERS,
  * default 127.0.0.1:9092), client.id, and every ATSB_KAFKA_PROP_<name>

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "dctx.h"
+#include "kafka_conf.h"
 #include "lever_env.h"
 #include "outbound.h"
 
@@ -17,7 +18,7 @@ void dconfig_load(dconfig *c) {
     c->backoff_base_ms = config_int("ATSB_DELIVERY_BACKOFF_BASE_MS", 1000, 1, 3600000);
     c->backoff_cap_ms = config_int("ATSB_DELIVERY_BACKOFF_CAP_MS", 300000, 1, 86400000);
     c->busy_retry_ms = config_int("ATSB_DELIVERY_BUSY_RETRY_MS", 2000, 1, 3600000);
-    c->group = config_str("ATSB_DELIVERY_GROUP", "delivery");
+    kafka_group("ATSB_DELIVERY_GROUP", "delivery", c->group, sizeof c->group);
     c->lever_redirect_uri = config_str("ATSB_LEVER_REDIRECT_URI", "http://127.0.0.1:8083/oauth/lever/callback");
     c->lever_rate = rate("ATSB_LEVER_RATE", 10);
     c->lever_burst = rate("ATSB_LEVER_BURST", 20);

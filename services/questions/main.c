@@ -31,8 +31,8 @@ extern const migrate_file questions_migrations[];
 
 static service svc;
 static qr_ctx rctx;
-static const char *group;
-static char events_group[160];
+static char group[160];
+static char events_group[200];
 static int sweep_s, held_days;
 
 static void *received_thread(void *arg) {
@@ -90,7 +90,7 @@ int main(void) {
     /* Configuration first: a bad value exits 2 before anything starts. */
     questions_fetch_configure();
     questions_cache_configure();
-    group = config_str("ATSB_QUESTIONS_GROUP", "questions");
+    kafka_group("ATSB_QUESTIONS_GROUP", "questions", group, sizeof group);
     snprintf(events_group, sizeof events_group, "%s-golive", group);
     sweep_s = (int)config_int("ATSB_QUESTIONS_HELD_SWEEP_S", 60, 1, 86400);
     held_days = (int)config_int("ATSB_HELD_RETENTION_DAYS", 30, 0, 36500);

@@ -94,8 +94,7 @@ int main(void) {
     app.retention_days = (int)config_int("ATSB_RETENTION_DAYS", 0, 0, 36500);
     app.retention_interval_s = (int)config_int("ATSB_RETENTION_CHECK_INTERVAL_S", 3600, 1, 86400);
     app.gauge_interval_s = (int)config_int("ATSB_STATUS_GAUGE_INTERVAL_S", 15, 1, 3600);
-    snprintf(consumer.group, sizeof consumer.group, "%s%s", config_str("ATSB_TOPIC_PREFIX", ""),
-             config_str("ATSB_STATUS_GROUP", "status"));
+    kafka_group("ATSB_STATUS_GROUP", "status", consumer.group, sizeof consumer.group);
     config_int("ATSB_STATUS_BATCH_MAX", 500, 1, 10000);
     config_int("ATSB_STATUS_BATCH_WAIT_MS", 50, 1, 10000);
 
