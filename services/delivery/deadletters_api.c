@@ -183,7 +183,7 @@ static int scan_topic(read_fn fn, scan *s, int timeout_ms, char *err, size_t err
 static void unavailable(http_response *resp, const char *why) {
     log_warn("dead-letter topic unreadable", "reason", why);
     http_set_header(resp, "Retry-After", "5");
-    http_error(resp, 503, "kafka_unavailable", "The dead-letter topic cannot be read.");
+    http_error(resp, 503, "broker_unavailable", "The dead-letter topic cannot be read.");
 }
 
 static void iso(int64_t ms, char *out, size_t len) {
