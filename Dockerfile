@@ -1,7 +1,10 @@
 # One image for the four services, the simulator and the tools.
-# Build: docker build -t atsbridge .   (docker-compose.yml builds it for you)
+# Build: docker build -t atsbridge:local .   (docker-compose.yml builds it for
+# you; scripts/images builds it on a base made from the Debian mirror when
+# there is no registry: BASE_IMAGE=atsbridge/debian:bookworm)
+ARG BASE_IMAGE=debian:12-slim
 
-FROM debian:12 AS build
+FROM ${BASE_IMAGE} AS build
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       build-essential cmake pkg-config librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev \
       libcriterion-dev libmicrohttpd-dev libjson-c-dev libsodium-dev libcurl4-openssl-dev \
@@ -14,18 +17,26 @@ COPY common common
 COPY services services
 COPY tools tools
 COPY tests tests
+COPY fuzz fuzz
+COPY bench bench
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
-    && cmake --build /build -j "$(nproc)" \
+    && cmake --build /build -j "$(nproc)" --target atsb-ingest atsb-questions atsb-delivery atsb-status \
+         atsb-topics trail devbroker atssim \
     && mkdir -p /out/bin /out/share \
-    && cp /build/services/*/atsb-* /build/tools/*/atsb-* /build/tools/trail/trail \
+    && cp /build/services/*/atsb-* /build/tools/topics/atsb-topics /build/tools/trail/trail \
           /build/tools/devbroker/devbroker /build/tools/atssim/atssim /out/bin/ \
+    && strip /out/bin/* \
     && cp tools/atssim/seed.json /out/share/seed.json
 
-FROM debian:12-slim AS runtime
+FROM ${BASE_IMAGE} AS runtime
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       librdkafka1 libprotobuf-c1 libpq5 libmicrohttpd12 libjson-c5 libsodium23 libcurl4 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 atsbridge
 COPY --from=build /out/bin/ /usr/local/bin/
 COPY --from=build /out/share/seed.json /usr/share/atsbridge/seed.json
+# The demo seeding (docker-compose's seed service) runs the same script as
+# `scripts/dev up`.
+COPY scripts/lib.sh /usr/share/atsbridge/scripts/lib.sh
+COPY scripts/seed-demo /usr/share/atsbridge/scripts/seed-demo
 USER atsbridge

@@ -9,7 +9,7 @@ ATSB_PACKAGES="build-essential cmake pkg-config git curl ca-certificates procps
   librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libcriterion-dev
   libmicrohttpd-dev libjson-c-dev libsodium-dev libcurl4-openssl-dev
   postgresql postgresql-client
-  openjdk-17-jre-headless maven docker-compose
+  openjdk-17-jre-headless maven docker-compose docker.io debootstrap
   clang libclang-rt-14-dev"
 
 # Debian packages only `scripts/dev bench` needs (never the tests or CI).
