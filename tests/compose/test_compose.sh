@@ -6,7 +6,8 @@
 #   - one application to the demo Lever posting with a CV: delivered on
 #     status, exactly once in the simulator's ledger; its timeline read with
 #     trail from inside the network;
-#   - delivery scaled to two replicas: 50 more, each delivered exactly once;
+#   - delivery and questions scaled to two replicas each: 50 more, each
+#     delivered exactly once;
 #   - the Kafka container restarted: one more, delivered once;
 # then `docker-compose down -v`, and checks that no container, network or
 # volume of the project is left. Prints its timings. Traffic stays on this
@@ -133,14 +134,15 @@ compose run --rm --no-deps -e ATSB_KAFKA_BROKERS=kafka:9092 --entrypoint trail s
 grep -qE 'delivery +delivered' "$work/trail.out" || fail "trail shows no delivered event: $(tail -5 "$work/trail.out")"
 step "its timeline read with trail inside the network"
 
-compose up -d --no-build --no-recreate --scale delivery=2 delivery >"$work/scale.log" 2>&1 \
-  || { cat "$work/scale.log" >&2; fail "scaling delivery"; }
+compose up -d --no-build --no-recreate --scale delivery=2 --scale questions=2 delivery questions \
+  >"$work/scale.log" 2>&1 || { cat "$work/scale.log" >&2; fail "scaling delivery and questions"; }
 [ "$(compose ps -q delivery | wc -l)" = 2 ] || fail "delivery did not scale to 2"
+[ "$(compose ps -q questions | wc -l)" = 2 ] || fail "questions did not scale to 2"
 ids=()
 for n in $(seq 2 51); do ids+=("$(apply "$n")"); done
 delivered "${ids[@]}"
 once 2 51
-step "50 more with 2 delivery replicas, no duplicate"
+step "50 more with 2 replicas of delivery and questions, no duplicate"
 
 compose restart kafka >/dev/null 2>&1 || fail "restarting kafka"
 id=$(apply 52)
