@@ -8,7 +8,18 @@
  * is prepended by kafka_topic(), so tests can give each run its own topics. */
 #define TOPIC_APPLICATIONS_RECEIVED "applications.received"
 #define TOPIC_APPLICATIONS_RESOLVED "applications.resolved"
+/* Retries wait in one topic per delay tier (DESIGN.md "Retry tiers");
+ * applications.retry is the single retry topic of earlier versions, still
+ * consumed (drained into the tiers). */
 #define TOPIC_APPLICATIONS_RETRY "applications.retry"
+#define TOPIC_APPLICATIONS_RETRY_5S "applications.retry.5s"
+#define TOPIC_APPLICATIONS_RETRY_1M "applications.retry.1m"
+#define TOPIC_APPLICATIONS_RETRY_10M "applications.retry.10m"
+#define TOPIC_APPLICATIONS_RETRY_1H "applications.retry.1h"
+/* The tier topics, shortest delay first, for topic lists. */
+#define TOPIC_APPLICATIONS_RETRY_TIERS                                                                       \
+    TOPIC_APPLICATIONS_RETRY_5S, TOPIC_APPLICATIONS_RETRY_1M, TOPIC_APPLICATIONS_RETRY_10M,                 \
+        TOPIC_APPLICATIONS_RETRY_1H
 #define TOPIC_APPLICATIONS_DEADLETTER "applications.deadletter"
 #define TOPIC_ATS_WEBHOOKS "ats.webhooks"
 #define TOPIC_BGCHECK_UPDATES "bgcheck.updates"

@@ -66,7 +66,7 @@ static void emit(job *j, const char *type, const char *state, const char *code, 
 
 static uint32_t rnd32(void) { return randombytes_random(); }
 
-/* Defers the message through the retry topic without counting an attempt. */
+/* Defers the message through the retry tiers without counting an attempt. */
 static int defer(job *j, int64_t wait_ms, const char *code) {
     int64_t due = events_now_ms() + (wait_ms > 0 ? wait_ms : 1);
     if (retry_schedule(j->x->svc.producer, j->m, j->attempt, j->deferrals + 1, due, code)) return -1;
@@ -89,7 +89,7 @@ static int fail(job *j, const char *code, const char *message) {
     return 0;
 }
 
-/* Transient failure: another attempt through the retry topic, or FAILED
+/* Transient failure: another attempt through the retry tiers, or FAILED
  * when the attempts are spent. */
 static int transient(job *j, const char *code, const char *message, int maybe_created) {
     if (j->attempt >= j->x->cfg.max_attempts) return fail(j, code, message);

@@ -7,14 +7,14 @@
 #include <librdkafka/rdkafka.h>
 
 /* One delivery attempt of an ApplicationResolved message (from
- * applications.resolved or applications.retry), in order: open its sealed
+ * applications.resolved or a retry topic), in order: open its sealed
  * personal fields (personal.h; an erased application's message ends here,
  * nothing sent; one that does not open is dead-lettered; an unreachable key
  * store fails the job like the database) ->
  * lock the application (advisory lock) -> ledger -> run mode -> rate limits
  * -> ledger IN_FLIGHT (durable) -> event `delivering` -> token -> search when
  * the previous outcome is unknown -> documents + create -> ledger -> event.
- * Failures end in the retry topic (transient, rate limited, busy) or the
+ * Failures end in the retry tiers (transient, rate limited, busy) or the
  * dead-letter topic (permanent, attempts exhausted), each with its event.
  *
  * The worker is free again when this returns, before the broker has

@@ -31,6 +31,7 @@ struct pool {
     dctx *x;
     offsets_tracker *tracker;
     rd_kafka_t *rk;
+    retry_gate *gate; /* only retry_gate_must_hop from the workers */
     char commands[256];
     pthread_mutex_t mu;
     pthread_cond_t work, room, idle;
@@ -79,8 +80,11 @@ static void handle(pool *p, item *it) {
             return;
         }
     }
+    int64_t now = events_now_ms();
     if (!strcmp(rd_kafka_topic_name(it->m->rkt), p->commands))
         finished(it, commands_handle(p->x, it->m) == 0);
+    else if (retry_gate_must_hop(p->gate, it->m, now))
+        finished(it, retry_hop(p->x->svc.producer, it->m, now) == 0);
     else
         deliver_handle(p->x, it->m, finished, it);
 }
@@ -156,14 +160,16 @@ static int enqueue(pool *p, rd_kafka_message_t *m) {
 }
 
 int dispatcher_run(dctx *x) {
-    char names[3][256], err[512];
-    const char *topics[3] = {kafka_topic(TOPIC_APPLICATIONS_RESOLVED, names[0], sizeof names[0]),
-                             kafka_topic(TOPIC_APPLICATIONS_RETRY, names[1], sizeof names[1]),
-                             kafka_topic(TOPIC_ATS_COMMANDS, names[2], sizeof names[2])};
+    static const char *const bases[] = {TOPIC_APPLICATIONS_RESOLVED, TOPIC_ATS_COMMANDS, TOPIC_APPLICATIONS_RETRY,
+                                        TOPIC_APPLICATIONS_RETRY_TIERS};
+    enum { NTOPICS = sizeof bases / sizeof bases[0] };
+    char names[NTOPICS][256], err[512];
+    const char *topics[NTOPICS];
+    for (size_t i = 0; i < NTOPICS; i++) topics[i] = kafka_topic(bases[i], names[i], sizeof names[i]);
     pool p = {.x = x, .cap = (size_t)x->cfg.workers * 2};
-    snprintf(p.commands, sizeof p.commands, "%s", names[2]);
+    snprintf(p.commands, sizeof p.commands, "%s", names[1]);
     kafka_consumer *c = NULL;
-    retry_gate *gate = retry_gate_new(names[1]);
+    retry_gate *gate = p.gate = retry_gate_new();
     p.tracker = offsets_new();
     pthread_t *threads = calloc((size_t)x->cfg.workers, sizeof *threads);
     int started = 0, rc = -1;
@@ -171,7 +177,7 @@ int dispatcher_run(dctx *x) {
         fprintf(stderr, "delivery: out of memory\n");
         goto out;
     }
-    if (kafka_consumer_new("delivery", x->cfg.group, topics, 3, &c, err, sizeof err)) {
+    if (kafka_consumer_new("delivery", x->cfg.group, topics, NTOPICS, &c, err, sizeof err)) {
         fprintf(stderr, "delivery: consumer: %s\n", err);
         goto out;
     }
@@ -189,9 +195,8 @@ int dispatcher_run(dctx *x) {
     log_info("delivery consuming");
     while (!shutdown_requested()) {
         int64_t now = events_now_ms();
-        int waiting = retry_gate_release(gate, p.rk, now);
+        retry_gate_release(gate, p.rk, now);
         offsets_collect(p.tracker, store_one, &p);
-        metrics_gauge_set("atsb_delivery_retry_partitions_waiting", "", waiting);
         pthread_mutex_lock(&p.mu);
         metrics_gauge_set("atsb_delivery_queue_depth", "", (double)p.n);
         metrics_gauge_set("atsb_delivery_workers_busy", "", (double)p.busy);

@@ -4,12 +4,14 @@
 #include "dctx.h"
 
 /* The consuming half of delivery: the calling thread polls
- * applications.resolved, applications.retry and ats.commands, holds back
- * retry messages that are not due (retry.h gate), registers every other
+ * applications.resolved, ats.commands and the retry topics (every tier and
+ * the single applications.retry of earlier versions), holds back tier
+ * messages still inside their tier's delay (retry.h gate), registers every other
  * message with the offsets tracker and hands it to a bounded pool of
  * cfg.workers threads (queue of 2 x workers; the poller waits when it is
  * full, or when 3 x workers messages are held in all). Workers run
- * deliver_handle / commands_handle and move on; a delivery ends when the
+ * deliver_handle / commands_handle, or retry_hop for a retry message out of
+ * its tier but not yet due, and move on; a delivery ends when the
  * broker has acknowledged its events (deliver.h), which does not hold a
  * worker. A message whose handling reports a database or broker failure is
  * queued again at the front and handled after a back-off (100 ms doubling

@@ -8,7 +8,7 @@
 /* Per-account rate limits kept in PostgreSQL (delivery.rate_buckets,
  * delivery.quota_usage), so every replica draws from the same bucket: one
  * statement per take, serialized by the rows' locks. A caller that gets "wait"
- * defers the message through the retry topic instead of sleeping, so a
+ * defers the message through the retry tiers instead of sleeping, so a
  * throttled account never holds a worker. */
 
 /* One bucket of a take: (account, name) refills at rate per second up to

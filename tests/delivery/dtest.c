@@ -24,7 +24,8 @@
 
 static const char *const topics[] = {TOPIC_APPLICATIONS_RESOLVED, TOPIC_APPLICATIONS_RETRY,
                                      TOPIC_APPLICATIONS_DEADLETTER, TOPIC_ATS_COMMANDS,
-                                     TOPIC_BGCHECK_UPDATES, TOPIC_APPLICATION_EVENTS};
+                                     TOPIC_BGCHECK_UPDATES, TOPIC_APPLICATION_EVENTS,
+                                     TOPIC_APPLICATIONS_RETRY_TIERS};
 
 static const char *sim_bin(void) {
     const char *b = getenv("ATSB_ATSSIM_BIN");

@@ -23,7 +23,8 @@ static const char *const names[STACK_NPROC] = {"atssim", "status", "delivery", "
 static const char *const all_topics[] = {TOPIC_APPLICATIONS_RECEIVED, TOPIC_APPLICATIONS_RESOLVED,
                                          TOPIC_APPLICATIONS_RETRY,    TOPIC_APPLICATIONS_DEADLETTER,
                                          TOPIC_ATS_WEBHOOKS,          TOPIC_BGCHECK_UPDATES,
-                                         TOPIC_ATS_COMMANDS,          TOPIC_APPLICATION_EVENTS};
+                                         TOPIC_ATS_COMMANDS,          TOPIC_APPLICATION_EVENTS,
+                                         TOPIC_APPLICATIONS_RETRY_TIERS};
 
 /* --- JSON --- */
 
@@ -326,7 +327,9 @@ int stack_brokers(const char *state) {
 
 #define ENV(...) (snprintf(buf[n], sizeof buf[n], __VA_ARGS__), env[n] = buf[n], n++)
 
-void stack_start(stack *s, char *const *extra_env) {
+void stack_start(stack *s, char *const *extra_env) { stack_start_partitions(s, extra_env, 2); }
+
+void stack_start_partitions(stack *s, char *const *extra_env, int partitions) {
     memset(s, 0, sizeof *s);
     harness_env_load();
     size_t ne = 0;
@@ -340,7 +343,7 @@ void stack_start(stack *s, char *const *extra_env) {
     cr_assert(mkdir(s->dir, 0755) == 0, "mkdir %s", s->dir);
     for (size_t i = 0; i < sizeof all_topics / sizeof all_topics[0]; i++) {
         char t[256];
-        harness_create_topic(kafka_topic(all_topics[i], t, sizeof t), 2);
+        harness_create_topic(kafka_topic(all_topics[i], t, sizeof t), partitions);
     }
     harness_create_db(s->dsn, sizeof s->dsn);
     for (int i = STACK_STATUS; i < STACK_NPROC; i++) {

@@ -43,6 +43,8 @@ typedef struct {
  * extra_env: NULL-terminated "K=V" list added to every service's
  * environment (may be NULL). Aborts the test on failure. */
 void stack_start(stack *s, char *const *extra_env);
+/* The same with every topic made of `partitions` partitions (stack_start: 2). */
+void stack_start_partitions(stack *s, char *const *extra_env, int partitions);
 /* SIGTERM to every process (services first), waits, reports unclean exits. */
 void stack_stop(stack *s);
 

@@ -136,7 +136,8 @@ static void leader_moves(void) {
         return;
     }
     static const char *const topics[] = {TOPIC_APPLICATIONS_RECEIVED, TOPIC_APPLICATIONS_RESOLVED,
-                                         TOPIC_APPLICATIONS_RETRY, TOPIC_APPLICATION_EVENTS};
+                                         TOPIC_APPLICATIONS_RETRY, TOPIC_APPLICATION_EVENTS,
+                                         TOPIC_APPLICATIONS_RETRY_TIERS};
     static int round;
     round++;
     char url[256], body[512], t[256];

@@ -92,7 +92,8 @@ Test(crypto_shred, erased_applications_leave_nothing_readable) {
     static const char *const topics[] = {TOPIC_APPLICATIONS_RECEIVED, TOPIC_APPLICATIONS_RESOLVED,
                                          TOPIC_APPLICATIONS_RETRY,    TOPIC_APPLICATIONS_DEADLETTER,
                                          TOPIC_APPLICATION_EVENTS,    TOPIC_ATS_COMMANDS,
-                                         TOPIC_ATS_WEBHOOKS,          TOPIC_BGCHECK_UPDATES};
+                                         TOPIC_ATS_WEBHOOKS,          TOPIC_BGCHECK_UPDATES,
+                                         TOPIC_APPLICATIONS_RETRY_TIERS};
     long found = 0, messages = 0;
     for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {
         long n = 0, hit = stack_topic_scan(&s, topics[i], needles, &n);

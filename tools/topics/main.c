@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define DAY_MS 86400000LL
-#define MAX_TOPICS 8
+#define MAX_TOPICS 12
 
 typedef struct {
     char name[256];
@@ -39,6 +39,8 @@ static const struct {
     {TOPIC_APPLICATIONS_RETRY, 7 * DAY_MS},     {TOPIC_APPLICATIONS_DEADLETTER, 30 * DAY_MS},
     {TOPIC_ATS_WEBHOOKS, 7 * DAY_MS},           {TOPIC_BGCHECK_UPDATES, 7 * DAY_MS},
     {TOPIC_ATS_COMMANDS, 7 * DAY_MS},           {TOPIC_APPLICATION_EVENTS, 365 * DAY_MS},
+    {TOPIC_APPLICATIONS_RETRY_5S, 7 * DAY_MS},  {TOPIC_APPLICATIONS_RETRY_1M, 7 * DAY_MS},
+    {TOPIC_APPLICATIONS_RETRY_10M, 7 * DAY_MS}, {TOPIC_APPLICATIONS_RETRY_1H, 7 * DAY_MS},
 };
 
 static const char usage_text[] =
