@@ -150,7 +150,7 @@ int retry_gate_check(retry_gate *g, rd_kafka_t *rk, const rd_kafka_message_t *m,
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 16;
         gated *n = realloc(g->g, cap * sizeof *n);
-        if (!n) return 0; /* cannot gate: dispatch now, the worker hops it again */
+        if (!n) return 0; /* cannot gate: dispatch now (delivered early rather than stalled) */
         g->g = n;
         g->cap = cap;
     }
