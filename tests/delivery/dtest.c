@@ -422,15 +422,21 @@ int dtest_eploy_candidates(json_object *ledger, const char *email, json_object *
 }
 
 json_object *dtest_read_topic(dtest *t, const char *base, int wait_ms) {
+    return dtest_read_topics(t, &base, 1, wait_ms);
+}
+
+json_object *dtest_read_topics(dtest *t, const char *const *bases, size_t n, int wait_ms) {
     (void)t;
-    char topic[256], err[256], group[64];
-    const char *names[] = {kafka_topic(base, topic, sizeof topic)};
+    char topics[8][256], events[256], updates[256], err[256], group[64];
+    const char *names[8];
+    cr_assert(n >= 1 && n <= 8, "1 to 8 topics");
+    for (size_t i = 0; i < n; i++) names[i] = kafka_topic(bases[i], topics[i], sizeof topics[i]);
+    kafka_topic(TOPIC_APPLICATION_EVENTS, events, sizeof events);
+    kafka_topic(TOPIC_BGCHECK_UPDATES, updates, sizeof updates);
     kafka_consumer *c;
-    cr_assert_eq(kafka_consumer_new("test", harness_unique("rd", group, sizeof group), names, 1, &c, err, sizeof err),
+    cr_assert_eq(kafka_consumer_new("test", harness_unique("rd", group, sizeof group), names, n, &c, err, sizeof err),
                  0, "%s", err);
     json_object *out = json_object_new_array();
-    int is_events = !strcmp(base, TOPIC_APPLICATION_EVENTS);
-    int is_updates = !strcmp(base, TOPIC_BGCHECK_UPDATES);
     int idle = 0;
     for (;;) {
         rd_kafka_message_t *m = kafka_consumer_poll(c, 200);
@@ -442,6 +448,9 @@ json_object *dtest_read_topic(dtest *t, const char *base, int wait_ms) {
         }
         idle = 0;
         json_object *o = json_object_new_object();
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        int is_events = !strcmp(topic, events), is_updates = !strcmp(topic, updates);
+        json_object_object_add(o, "topic", json_object_new_string(topic));
         if (is_events) {
             Atsbridge__V1__ApplicationEvent *ev = atsbridge__v1__application_event__unpack(NULL, m->len, m->payload);
             if (ev) {
@@ -459,7 +468,7 @@ json_object *dtest_read_topic(dtest *t, const char *base, int wait_ms) {
             json_object *h = json_object_new_object();
             static const char *const hdrs[] = {"error-code", "error-message", "attempt", "original-topic",
                                                "original-partition", "original-offset", "first-failure-ms",
-                                               "due-at-ms", "schema", NULL};
+                                               "due-at-ms", "tier-due-ms", "deferrals", "schema", NULL};
             char buf[512];
             for (const char *const *k = hdrs; *k; k++)
                 if (kafka_header(m, *k, buf, sizeof buf)) json_object_object_add(h, *k, json_object_new_string(buf));

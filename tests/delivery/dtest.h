@@ -91,5 +91,8 @@ int64_t dtest_jint(json_object *o, const char *k);
  * for non-event topics; for application.events the decoded events
  * {"type","application_id","attempt","error_code","detail","ats_candidate_id","state"}. */
 json_object *dtest_read_topic(dtest *t, const char *base, int wait_ms);
+/* The same for n (1 to 8) topics read by one consumer; every object also
+ * has "topic" (the full name). */
+json_object *dtest_read_topics(dtest *t, const char *const *bases, size_t n, int wait_ms);
 
 #endif
