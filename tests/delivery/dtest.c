@@ -364,8 +364,14 @@ void dtest_produce(dtest *t, const char *account, const char *ats, const char *p
     char err[256], topic[256];
     kafka_producer *p;
     cr_assert_eq(kafka_producer_new("test", &p, err, sizeof err), 0, "%s", err);
-    kafka_msg m = {.topic = kafka_topic(TOPIC_APPLICATIONS_RESOLVED, topic, sizeof topic), .key = out->app_id,
-                   .payload = buf, .len = len, .schema = "atsbridge.v1.ApplicationResolved"};
+    kafka_msg m = {.topic = kafka_topic(t->produce_topic ? t->produce_topic : TOPIC_APPLICATIONS_RESOLVED, topic,
+                                        sizeof topic),
+                   .key = out->app_id,
+                   .payload = buf,
+                   .len = len,
+                   .schema = SCHEMA_RESOLVED,
+                   .extra = t->produce_hdrs,
+                   .nextra = t->produce_nhdrs};
     cr_assert_eq(kafka_producer_send(p, &m), 0);
     kafka_producer_destroy(p, 5000);
     free(buf);

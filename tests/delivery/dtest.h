@@ -7,6 +7,7 @@
  * port with the project seed, and atsb-delivery processes pointed at both. */
 
 #include "atsbridge/v1/applications.pb-c.h"
+#include "kafka_producer.h"
 
 #include <json-c/json.h>
 #include <libpq-fe.h>
@@ -27,6 +28,9 @@ typedef struct {
     const char *extra_env[16]; /* additional KEY=VALUE for atsb-delivery */
     size_t nextra;
     int seal; /* how dtest_produce seals personal fields: DTEST_SEAL_* (0: in clear) */
+    const char *produce_topic;     /* where dtest_produce produces (base name; NULL: applications.resolved) */
+    const kafka_hdr *produce_hdrs; /* and extra headers it adds (may be NULL) */
+    size_t produce_nhdrs;
 } dtest;
 
 /* dtest.seal: sealed (personal.h) with a new data key; with a key destroyed
