@@ -97,3 +97,37 @@ char *crypto_open(const uint8_t *box, size_t boxlen) {
     m[mlen] = '\0';
     return m;
 }
+
+char *crypto_seal_hex(const char *plaintext) {
+    size_t blen = 0;
+    uint8_t *box = crypto_seal(plaintext, &blen);
+    char *hex = box ? malloc(2 * blen + 1) : NULL;
+    if (hex) sodium_bin2hex(hex, 2 * blen + 1, box, blen);
+    free(box);
+    return hex;
+}
+
+char *crypto_open_hex(const char *box_hex) {
+    size_t hlen = strlen(box_hex), blen = 0;
+    char *plain = NULL;
+    uint8_t *box = malloc(hlen / 2 + 1);
+    if (box && sodium_hex2bin(box, hlen / 2 + 1, box_hex, hlen, NULL, &blen, NULL) == 0)
+        plain = crypto_open(box, blen);
+    free(box);
+    return plain;
+}
+
+void crypto_sign_timestamped(const char *secret, const char *timestamp, const void *body, size_t len,
+                             char out[CRYPTO_SHA256_HEX]) {
+    size_t tl = strlen(timestamp);
+    char *msg = malloc(tl + 1 + len + 1);
+    if (!msg) {
+        out[0] = '\0';
+        return;
+    }
+    memcpy(msg, timestamp, tl);
+    msg[tl] = '.';
+    memcpy(msg + tl + 1, body, len);
+    crypto_hmac_sha256_hex(secret, strlen(secret), msg, tl + 1 + len, out);
+    free(msg);
+}

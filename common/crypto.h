@@ -18,6 +18,12 @@ void crypto_sha256_hex(const void *data, size_t len, char out[CRYPTO_SHA256_HEX]
 void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t msglen,
                             char out[CRYPTO_SHA256_HEX]);
 
+/* The signature of our signed HTTP requests (provider callbacks, operator
+ * notifications): lowercase hex HMAC-SHA256(secret, timestamp + "." + body)
+ * into out. On allocation failure out is "" (matches no signature). */
+void crypto_sign_timestamped(const char *secret, const char *timestamp, const void *body, size_t len,
+                             char out[CRYPTO_SHA256_HEX]);
+
 /* Constant-time comparison of two NUL-terminated strings; 1 when equal.
  * Lengths are compared first (length is not secret here). */
 int crypto_str_equal(const char *a, const char *b);
@@ -38,5 +44,12 @@ void crypto_derive_id(char *out, size_t outlen, const char *prefix, ...);
  * or NULL when the box was tampered with or sealed under another key. */
 uint8_t *crypto_seal(const char *plaintext, size_t *outlen);
 char *crypto_open(const uint8_t *box, size_t boxlen);
+
+/* The same boxes as lowercase hex text (for a bytea column through
+ * decode($n, 'hex') / encode(col, 'hex')): crypto_seal_hex returns a malloc'd
+ * hex string or NULL; crypto_open_hex a malloc'd plaintext or NULL (not hex,
+ * tampered with, or another key). The caller wipes and frees plaintexts. */
+char *crypto_seal_hex(const char *plaintext);
+char *crypto_open_hex(const char *box_hex);
 
 #endif

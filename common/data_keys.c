@@ -16,21 +16,12 @@
 static int new_wrapped_hex(char **out) {
     uint8_t key[DATA_KEY_BYTES];
     char hex[HEX_KEY];
-    int rc = -1;
-    size_t blen = 0;
     randombytes_buf(key, sizeof key);
     sodium_bin2hex(hex, sizeof hex, key, sizeof key);
-    uint8_t *box = crypto_seal(hex, &blen);
-    if (!box) goto cleanup;
-    *out = malloc(2 * blen + 1);
-    if (!*out) goto cleanup;
-    sodium_bin2hex(*out, 2 * blen + 1, box, blen);
-    rc = 0;
-cleanup:
+    *out = crypto_seal_hex(hex);
     sodium_memzero(key, sizeof key);
     sodium_memzero(hex, sizeof hex);
-    free(box);
-    return rc;
+    return *out ? 0 : -1;
 }
 
 /* Inserts a new key for each subject that has no row (a concurrent creator
@@ -61,12 +52,9 @@ cleanup:
 
 /* Unwraps one stored key (hex of the sealed box) into key. 0 or -1. */
 static int unwrap(const char *box_hex, uint8_t key[DATA_KEY_BYTES]) {
-    size_t hlen = strlen(box_hex), blen = 0, klen = 0;
+    size_t klen = 0;
     int rc = -1;
-    uint8_t *box = malloc(hlen / 2 + 1);
-    char *hex = NULL;
-    if (!box || sodium_hex2bin(box, hlen / 2 + 1, box_hex, hlen, NULL, &blen, NULL) != 0) goto cleanup;
-    hex = crypto_open(box, blen);
+    char *hex = crypto_open_hex(box_hex);
     if (!hex || strlen(hex) != 2 * DATA_KEY_BYTES) goto cleanup;
     if (sodium_hex2bin(key, DATA_KEY_BYTES, hex, strlen(hex), NULL, &klen, NULL) != 0 || klen != DATA_KEY_BYTES)
         goto cleanup;
@@ -76,7 +64,6 @@ cleanup:
         sodium_memzero(hex, strlen(hex));
         free(hex);
     }
-    free(box);
     return rc;
 }
 

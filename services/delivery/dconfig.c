@@ -29,7 +29,6 @@ void dconfig_load(dconfig *c) {
     c->provider_url = config_str("ATSB_PROVIDER_URL", "http://127.0.0.1:8090/provider/v1");
     c->provider_api_key = config_secret("ATSB_PROVIDER_API_KEY");
     c->provider_callback_url = config_str("ATSB_PROVIDER_CALLBACK_URL", "http://127.0.0.1:8081/v1/callbacks/bgcheck/asurint");
-    c->notify_timeout_ms = (int)config_int("ATSB_DELIVERY_NOTIFY_TIMEOUT_MS", 5000, 100, 60000);
     c->eploy_quota_recheck_ms = config_int("ATSB_EPLOY_QUOTA_RECHECK_S", 3600, 1, 86400) * 1000;
     c->document_budget = (uint64_t)config_int("ATSB_DELIVERY_DOCUMENT_BUDGET_MB", 32, 1, 65536) << 20;
     /* Where requests go: https, or plain http to ATSB_OUTBOUND_ALLOW only (exits 2 otherwise). */

@@ -27,7 +27,6 @@ typedef struct {
     const char *provider_url;
     const char *provider_api_key;
     const char *provider_callback_url;
-    int notify_timeout_ms;
     int64_t eploy_quota_recheck_ms; /* longest deferral for a spent Eploy quota */
     uint64_t document_budget;       /* ATSB_DELIVERY_DOCUMENT_BUDGET_MB, in bytes */
 } dconfig;

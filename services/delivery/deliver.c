@@ -12,7 +12,6 @@
 #include "lever_scopes.h"
 #include "log.h"
 #include "metrics.h"
-#include "notify.h"
 #include "pb_validate.h"
 #include "personal.h"
 #include "produce_batch.h"
@@ -77,14 +76,13 @@ static int defer(job *j, int64_t wait_ms, const char *code) {
     return 0;
 }
 
-/* Permanent failure: dead letter, ledger FAILED, event, notification. */
+/* Permanent failure: dead letter, ledger FAILED, event (status notifies the
+ * account's operator from it). */
 static int fail(job *j, const char *code, const char *message) {
     if (consume_deadletter(j->x->svc.producer, j->m, code, message)) return -1;
     const char *acct = j->r->application ? j->r->application->account_id : "";
     if (ledger_failed(j->c, j->app_id, acct, code)) return -1;
     emit(j, "failed", "failed", code, message, NULL, code);
-    if (j->have_acc)
-        notify_error(j->c, &j->acc, "permanent_failure", code, message, j->app_id, j->x->cfg.notify_timeout_ms);
     log_event(LOG_WARN, j->trace, "delivery failed", "application", j->app_id, "code", code, (const char *)NULL);
     return 0;
 }
@@ -190,14 +188,16 @@ static const char *cred_code(cred_status st) {
     }
 }
 
-/* connection_broken on the audit trail. Every delivery to a broken
- * connection finds it so; the id, one per connection and hour, makes the
- * repeats one fact downstream. */
+/* connection_broken on the audit trail, detail the code (connection_broken,
+ * connection_revoked, connection_missing, reauthorization_required, or the
+ * connector's code); status notifies the account's operator from it. Every
+ * delivery to a broken connection finds it so; the id, one per connection,
+ * code and hour, makes the repeats one fact downstream. */
 static void broken_event(job *j, const char *code) {
-    char subject[300], hour[32];
+    char subject[300], disc[300];
     snprintf(subject, sizeof subject, "%s/%s", j->acc.account_id, j->acc.connection_name);
-    snprintf(hour, sizeof hour, "%lld", (long long)(events_now_ms() / 3600000));
-    if (events_emit_account(j->x->svc.producer, "delivery", hour, "connection_broken", j->acc.account_id, subject,
+    snprintf(disc, sizeof disc, "%lld:%s", (long long)(events_now_ms() / 3600000), code);
+    if (events_emit_account(j->x->svc.producer, "delivery", disc, "connection_broken", j->acc.account_id, subject,
                             j->acc.connection_name, code, NULL))
         log_warn("connection_broken event not recorded", "account", j->acc.account_id);
 }
@@ -323,17 +323,13 @@ static int attempt(job *j, ledger_row *row) {
         const char *code = cred_code(st);
         if (st != CRED_UNAVAILABLE) {
             credentials_record(j->c, j->acc.account_id, j->acc.connection_name, code);
-            if (st == CRED_BROKEN || st == CRED_REAUTH) broken_event(j, code);
-            notify_error(j->c, &j->acc, "connection_broken", code, "the ATS connection needs to be re-activated",
-                         j->app_id, j->x->cfg.notify_timeout_ms);
+            broken_event(j, code);
         }
         return transient(j, code, "no usable ATS credentials", search && !verified_absent);
     }
     if (gap[0]) {
         credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "reauthorization_required");
-        notify_error(j->c, &j->acc, "connection_broken", "reauthorization_required",
-                     "the Lever connection must be activated again for what the account now uses", j->app_id,
-                     j->x->cfg.notify_timeout_ms);
+        broken_event(j, "reauthorization_required");
         return transient(j, "reauthorization_required", gap, search);
     }
     int maybe_created = res.unknown_outcome || (search && !verified_absent);
@@ -367,9 +363,7 @@ static int attempt(job *j, ledger_row *row) {
         return transient(j, "unauthorized", res.message, maybe_created);
     case FAIL_TRANSIENT:
         credentials_record(j->c, j->acc.account_id, j->acc.connection_name, res.code);
-        if (res.connection)
-            notify_error(j->c, &j->acc, "connection_broken", res.code, res.message, j->app_id,
-                         j->x->cfg.notify_timeout_ms);
+        if (res.connection) broken_event(j, res.code);
         return transient(j, res.code, res.message, maybe_created);
     case FAIL_PERMANENT:
     default:

@@ -66,17 +66,7 @@ void bgcheck_callback_free(bgcheck_callback *cb) {
 
 void bgcheck_callback_sign(const char *secret, const char *timestamp, const char *body, size_t len,
                            char out[CRYPTO_SHA256_HEX]) {
-    size_t tl = strlen(timestamp);
-    char *msg = malloc(tl + 1 + len + 1);
-    if (!msg) {
-        out[0] = '\0'; /* matches no signature */
-        return;
-    }
-    memcpy(msg, timestamp, tl);
-    msg[tl] = '.';
-    memcpy(msg + tl + 1, body, len);
-    crypto_hmac_sha256_hex(secret, strlen(secret), msg, tl + 1 + len, out);
-    free(msg);
+    crypto_sign_timestamped(secret, timestamp, body, len, out);
 }
 
 int bgcheck_callback_verify(const char *secret, const char *timestamp, const char *signature, const char *body,

@@ -9,11 +9,13 @@
 #include "events.h"
 #include "json_bounded.h"
 #include "log.h"
+#include "notify_secret.h"
 #include "operators.h"
 #include "pg.h"
 #include "text.h"
 
 #include <stdio.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +26,9 @@
     " feed_interval_s::text, bgcheck_status_tag_prefix, grants::text, lever_perform_as,"          \
     " features::text, lever_environment, export_stage, bgcheck_package, provider_client_id,"       \
     " account_id, " API_TS("created_at") ", " API_TS("updated_at") ","                             \
-    " " API_TS("went_live_at") ", (extract(epoch FROM updated_at) * 1000000)::bigint"
-enum { COL_ID = AF_N, COL_CREATED, COL_UPDATED, COL_LIVE, COL_VERSION };
+    " " API_TS("went_live_at") ", (extract(epoch FROM updated_at) * 1000000)::bigint,"            \
+    " notification_secret IS NOT NULL"
+enum { COL_ID = AF_N, COL_CREATED, COL_UPDATED, COL_LIVE, COL_VERSION, COL_SECRET_SET };
 
 static json_object *account_json(const PGresult *r, int row) {
     json_object *o = json_object_new_object();
@@ -45,6 +48,8 @@ static json_object *account_json(const PGresult *r, int row) {
     json_object_object_add(o, "created_at", api_str(r, row, COL_CREATED, 0));
     json_object_object_add(o, "updated_at", api_str(r, row, COL_UPDATED, 0));
     json_object_object_add(o, "went_live_at", api_str(r, row, COL_LIVE, 0));
+    json_object_object_add(o, "notification_secret_set",
+                           json_object_new_boolean(!strcmp(PQgetvalue(r, row, COL_SECRET_SET), "t")));
     return o;
 }
 
@@ -96,13 +101,16 @@ static const char SQL_UPSERT[] =
 
 /* PUT /v1/accounts/{id}: validate everything first (422 lists every
  * offending field), then in one transaction: lock the row, merge, write,
- * record account_updated, commit. The event is produced before the commit;
+ * give the account its notification secret when it gets its first
+ * notification_url (shown in this answer only), record account_updated,
+ * commit. The event is produced before the commit;
  * if the broker refuses it the change is rolled back (503). */
 void admin_account_put(const http_request *req, http_response *resp, void *ctx) {
     status_app *app = ctx;
     PGconn *c = NULL;
     PGresult *r = NULL, *w = NULL;
     json_object *details = NULL;
+    char secret[NOTIFY_SECRET_LEN] = "";
     acct_fields in, cur, old;
     acct_fields_init(&in);
     acct_fields_init(&cur);
@@ -153,6 +161,11 @@ void admin_account_put(const http_request *req, http_response *resp, void *ctx) 
     for (int i = 0; i < AF_N; i++) p[1 + i] = cur.v[i];
     w = pg_exec(c, SQL_UPSERT, 1 + AF_N, p);
     if (!pg_ok(w)) goto db_error;
+    int new_secret = 0;
+    if (cur.v[AF_NOTIFICATION_URL]) {
+        notify_secret_new(secret);
+        if ((new_secret = notify_secret_store(c, id, secret, 1)) < 0) goto db_error;
+    }
     char detail[600];
     snprintf(detail, sizeof detail, "%s%s", exists ? "changed: " : "created", exists ? changes : "");
     if (emit_account_event(app, id, "account_updated", cur.v[AF_CONNECTION_NAME], detail, version,
@@ -165,7 +178,12 @@ void admin_account_put(const http_request *req, http_response *resp, void *ctx) 
     r = select_account(c, id, 0);
     if (!pg_ok(r) || PQntuples(r) == 0) goto db_error;
     log_info(exists ? "account updated" : "account created", "account_id", id, "fields", changes);
-    http_json(resp, exists ? 200 : 201, account_json(r, 0));
+    json_object *o = account_json(r, 0);
+    if (new_secret) {
+        json_object_object_add(o, "notification_secret", json_object_new_string(secret));
+        http_set_header(resp, "Cache-Control", "no-store");
+    }
+    http_json(resp, exists ? 200 : 201, o);
     goto cleanup;
 
 invalid:
@@ -182,6 +200,7 @@ cleanup:
     acct_fields_free(&in);
     acct_fields_free(&cur);
     acct_fields_free(&old);
+    sodium_memzero(secret, sizeof secret);
 }
 
 void admin_account_get(const http_request *req, http_response *resp, void *ctx) {
@@ -449,4 +468,40 @@ void admin_operator_delete(const http_request *req, http_response *resp, void *c
         json_object_object_add(r, "removed", json_object_new_boolean(1));
         http_json(resp, 200, r);
     }
+}
+
+/* POST /v1/accounts/{id}/notification-secret: a new secret at once. */
+void notify_secret_post(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    char secret[NOTIFY_SECRET_LEN];
+    if (auth_admin(req, resp)) return;
+    const char *id = req->params[0];
+    PGconn *c = api_db_for_id(app, id, "No such account.", resp);
+    if (!c) return;
+    notify_secret_new(secret);
+    if (pg_run(c, "BEGIN", 0, NULL)) goto db_error;
+    int stored = notify_secret_store(c, id, secret, 0);
+    if (stored < 0) goto db_error;
+    if (stored == 0) {
+        http_error(resp, 404, "not_found", "No such account.");
+        goto cleanup;
+    }
+    if (events_emit_admin(app->svc.producer, "status", "notification_secret_rotated", id, id, NULL, NULL,
+                          auth_actor(req))) {
+        broker_down(resp);
+        goto cleanup;
+    }
+    if (pg_run(c, "COMMIT", 0, NULL)) goto db_error;
+    log_info("notification secret rotated", "account_id", id);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "account_id", json_object_new_string(id));
+    json_object_object_add(o, "notification_secret", json_object_new_string(secret));
+    http_set_header(resp, "Cache-Control", "no-store");
+    http_json(resp, 200, o);
+    goto cleanup;
+db_error:
+    api_db_error(resp);
+cleanup:
+    sodium_memzero(secret, sizeof secret);
+    pg_pool_release(app->svc.db, c); /* rolls back an open transaction */
 }

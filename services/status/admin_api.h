@@ -14,6 +14,11 @@ void admin_account_get(const http_request *req, http_response *resp, void *ctx);
 void admin_account_list(const http_request *req, http_response *resp, void *ctx);
 /* POST /v1/accounts/{id}/go-live: 200, 404, or 409 when not in test mode. */
 void admin_account_go_live(const http_request *req, http_response *resp, void *ctx);
+/* POST /v1/accounts/{id}/notification-secret: a new notification signing
+ * secret replaces the old one at once (notify_secret.h), recorded as
+ * notification_secret_rotated without the secret; 200 {"account_id",
+ * "notification_secret"} (shown this once), 404 for an unknown account. */
+void notify_secret_post(const http_request *req, http_response *resp, void *ctx);
 /* DELETE /v1/applications/{id}: erasure (202). */
 void admin_application_delete(const http_request *req, http_response *resp, void *ctx);
 /* GET /v1/erasures/{id}: erasure record and confirmations. */

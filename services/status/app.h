@@ -13,6 +13,16 @@ typedef struct {
     int retention_days;         /* ATSB_RETENTION_DAYS, 0 = off */
     int retention_interval_s;   /* ATSB_RETENTION_CHECK_INTERVAL_S */
     int gauge_interval_s;       /* ATSB_STATUS_GAUGE_INTERVAL_S */
+    /* Operator notifications (notifier.h, held_watch.h). */
+    int notify_window_s;        /* ATSB_NOTIFY_WINDOW_S */
+    int notify_timeout_ms;      /* ATSB_NOTIFY_TIMEOUT_MS */
+    int notify_max_attempts;    /* ATSB_NOTIFY_MAX_ATTEMPTS */
+    int notify_max_age_s;       /* ATSB_NOTIFY_MAX_AGE_S */
+    int notify_backoff_base_ms; /* ATSB_NOTIFY_BACKOFF_BASE_MS */
+    int notify_backoff_cap_ms;  /* ATSB_NOTIFY_BACKOFF_CAP_MS */
+    int notify_senders;         /* ATSB_NOTIFY_SENDERS */
+    int notify_poll_ms;         /* ATSB_NOTIFY_POLL_MS */
+    int held_notify_after_s;    /* ATSB_HELD_NOTIFY_AFTER_S, 0 = off */
 } status_app;
 
 #endif

@@ -4,8 +4,9 @@
  * Read the configuration; start the common service (database, migrations,
  * producer, HTTP with the routes below); consume application.events,
  * ats.webhooks and bgcheck.updates on a thread, one PostgreSQL transaction
- * per batch; run the feed monitor, retention and gauges on another; on
- * SIGTERM stop consuming, join both threads, then stop HTTP, producer and
+ * per batch; run the feed monitor, the held-too-long watch, retention and
+ * gauges on another; send operator notifications on their own threads; on
+ * SIGTERM stop consuming, join every thread, then stop HTTP, producer and
  * database. */
 #include "auth.h"
 #include "admin_api.h"
@@ -16,6 +17,7 @@
 #include "kafka_conf.h"
 #include "maintenance.h"
 #include "migrate.h"
+#include "notifier.h"
 #include "query_api.h"
 #include "service.h"
 #include "shutdown.h"
@@ -38,6 +40,8 @@ static const http_route routes[] = {
     {"GET", "/v1/accounts/{id}", admin_account_get, &app, 0, auth_admin_route, 0},
     {"PUT", "/v1/accounts/{id}", admin_account_put, &app, 64 * 1024, auth_admin_route, HTTP_ACCEPT_JSON},
     {"POST", "/v1/accounts/{id}/go-live", admin_account_go_live, &app, 4096, auth_admin_route, HTTP_ACCEPT_JSON},
+    {"POST", "/v1/accounts/{id}/notification-secret", notify_secret_post, &app, 4096, auth_admin_route,
+     HTTP_ACCEPT_JSON},
     {"GET", "/v1/accounts/{id}/sync", query_account_sync, &app, 0, api_authorize, 0},
     {"GET", "/v1/background-checks", query_check_list, &app, 0, api_authorize, 0},
     {"GET", "/v1/background-checks/{id}", query_check_get, &app, 0, api_authorize, 0},
@@ -85,6 +89,7 @@ int main(void) {
     };
     static consumer_thread consumer;
     maintenance maint = {0};
+    static notifier notif;
     pthread_t consumer_tid;
     int rc = EXIT_FAILURE;
 
@@ -94,6 +99,15 @@ int main(void) {
     app.retention_days = (int)config_int("ATSB_RETENTION_DAYS", 0, 0, 36500);
     app.retention_interval_s = (int)config_int("ATSB_RETENTION_CHECK_INTERVAL_S", 3600, 1, 86400);
     app.gauge_interval_s = (int)config_int("ATSB_STATUS_GAUGE_INTERVAL_S", 15, 1, 3600);
+    app.notify_window_s = (int)config_int("ATSB_NOTIFY_WINDOW_S", 3600, 0, 86400);
+    app.notify_timeout_ms = (int)config_int("ATSB_NOTIFY_TIMEOUT_MS", 5000, 100, 60000);
+    app.notify_max_attempts = (int)config_int("ATSB_NOTIFY_MAX_ATTEMPTS", 10, 1, 100);
+    app.notify_max_age_s = (int)config_int("ATSB_NOTIFY_MAX_AGE_S", 86400, 60, 7 * 86400);
+    app.notify_backoff_base_ms = (int)config_int("ATSB_NOTIFY_BACKOFF_BASE_MS", 2000, 10, 3600000);
+    app.notify_backoff_cap_ms = (int)config_int("ATSB_NOTIFY_BACKOFF_CAP_MS", 900000, 10, 86400000);
+    app.notify_senders = (int)config_int("ATSB_NOTIFY_SENDERS", 2, 1, NOTIFIER_MAX_THREADS);
+    app.notify_poll_ms = (int)config_int("ATSB_NOTIFY_POLL_MS", 1000, 100, 60000);
+    app.held_notify_after_s = (int)config_int("ATSB_HELD_NOTIFY_AFTER_S", 86400, 0, 365 * 86400);
     kafka_group("ATSB_STATUS_GROUP", "status", consumer.group, sizeof consumer.group);
     config_int("ATSB_STATUS_BATCH_MAX", 500, 1, 10000);
     config_int("ATSB_STATUS_BATCH_WAIT_MS", 50, 1, 10000);
@@ -109,10 +123,16 @@ int main(void) {
         fprintf(stderr, "status: cannot start the maintenance thread\n");
         shutdown_request();
     }
+    int notif_ok = notifier_start(&notif, &app) == 0;
+    if (!notif_ok) {
+        fprintf(stderr, "status: cannot start the notifier threads\n");
+        shutdown_request();
+    }
     service_wait(&app.svc);
     pthread_join(consumer_tid, NULL);
     maintenance_join(&maint);
-    rc = consumer.rc == 0 && maint_ok ? EXIT_SUCCESS : EXIT_FAILURE;
+    notifier_join(&notif);
+    rc = consumer.rc == 0 && maint_ok && notif_ok ? EXIT_SUCCESS : EXIT_FAILURE;
 stop:
     service_stop(&app.svc);
     consume_ctx_free(&consumer.ctx);

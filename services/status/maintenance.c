@@ -2,6 +2,7 @@
 
 #include "erasure.h"
 #include "feed_monitor.h"
+#include "held_watch.h"
 #include "log.h"
 #include "metrics.h"
 #include "pg.h"
@@ -51,6 +52,7 @@ static void *run(void *arg) {
         time_t t = now_s();
         if (t >= next_feed) {
             if (feed_monitor_tick(app) < 0) log_warn("feed check failed; retrying next round");
+            if (held_watch_tick(app) < 0) log_warn("held check failed; retrying next round");
             next_feed = t + app->feed_check_interval_s;
         }
         if (t >= next_retention) {

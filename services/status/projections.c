@@ -15,7 +15,9 @@
  * dropped (except the erasure vocabulary itself). Within the batch the
  * events of one application are folded with aggregates that do not depend on
  * order (highest rank wins, ties broken by value), and the ON CONFLICT
- * update folds them into the stored row the same way: the rank only rises. */
+ * update folds them into the stored row the same way: the rank only rises.
+ * New events an operator must act on (notifier.h) go into the notification
+ * outbox in the same statement, for accounts with a notification URL. */
 static const char SQL_EVENTS[] =
     "WITH u AS ("
     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
@@ -99,6 +101,20 @@ static const char SQL_EVENTS[] =
     "  created_at = least(x.created_at, EXCLUDED.created_at),"
     "  source_tool = coalesce(x.source_tool, EXCLUDED.source_tool)"
     " RETURNING 1"
+    "), notes AS ("
+    " INSERT INTO status.notification_events (event_id, account_id, class, subject_id, code, at)"
+    " SELECT n.event_id, n.account_id,"
+    "  CASE n.type WHEN 'failed' THEN 'application_failed' WHEN 'rejected' THEN 'application_rejected'"
+    "   WHEN 'held_too_long' THEN 'application_held' WHEN 'feed_alert_raised' THEN 'feed_alert'"
+    "   WHEN 'check_failed' THEN 'bgcheck_failed'"
+    "   WHEN 'connection_broken' THEN CASE WHEN n.detail = 'reauthorization_required'"
+    "    THEN 'reauthorization_required' ELSE 'connection_broken' END END,"
+    "  coalesce(n.application_id, n.subject_id),"
+    "  left(coalesce(n.error_code, CASE WHEN n.type = 'connection_broken' THEN n.detail END), 200), n.at"
+    " FROM n JOIN status.accounts acc ON acc.account_id = n.account_id"
+    " WHERE acc.notification_url IS NOT NULL AND n.type IN ('failed', 'rejected', 'held_too_long',"
+    "  'connection_broken', 'feed_alert_raised', 'check_failed')"
+    " ON CONFLICT (event_id) DO NOTHING"
     ")"
     " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM apps), (SELECT count(*) FROM sync),"
     "  (SELECT count(*) FROM exports)";

@@ -383,6 +383,10 @@ void stack_start_partitions(stack *s, char *const *extra_env, int partitions) {
     ENV("ATSB_PG_POOL=4");
     size_t common_n = n;
     ENV("ATSB_STATUS_ADDR=127.0.0.1:%d", s->port[STACK_STATUS]);
+    ENV("ATSB_NOTIFY_POLL_MS=200");
+    ENV("ATSB_NOTIFY_BACKOFF_BASE_MS=300");
+    ENV("ATSB_NOTIFY_BACKOFF_CAP_MS=1000");
+    ENV("ATSB_NOTIFY_TIMEOUT_MS=3000");
     char *st_argv[] = {ATSB_BIN_DIR "/services/status/atsb-status", NULL};
     spawn(s, STACK_STATUS, st_argv, env, n);
 
@@ -404,7 +408,6 @@ void stack_start_partitions(stack *s, char *const *extra_env, int partitions) {
     ENV("ATSB_DELIVERY_BACKOFF_CAP_MS=2000");
     ENV("ATSB_DELIVERY_BUSY_RETRY_MS=300");
     ENV("ATSB_DELIVERY_HTTP_TIMEOUT_MS=10000");
-    ENV("ATSB_DELIVERY_NOTIFY_TIMEOUT_MS=3000");
     char *dl_argv[] = {ATSB_BIN_DIR "/services/delivery/atsb-delivery", NULL};
     spawn(s, STACK_DELIVERY, dl_argv, env, n);
 
@@ -644,56 +647,4 @@ void stack_seed(stack *s) {
     snprintf(req, sizeof req, "{\"url\":\"%s/v1/webhooks/lever/demo-lever\",\"site\":\"demo-lever-site\"}",
              s->url[STACK_INGEST]);
     json_object_put(stack_ok(s, STACK_SIM, "POST", "/_sim/lever/webhooks", req, NULL));
-}
-
-/* --- notification receiver --- */
-
-struct stack_sink {
-    http_server *srv;
-    pthread_mutex_t mu;
-    char *bodies[64];
-    size_t n;
-    http_route route;
-};
-
-static void sink_post(const http_request *req, http_response *resp, void *ctx) {
-    stack_sink *k = ctx;
-    pthread_mutex_lock(&k->mu);
-    if (k->n < 64) k->bodies[k->n++] = strndup(req->body ? req->body : "", req->body_len);
-    pthread_mutex_unlock(&k->mu);
-    http_json(resp, 200, json_object_new_object());
-}
-
-stack_sink *stack_sink_start(char *url, size_t urllen) {
-    stack_sink *k = calloc(1, sizeof *k);
-    cr_assert_not_null(k);
-    pthread_mutex_init(&k->mu, NULL);
-    k->route = (http_route){"POST", "/notify", sink_post, k, 0, NULL, 0};
-    char err[256];
-    cr_assert_eq(http_server_start("127.0.0.1", 0, &k->route, 1, NULL, NULL, &k->srv, err, sizeof err), 0, "%s",
-                 err);
-    snprintf(url, urllen, "http://127.0.0.1:%d/notify", http_server_port(k->srv));
-    return k;
-}
-
-size_t stack_sink_count(stack_sink *k) {
-    pthread_mutex_lock(&k->mu);
-    size_t n = k->n;
-    pthread_mutex_unlock(&k->mu);
-    return n;
-}
-
-const char *stack_sink_body(stack_sink *k, size_t i) {
-    pthread_mutex_lock(&k->mu);
-    const char *b = i < k->n ? k->bodies[i] : NULL;
-    pthread_mutex_unlock(&k->mu);
-    return b;
-}
-
-void stack_sink_stop(stack_sink *k) {
-    if (!k) return;
-    http_server_stop(k->srv);
-    for (size_t i = 0; i < k->n; i++) free(k->bodies[i]);
-    pthread_mutex_destroy(&k->mu);
-    free(k);
 }

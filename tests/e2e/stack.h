@@ -142,12 +142,6 @@ json_object *jo(json_object *o, const char *path);
 /* A small PDF (valid magic) as base64, malloc'd. */
 char *stack_pdf_b64(const char *marker);
 
-/* A notification receiver on a free port: records every POST body. */
-typedef struct stack_sink stack_sink;
-stack_sink *stack_sink_start(char *url, size_t urllen);
-/* Number of bodies received; body i (valid until stop) into *out. */
-size_t stack_sink_count(stack_sink *k);
-const char *stack_sink_body(stack_sink *k, size_t i);
-void stack_sink_stop(stack_sink *k);
+/* Notification receivers: tests/support/notify_sink.h. */
 
 #endif

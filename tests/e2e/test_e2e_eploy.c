@@ -5,6 +5,7 @@
  * client address off the allow-list → connection error in the connection
  * health and a notification to the account's notification_url. */
 #include "harness.h"
+#include "notify_sink.h"
 #include "stack.h"
 
 #include <criterion/criterion.h>
@@ -81,9 +82,12 @@ Test(e2e_eploy, seed_001_acceptance) {
     /* 4. Our address is not on the allow-list: the connection health shows the
      * error and the account's notification_url is told. */
     char notify[128], acc[256];
-    stack_sink *sink = stack_sink_start(notify, sizeof notify);
+    notify_sink *sink = notify_sink_start(0, notify, sizeof notify);
     snprintf(acc, sizeof acc, "{\"notification_url\":\"%s\"}", notify);
-    json_object_put(stack_ok(&s, STACK_STATUS, "PUT", "/v1/accounts/demo-eploy", acc, STACK_ADMIN));
+    json_object *put = stack_ok(&s, STACK_STATUS, "PUT", "/v1/accounts/demo-eploy", acc, STACK_ADMIN);
+    char *secret = strdup(js(put, "notification_secret"));
+    json_object_put(put);
+    cr_assert_neq(*secret, '\0', "the first notification_url comes with its secret");
     json_object_put(stack_ok(&s, STACK_SIM, "POST", "/_sim/eploy/demo-eploy-site/client-ip", "{\"ip\":\"203.0.113.77\"}",
                              NULL));
     stack_eploy_app_json(body, sizeof body, "SS-E2E-EPLOY-3", "blocked.e2e@example.org");
@@ -94,19 +98,20 @@ Test(e2e_eploy, seed_001_acceptance) {
               h ? json_object_to_json_string(h) : "");
     cr_expect_neq(*js(h, "last_error_at"), '\0');
     json_object_put(h);
-    for (int waited = 0; waited < 30000 && stack_sink_count(sink) == 0; waited += 200) usleep(200 * 1000);
-    cr_assert_geq(stack_sink_count(sink), 1, "a notification was sent");
-    json_object *n = json_tokener_parse(stack_sink_body(sink, 0));
+    int i = notify_sink_wait(sink, "connection_broken", 30000);
+    cr_assert_geq(i, 0, "a notification was sent (logs in %s)", s.dir);
+    cr_expect(notify_sink_verifies(sink, (size_t)i, secret), "signed with the account's secret");
+    json_object *n = json_tokener_parse(notify_sink_get(sink, (size_t)i)->body);
     cr_expect_str_eq(js(n, "account_id"), "demo-eploy");
-    cr_expect_str_eq(js(n, "ats"), "eploy");
-    cr_expect_neq(*js(n, "error_code"), '\0');
-    cr_expect_null(strstr(stack_sink_body(sink, 0), "blocked.e2e@example.org"), "no personal data in notifications");
-    cr_expect_str_eq(js(n, "error_class"), "connection_broken");
+    cr_expect_neq(*js(n, "codes.0"), '\0');
+    cr_expect_null(strstr(notify_sink_get(sink, (size_t)i)->body, "blocked.e2e@example.org"),
+                   "no personal data in notifications");
     json_object_put(n);
+    free(secret);
     ledger = stack_ok(&s, STACK_SIM, "GET", "/_sim/ledger", NULL, NULL);
     cr_expect_eq(stack_eploy_apps(ledger, "blocked.e2e@example.org", NULL), 0);
     json_object_put(ledger);
-    stack_sink_stop(sink);
+    notify_sink_stop(sink);
 
     /* The application waits for the connection instead of being dropped:
      * once the address is allowed again it is delivered. */

@@ -1,16 +1,14 @@
 /* delivery under the simulator's faults: commit-then-fail, 5xx, 429 storms,
  * permanent 4xx to the dead-letter topic, 401 with refresh rotation,
- * invalid_grant (broken connection + one notification), Eploy's daily
+ * invalid_grant (broken connection on the audit trail), Eploy's daily
  * quota (deferred, not failed), dry-run and test mode. */
 #include "credentials.h"
 #include "lever_scopes.h"
 #include "dtest.h"
 #include "harness.h"
-#include "http_server.h"
 #include "kafka_conf.h"
 
 #include <criterion/criterion.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -160,26 +158,11 @@ Test(delivery_faults, unauthorized_refreshes_with_rotation) {
     cr_assert_eq(dtest_wait_state(&t, b.app_id, "DELIVERED", 60000), 0, "see %s", t.dir);
 }
 
-static pthread_mutex_t nmu = PTHREAD_MUTEX_INITIALIZER;
-static int notifications;
-static char last_notification[2048];
-
-static void on_notify(const http_request *req, http_response *resp, void *ctx) {
-    (void)ctx;
-    pthread_mutex_lock(&nmu);
-    notifications++;
-    snprintf(last_notification, sizeof last_notification, "%s", req->body);
-    pthread_mutex_unlock(&nmu);
-    http_json(resp, 200, json_object_new_object());
-}
-
-Test(delivery_faults, invalid_grant_breaks_connection_and_notifies_once) {
-    static const http_route routes[] = {{"POST", "/notify", on_notify, NULL, 0, NULL, 0}};
-    http_server *srv;
-    char err[128], nurl[128];
-    cr_assert_eq(http_server_start("127.0.0.1", 0, routes, 1, NULL, NULL, &srv, err, sizeof err), 0);
-    snprintf(nurl, sizeof nurl, "http://127.0.0.1:%d/notify", http_server_port(srv));
-    dtest_account(&t, "acc", "lever", "live", nurl);
+/* delivery no longer notifies anyone itself: it records the broken
+ * connection (once per connection, code and hour) and each failure on the
+ * audit trail, and status notifies the operator from those events. */
+Test(delivery_faults, invalid_grant_breaks_connection_and_records_it) {
+    dtest_account(&t, "acc", "lever", "live", NULL);
     t.extra_env[t.nextra++] = "ATSB_DELIVERY_MAX_ATTEMPTS=2";
     dtest_start_delivery(&t);
     /* An expired access token and a refresh token Lever does not know. */
@@ -197,15 +180,14 @@ Test(delivery_faults, invalid_grant_breaks_connection_and_notifies_once) {
     cr_assert_eq(harness_http("GET", url, NULL, "Authorization: Bearer dev-admin-token", &body), 200);
     cr_assert_not_null(strstr(body, "\"status\":\"broken\""), "%s", body);
     free(body);
-    pthread_mutex_lock(&nmu);
-    int n = notifications;
-    char copy[2048];
-    snprintf(copy, sizeof copy, "%s", last_notification);
-    pthread_mutex_unlock(&nmu);
-    cr_assert_eq(n, 2, "one per error class and hour (connection_broken, permanent_failure): %d", n);
-    cr_assert_null(strstr(copy, a.email), "no personal data in notifications");
-    cr_assert_null(strstr(copy, b.email));
-    http_server_stop(srv);
+    json_object *events = dtest_read_topic(&t, TOPIC_APPLICATION_EVENTS, 2000);
+    cr_assert_eq(count_events(events, a.app_id, "failed", NULL), 1);
+    cr_assert_eq(count_events(events, b.app_id, "failed", NULL), 1);
+    cr_assert_geq(count_events(events, "", "connection_broken", NULL), 1, "the broken connection is recorded");
+    const char *all = json_object_to_json_string(events);
+    cr_assert_null(strstr(all, a.email), "no personal data on the audit trail");
+    cr_assert_null(strstr(all, b.email));
+    json_object_put(events);
 }
 
 Test(delivery_faults, eploy_quota_defers_without_failing) {

@@ -1,7 +1,7 @@
 #ifndef ATSB_DELIVERY_CONNECTOR_H
 #define ATSB_DELIVERY_CONNECTOR_H
 
-#include "../backoff.h"
+#include "backoff.h"
 #include "../http_engine.h"
 #include "atsbridge/v1/applications.pb-c.h"
 

@@ -1,9 +1,10 @@
-#ifndef ATSB_DELIVERY_BACKOFF_H
-#define ATSB_DELIVERY_BACKOFF_H
+#ifndef ATSB_BACKOFF_H
+#define ATSB_BACKOFF_H
 
 #include <stdint.h>
 
-/* Failure classification and retry timing (DESIGN.md "Delivery semantics").
+/* Failure classification and retry timing (DESIGN.md "Delivery semantics";
+ * status's notifier uses the same backoff for operator notifications).
  * Pure functions: no I/O, no globals, safe from any thread. */
 
 typedef enum {
