@@ -131,3 +131,9 @@ void crypto_sign_timestamped(const char *secret, const char *timestamp, const vo
     crypto_hmac_sha256_hex(secret, strlen(secret), msg, tl + 1 + len, out);
     free(msg);
 }
+
+void crypto_free_plain(char *plaintext) {
+    if (!plaintext) return;
+    sodium_memzero(plaintext, strlen(plaintext));
+    free(plaintext);
+}

@@ -52,4 +52,7 @@ char *crypto_open(const uint8_t *box, size_t boxlen);
 char *crypto_seal_hex(const char *plaintext);
 char *crypto_open_hex(const char *box_hex);
 
+/* Wipes and frees a plaintext from crypto_open / crypto_open_hex (NULL: nothing). */
+void crypto_free_plain(char *plaintext);
+
 #endif

@@ -60,10 +60,7 @@ static int unwrap(const char *box_hex, uint8_t key[DATA_KEY_BYTES]) {
         goto cleanup;
     rc = 0;
 cleanup:
-    if (hex) {
-        sodium_memzero(hex, strlen(hex));
-        free(hex);
-    }
+    crypto_free_plain(hex);
     return rc;
 }
 

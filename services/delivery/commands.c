@@ -2,6 +2,7 @@
 
 #include "accounts.h"
 #include "connectors/connector.h"
+#include "connection_events.h"
 #include "consume_loop.h"
 #include "credentials.h"
 #include "crypto.h"
@@ -257,10 +258,15 @@ static int run(cjob *j) {
             explicit_bzero(s.token, sizeof s.token);
             cx_fail(&res, FAIL_PERMANENT, "reauthorization_required", gap);
             credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "reauthorization_required");
+            connection_broken_event(j->x->svc.producer, &j->acc, "reauthorization_required");
         } else if (cs == CRED_REVOKED) {
             /* The customer (or we) revoked the connection: no ATS writes, no order. */
             cx_fail(&res, FAIL_PERMANENT, "connection_revoked", "connection revoked");
         } else if (cs != CRED_OK) {
+            /* Broken, or a rotated token that could not be stored: the
+             * operator must activate the connection again. */
+            if (cs == CRED_BROKEN || cs == CRED_REAUTH)
+                connection_broken_event(j->x->svc.producer, &j->acc, connection_cred_code(cs));
             cx_fail(&res, cs == CRED_UNAVAILABLE ? FAIL_TRANSIENT : FAIL_PERMANENT, "connection_unavailable",
                     "no usable ATS credentials");
         } else if (execute(j, &s, &res, result, sizeof result) == 0) {

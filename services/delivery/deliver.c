@@ -9,6 +9,7 @@
 #include "events.h"
 #include "kafka_conf.h"
 #include "ledger.h"
+#include "connection_events.h"
 #include "lever_scopes.h"
 #include "log.h"
 #include "metrics.h"
@@ -177,31 +178,6 @@ static void quota_gauge(const char *account, int remaining) {
     metrics_gauge_set("atsb_delivery_quota_remaining", labels, remaining);
 }
 
-/* Token failure → error code. */
-static const char *cred_code(cred_status st) {
-    switch (st) {
-    case CRED_NOT_FOUND: return "connection_missing";
-    case CRED_REVOKED: return "connection_revoked";
-    case CRED_BROKEN: return "connection_broken";
-    case CRED_REAUTH: return "reauthorization_required";
-    default: return "connection_unavailable";
-    }
-}
-
-/* connection_broken on the audit trail, detail the code (connection_broken,
- * connection_revoked, connection_missing, reauthorization_required, or the
- * connector's code); status notifies the account's operator from it. Every
- * delivery to a broken connection finds it so; the id, one per connection,
- * code and hour, makes the repeats one fact downstream. */
-static void broken_event(job *j, const char *code) {
-    char subject[300], disc[300];
-    snprintf(subject, sizeof subject, "%s/%s", j->acc.account_id, j->acc.connection_name);
-    snprintf(disc, sizeof disc, "%lld:%s", (long long)(events_now_ms() / 3600000), code);
-    if (events_emit_account(j->x->svc.producer, "delivery", disc, "connection_broken", j->acc.account_id, subject,
-                            j->acc.connection_name, code, NULL))
-        log_warn("connection_broken event not recorded", "account", j->acc.account_id);
-}
-
 /* A FAILED application whose dead letter an operator replayed (trail dlq
  * replay: headers replayed-from, redrive-by, redrive-reason) goes back to
  * work: recorded as `redriven`, then attempted with a fresh budget. 1 when
@@ -320,16 +296,16 @@ static int attempt(job *j, ledger_row *row) {
     doc_budget_give(&j->x->docs, doc_bytes);
 
     if (st != CRED_OK) {
-        const char *code = cred_code(st);
+        const char *code = connection_cred_code(st);
         if (st != CRED_UNAVAILABLE) {
             credentials_record(j->c, j->acc.account_id, j->acc.connection_name, code);
-            broken_event(j, code);
+            connection_broken_event(j->x->svc.producer, &j->acc, code);
         }
         return transient(j, code, "no usable ATS credentials", search && !verified_absent);
     }
     if (gap[0]) {
         credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "reauthorization_required");
-        broken_event(j, "reauthorization_required");
+        connection_broken_event(j->x->svc.producer, &j->acc, "reauthorization_required");
         return transient(j, "reauthorization_required", gap, search);
     }
     int maybe_created = res.unknown_outcome || (search && !verified_absent);
@@ -363,7 +339,7 @@ static int attempt(job *j, ledger_row *row) {
         return transient(j, "unauthorized", res.message, maybe_created);
     case FAIL_TRANSIENT:
         credentials_record(j->c, j->acc.account_id, j->acc.connection_name, res.code);
-        if (res.connection) broken_event(j, res.code);
+        if (res.connection) connection_broken_event(j->x->svc.producer, &j->acc, res.code);
         return transient(j, res.code, res.message, maybe_created);
     case FAIL_PERMANENT:
     default:

@@ -55,8 +55,4 @@ int secrets_get(PGconn *c, const char *kind, const char *owner, const char *name
     return rc;
 }
 
-void secrets_free(char *plaintext) {
-    if (!plaintext) return;
-    sodium_memzero(plaintext, strlen(plaintext));
-    free(plaintext);
-}
+void secrets_free(char *plaintext) { crypto_free_plain(plaintext); }

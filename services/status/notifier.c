@@ -75,8 +75,11 @@ static const char SQL_DONE[] =
     "UPDATE status.notifications SET state = $2, last_error = $3, done_at = now()"
     " WHERE notification_id = $1";
 
+/* Finished notifications and the outbox rows they stand for, 30 days on. */
 static const char SQL_PRUNE[] =
-    "DELETE FROM status.notifications WHERE state <> 'pending' AND done_at < now() - interval '30 days'";
+    "WITH d AS (DELETE FROM status.notifications WHERE state <> 'pending'"
+    "  AND done_at < now() - interval '30 days' RETURNING notification_id)"
+    " DELETE FROM status.notification_events e USING d WHERE e.notification_id = d.notification_id";
 
 static const char *class_message(const char *cls) {
     static const char *const m[][2] = {

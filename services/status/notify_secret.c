@@ -53,8 +53,4 @@ cleanup:
     return rc;
 }
 
-void notify_secret_free(char *secret) {
-    if (!secret) return;
-    sodium_memzero(secret, strlen(secret));
-    free(secret);
-}
+void notify_secret_free(char *secret) { crypto_free_plain(secret); }

@@ -648,3 +648,14 @@ void stack_seed(stack *s) {
              s->url[STACK_INGEST]);
     json_object_put(stack_ok(s, STACK_SIM, "POST", "/_sim/lever/webhooks", req, NULL));
 }
+
+char *stack_notification_url(stack *s, const char *account, const char *url) {
+    char path[256], body[512];
+    snprintf(path, sizeof path, "/v1/accounts/%s", account);
+    snprintf(body, sizeof body, "{\"notification_url\":\"%s\"}", url);
+    json_object *put = stack_ok(s, STACK_STATUS, "PUT", path, body, STACK_ADMIN);
+    char *secret = strdup(js(put, "notification_secret"));
+    json_object_put(put);
+    cr_assert(secret && !strncmp(secret, "nsec_", 5), "the first notification_url comes with its secret");
+    return secret;
+}

@@ -142,6 +142,9 @@ json_object *jo(json_object *o, const char *path);
 /* A small PDF (valid magic) as base64, malloc'd. */
 char *stack_pdf_b64(const char *marker);
 
-/* Notification receivers: tests/support/notify_sink.h. */
+/* Sets account's notification_url (status admin API) and returns the
+ * signing secret its answer carries (malloc'd), aborting the test when there
+ * is none. Receivers: tests/support/notify_sink.h. */
+char *stack_notification_url(stack *s, const char *account, const char *url);
 
 #endif

@@ -190,6 +190,39 @@ Test(delivery_faults, invalid_grant_breaks_connection_and_records_it) {
     json_object_put(events);
 }
 
+/* A token rotation whose result was never stored (a stale rotation mark):
+ * the spent refresh token is not sent again; the connection asks for
+ * re-authorization and the audit trail says so (connection_broken, detail
+ * reauthorization_required), from which status notifies the operator. */
+Test(delivery_faults, unsaved_rotation_records_reauthorization_required) {
+    lever_account("live");
+    dtest_sql(&t, "UPDATE delivery.connections SET access_expires_at = now() - interval '1 minute',"
+                  " rotation_started_at = now() - interval '5 minutes'");
+    dtest_app a;
+    dtest_produce(&t, "acc", "lever", "demo-lever-posting", 1, 0, &a);
+    json_object *events = NULL;
+    int found = 0;
+    for (int waited = 0; waited < 30000 && !found; waited += 1000) {
+        json_object_put(events);
+        events = dtest_read_topic(&t, TOPIC_APPLICATION_EVENTS, 1000);
+        for (size_t i = 0; i < json_object_array_length(events); i++) {
+            json_object *e = json_object_array_get_idx(events, i);
+            if (!strcmp(dtest_jstr(e, "type"), "connection_broken") &&
+                !strcmp(dtest_jstr(e, "detail"), "reauthorization_required"))
+                found++;
+        }
+    }
+    cr_assert_geq(found, 1, "connection_broken (reauthorization_required) on the audit trail (see %s)", t.dir);
+    cr_assert_null(strstr(json_object_to_json_string(events), a.email), "no personal data on the audit trail");
+    json_object_put(events);
+    char *last = dtest_query1(&t, "SELECT last_error FROM delivery.connections", 0, NULL);
+    cr_expect_str_eq(last, "token_rotation_unsaved");
+    free(last);
+    json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *opp;
+    cr_expect_eq(dtest_lever_opps(ledger, a.email, &opp), 0, "nothing sent with a spent token");
+    json_object_put(ledger);
+}
+
 Test(delivery_faults, eploy_quota_defers_without_failing) {
     dtest_account(&t, "acc", "eploy", "live", NULL);
     dtest_start_delivery(&t);

@@ -20,6 +20,8 @@ CREATE TABLE status.notification_events (
 );
 CREATE INDEX notification_events_open_idx ON status.notification_events (account_id, class)
     WHERE notification_id IS NULL;
+CREATE INDEX notification_events_notification_idx ON status.notification_events (notification_id)
+    WHERE notification_id IS NOT NULL;
 
 CREATE TABLE status.notifications (
     notification_id text PRIMARY KEY,
