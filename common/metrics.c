@@ -71,6 +71,19 @@ static const char *kind_name(metric_kind k) {
     return k == M_COUNTER ? "counter" : k == M_GAUGE ? "gauge" : "histogram";
 }
 
+static void render_series(FILE *f, const series *s) {
+    const char *sep = s->labels[0] ? "," : "";
+    if (s->kind != M_HISTOGRAM) {
+        fprintf(f, "%s{%s} %.17g\n", s->name, s->labels, s->value);
+        return;
+    }
+    for (int b = 0; b < NBUCKETS; b++)
+        fprintf(f, "%s_bucket{%s%sle=\"%g\"} %llu\n", s->name, s->labels, sep, bucket_bounds[b], s->buckets[b]);
+    fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", s->name, s->labels, sep, s->count);
+    fprintf(f, "%s_sum{%s} %.17g\n", s->name, s->labels, s->value);
+    fprintf(f, "%s_count{%s} %llu\n", s->name, s->labels, s->count);
+}
+
 char *metrics_render(void) {
     char *buf = NULL;
     size_t len = 0;
@@ -78,22 +91,14 @@ char *metrics_render(void) {
     if (!f) return NULL;
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < nseries; i++) {
-        series *s = &table[i];
         int first = 1;
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(table[j].name, s->name)) first = 0;
-        if (first) fprintf(f, "# TYPE %s %s\n", s->name, kind_name(s->kind));
-        const char *sep = s->labels[0] ? "," : "";
-        if (s->kind != M_HISTOGRAM) {
-            fprintf(f, "%s{%s} %.17g\n", s->name, s->labels, s->value);
-            continue;
-        }
-        for (int b = 0; b < NBUCKETS; b++)
-            fprintf(f, "%s_bucket{%s%sle=\"%g\"} %llu\n", s->name, s->labels, sep, bucket_bounds[b],
-                    s->buckets[b]);
-        fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", s->name, s->labels, sep, s->count);
-        fprintf(f, "%s_sum{%s} %.17g\n", s->name, s->labels, s->value);
-        fprintf(f, "%s_count{%s} %llu\n", s->name, s->labels, s->count);
+        for (size_t j = 0; j < i && first; j++)
+            if (!strcmp(table[j].name, table[i].name)) first = 0;
+        if (!first) continue; /* rendered with the first series of its name */
+        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", table[i].name, metrics_help(table[i].name), table[i].name,
+                kind_name(table[i].kind));
+        for (size_t j = i; j < nseries; j++)
+            if (!strcmp(table[j].name, table[i].name)) render_series(f, &table[j]);
     }
     pthread_mutex_unlock(&lock);
     if (fclose(f) != 0) {

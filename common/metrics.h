@@ -14,7 +14,12 @@ void metrics_gauge_set(const char *name, const char *labels, double v);
 /* Histogram of seconds with fixed buckets from 1 ms to 10 s. */
 void metrics_observe(const char *name, const char *labels, double seconds);
 
-/* Renders every series in Prometheus text format 0.0.4. Returns a malloc'd
+/* The HELP text of a metric (metrics_help.c); a generic one for a name it
+ * does not know. */
+const char *metrics_help(const char *name);
+
+/* Renders every series in Prometheus text format 0.0.4, each metric's
+ * series together under its HELP and TYPE lines. Returns a malloc'd
  * string the caller frees, or NULL when out of memory. */
 char *metrics_render(void);
 
