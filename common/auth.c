@@ -45,8 +45,7 @@ int auth_admin_actor(const http_request *req, http_response *resp, char *actor, 
         return 0;
     }
     if (rc < 0) {
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "database_unavailable", "The admin token cannot be checked now; try again.");
+        http_unavailable(resp, 1, "database_unavailable", "The admin token cannot be checked now; try again.");
         return -1;
     }
     unauthorized(resp);

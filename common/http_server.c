@@ -122,6 +122,13 @@ void http_error_details(http_response *resp, int status, const char *code, const
     http_json(resp, status, o);
 }
 
+void http_unavailable(http_response *resp, int retry_after_s, const char *code, const char *message) {
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", retry_after_s);
+    http_set_header(resp, "Retry-After", ra);
+    http_error(resp, 503, code, message);
+}
+
 void http_error(http_response *resp, int status, const char *code, const char *message) {
     http_error_details(resp, status, code, message, NULL);
 }
@@ -184,8 +191,7 @@ static void readyz(const http_request *req, http_response *resp, void *ctx) {
     http_server *srv = ctx;
     char reason[256] = "";
     if (srv->ready && srv->ready(srv->ready_ctx, reason, sizeof reason) != 0) {
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "not_ready", reason[0] ? reason : "a dependency is unavailable");
+        http_unavailable(resp, 1, "not_ready", reason[0] ? reason : "a dependency is unavailable");
         return;
     }
     json_object *o = json_object_new_object();
@@ -225,8 +231,7 @@ static void refused(const char *reason) {
 }
 
 static void answer_busy(http_response *resp, const char *message) {
-    http_set_header(resp, "Retry-After", "1");
-    http_error(resp, 503, "server_busy", message);
+    http_unavailable(resp, 1, "server_busy", message);
 }
 
 /* 1 when the media type of ct (parameters ignored) is one accept allows. */

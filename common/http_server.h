@@ -97,6 +97,9 @@ const char *http_query(const http_request *req, const char *name);
 /* Response helpers. http_json takes ownership of obj. */
 void http_json(http_response *resp, int status, json_object *obj);
 void http_error(http_response *resp, int status, const char *code, const char *message);
+/* 503 with Retry-After: retry_after_s and the error body: a dependency
+ * (database, Kafka, an ATS) is unavailable and the request may be repeated. */
+void http_unavailable(http_response *resp, int retry_after_s, const char *code, const char *message);
 /* Same with a details array (ownership taken). */
 void http_error_details(http_response *resp, int status, const char *code, const char *message,
                         json_object *details);

@@ -52,10 +52,7 @@ int connections_name_from_body(const http_request *req, http_response *resp, cha
 
 static PGconn *db(dctx *x, http_response *resp) {
     PGconn *c = pg_pool_acquire(x->svc.db);
-    if (!c) {
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
-    }
+    if (!c) http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
     return c;
 }
 
@@ -110,7 +107,7 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
     account a;
     int found = accounts_load(c, req->params[0], &a);
     if (found != 0) {
-        if (found < 0) http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        if (found < 0) http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
         else http_error(resp, 404, "account_not_found", "No such account.");
         goto out;
     }
@@ -129,8 +126,7 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
         goto out;
     }
     if (g < 0) {
-        http_set_header(resp, "Retry-After", "5");
-        http_error(resp, 503, "ats_unavailable", "The Eploy site did not answer.");
+        http_unavailable(resp, 5, "ats_unavailable", "The Eploy site did not answer.");
         goto out;
     }
     json_object *sec = json_object_new_object();
@@ -142,13 +138,12 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
                                  events_now_ms() + (int64_t)expires_in * 1000);
     json_object_put(sec);
     if (saved) {
-        http_error(resp, 503, "database_unavailable", "The connection could not be stored.");
+        http_unavailable(resp, 1, "database_unavailable", "The connection could not be stored.");
         goto out;
     }
     if (events_emit_admin(x->svc.producer, "delivery", "connection_linked", req->params[0], name, "eploy", NULL,
                           auth_actor(req))) {
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "broker_unavailable",
+        http_unavailable(resp, 1, "broker_unavailable",
                    "The connection is stored but its audit event was not recorded; repeat the request.");
         goto out;
     }
@@ -228,7 +223,7 @@ void connections_list(const http_request *req, http_response *resp, void *ctx) {
     account a;
     int have = pg_ok(r) && accounts_load(c, req->params[0], &a) == 0;
     if (!pg_ok(r)) {
-        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
     } else {
         json_object *o = json_object_new_object(), *arr = json_object_new_array();
         for (int i = 0; i < PQntuples(r); i++) json_object_array_add(arr, health(x, c, have ? &a : NULL, req, r, i));
@@ -250,7 +245,7 @@ void connections_get(const http_request *req, http_response *resp, void *ctx) {
     PGresult *r = pg_exec(c, LIST_SQL " AND name = $2", 2, p);
     account a;
     int have = pg_ok(r) && PQntuples(r) == 1 && accounts_load(c, req->params[0], &a) == 0;
-    if (!pg_ok(r)) http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+    if (!pg_ok(r)) http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
     else if (PQntuples(r) != 1) http_error(resp, 404, "connection_not_found", "No such connection.");
     else http_json(resp, 200, health(x, c, have ? &a : NULL, req, r, 0));
     if (have) account_free(&a);
@@ -265,13 +260,12 @@ void connections_delete(const http_request *req, http_response *resp, void *ctx)
     if (!c) return;
     int rc = credentials_revoke(c, req->params[0], req->params[1]);
     if (rc < 0) {
-        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
     } else if (rc > 0) {
         http_error(resp, 404, "connection_not_found", "No such connection.");
     } else if (events_emit_admin(x->svc.producer, "delivery", "connection_revoked", req->params[0], req->params[1],
                                  NULL, NULL, auth_actor(req))) {
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "broker_unavailable",
+        http_unavailable(resp, 1, "broker_unavailable",
                    "The connection is revoked but its audit event was not recorded; repeat the request.");
     } else {
         json_object *o = json_object_new_object();

@@ -182,8 +182,7 @@ static int scan_topic(read_fn fn, scan *s, int timeout_ms, char *err, size_t err
 
 static void unavailable(http_response *resp, const char *why) {
     log_warn("dead-letter topic unreadable", "reason", why);
-    http_set_header(resp, "Retry-After", "5");
-    http_error(resp, 503, "broker_unavailable", "The dead-letter topic cannot be read.");
+    http_unavailable(resp, 5, "broker_unavailable", "The dead-letter topic cannot be read.");
 }
 
 static void iso(int64_t ms, char *out, size_t len) {
@@ -239,7 +238,7 @@ void deadletters_list(const http_request *req, http_response *resp, void *ctx) {
     char err[256];
     s.m = calloc(s.limit, sizeof *s.m);
     if (!s.m) {
-        http_error(resp, 503, "out_of_memory", "Out of memory.");
+        http_unavailable(resp, 1, "out_of_memory", "Out of memory.");
         return;
     }
     int r = scan_topic(on_list, &s, SCAN_MS, err, sizeof err);
@@ -383,14 +382,14 @@ void deadletters_replay(const http_request *req, http_response *resp, void *ctx)
     scan *s = calloc(1, sizeof *s);
     char err[256];
     if (!s) {
-        http_error(resp, 503, "out_of_memory", "Out of memory.");
+        http_unavailable(resp, 1, "out_of_memory", "Out of memory.");
         return;
     }
     s->x = x;
     if (api_body_object(req, resp, &o) || replay_body(o, s, resp)) goto out;
     s->m = calloc(MAX_MATCHES, sizeof *s->m);
     if (!s->m || (s->nids == 0 && !s->account)) {
-        http_error(resp, 503, "out_of_memory", "Out of memory.");
+        http_unavailable(resp, 1, "out_of_memory", "Out of memory.");
         goto out;
     }
     struct timespec t0, t1;
@@ -402,8 +401,7 @@ void deadletters_replay(const http_request *req, http_response *resp, void *ctx)
     }
     int complete = r == 0 && !s->truncated;
     if (s->db_failed || check_ledger(s)) {
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
         goto out;
     }
     size_t todo = 0;

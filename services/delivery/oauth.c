@@ -88,10 +88,9 @@ void oauth_lever_link_error(oauth_link_status st, http_response *resp) {
         http_error(resp, 409, "environment_not_configured", "This deployment does not configure the account's Lever environment.");
         return;
     case OAUTH_LINK_TOO_LONG: http_error(resp, 500, "url_too_long", "The activation link does not fit."); return;
-    case OAUTH_LINK_DATABASE: http_error(resp, 503, "database_unavailable", "The database is unavailable."); return;
+    case OAUTH_LINK_DATABASE: http_unavailable(resp, 1, "database_unavailable", "The database is unavailable."); return;
     case OAUTH_LINK_BROKER:
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "broker_unavailable", "The audit event could not be recorded; request the link again.");
+        http_unavailable(resp, 1, "broker_unavailable", "The audit event could not be recorded; request the link again.");
         return;
     }
 }
@@ -103,14 +102,13 @@ void oauth_lever_start(const http_request *req, http_response *resp, void *ctx) 
     if (connections_name_from_body(req, resp, name, sizeof name)) return;
     PGconn *c = pg_pool_acquire(x->svc.db);
     if (!c) {
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
         return;
     }
     account a;
     int found = accounts_load(c, req->params[0], &a);
     if (found < 0) {
-        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
         goto out;
     }
     if (found > 0) {
@@ -149,8 +147,7 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
     }
     PGconn *c = pg_pool_acquire(x->svc.db);
     if (!c) {
-        http_set_header(resp, "Retry-After", "1");
-        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
         return;
     }
     const char *p[] = {state};
@@ -162,7 +159,7 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
     char account[128], name[128], actor[160], environment[16], requested[512];
     if (!pg_ok(r)) {
         PQclear(r);
-        http_error(resp, 503, "database_unavailable", "The database is unavailable.");
+        http_unavailable(resp, 1, "database_unavailable", "The database is unavailable.");
         goto out;
     }
     if (PQntuples(r) != 1) {
@@ -204,8 +201,7 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
         goto out;
     }
     if (g < 0) {
-        http_set_header(resp, "Retry-After", "5");
-        http_error(resp, 503, "token_endpoint_unavailable", "Lever's token endpoint is unreachable.");
+        http_unavailable(resp, 5, "token_endpoint_unavailable", "Lever's token endpoint is unreachable.");
         goto out;
     }
     json_object *secret = json_object_new_object();
@@ -222,7 +218,7 @@ void oauth_lever_callback(const http_request *req, http_response *resp, void *ct
     explicit_bzero((char *)sj, strlen(sj));
     json_object_put(secret);
     if (saved) {
-        http_error(resp, 503, "database_unavailable", "The tokens could not be stored.");
+        http_unavailable(resp, 1, "database_unavailable", "The tokens could not be stored.");
         goto out;
     }
     /* Linked; should the broker not take the event, the connection works all the same. */

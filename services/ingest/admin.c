@@ -49,10 +49,7 @@ static char *secret_field(json_object *o, const char *name, http_response *resp)
 /* The change is stored but its audit event was not taken: 503, and a
  * repeat of the request (idempotent) records it. */
 static void audit_down(const ingest_ctx *ctx, http_response *resp) {
-    char ra[16];
-    snprintf(ra, sizeof ra, "%d", ctx->cfg.retry_after_s);
-    http_set_header(resp, "Retry-After", ra);
-    http_error(resp, 503, "broker_unavailable",
+    http_unavailable(resp, ctx->cfg.retry_after_s, "broker_unavailable",
                "The change is stored but its audit event was not recorded; repeat the request.");
 }
 

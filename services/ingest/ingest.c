@@ -42,11 +42,9 @@ void ingest_ctx_init(ingest_ctx *ctx, service *svc, const ingest_config *cfg) {
 }
 
 void ingest_unavailable(const ingest_ctx *ctx, http_response *resp, const char *what) {
-    char ra[16], msg[128];
-    snprintf(ra, sizeof ra, "%d", ctx->cfg.retry_after_s);
+    char msg[128];
     snprintf(msg, sizeof msg, "The %s is unavailable; nothing was stored. Retry later.", what);
-    http_set_header(resp, "Retry-After", ra);
-    http_error(resp, 503, "dependency_unavailable", msg);
+    http_unavailable(resp, ctx->cfg.retry_after_s, "dependency_unavailable", msg);
 }
 
 void ingest_respond_errors(http_response *resp, const errlist *e) {

@@ -31,8 +31,7 @@ static json_object *privacy_block(const account *a, char *consent_label, size_t 
 }
 
 static void unavailable(http_response *resp, const char *code, const char *msg) {
-    http_set_header(resp, "Retry-After", "30");
-    http_error(resp, 503, code, msg);
+    http_unavailable(resp, 30, code, msg);
 }
 
 void questions_api_get(const http_request *req, http_response *resp, void *ctx) {

@@ -63,8 +63,7 @@ static int emit_account_event(status_app *app, const char *account, const char *
 }
 
 static void broker_down(http_response *resp) {
-    http_set_header(resp, "Retry-After", "1");
-    http_error(resp, 503, "broker_unavailable", "The event could not be recorded; nothing changed.");
+    http_unavailable(resp, 1, "broker_unavailable", "The event could not be recorded; nothing changed.");
 }
 
 static PGresult *select_account(PGconn *c, const char *id, int for_update) {

@@ -63,8 +63,7 @@ PGconn *api_db_for_id(status_app *app, const char *id, const char *not_found_msg
 }
 
 void api_db_error(http_response *resp) {
-    http_set_header(resp, "Retry-After", "1");
-    http_error(resp, 503, "database_unavailable", "The database is unavailable; try again.");
+    http_unavailable(resp, 1, "database_unavailable", "The database is unavailable; try again.");
 }
 
 json_object *api_str(const PGresult *r, int row, int col, int empty_is_null) {
