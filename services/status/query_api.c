@@ -5,6 +5,7 @@
 #include "config.h"
 #include "pg.h"
 #include "state.h"
+#include "rfc3339.h"
 #include "text.h"
 
 #include <stdint.h>
@@ -176,7 +177,7 @@ void query_application_list(const http_request *req, http_response *resp, void *
                    " failed, rejected.");
     if (since) {
         int64_t ms;
-        if (text_parse_time(since, &ms) == 0)
+        if (rfc3339_parse(since, &ms) == 0)
             snprintf(since_ms, sizeof since_ms, "%lld", (long long)ms);
         else
             api_detail(details, "since", "invalid_value",

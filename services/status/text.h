@@ -15,10 +15,6 @@ int text_utf8_ok(const char *s);
  * 404 without asking the database. */
 int text_id_ok(const char *s);
 
-/* Parses an ISO-8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff]Z" (or an offset
- * "+HH:MM" instead of Z) into Unix milliseconds. Returns 0 or -1. */
-int text_parse_time(const char *s, int64_t *ms);
-
 /* Opaque cursors: base64url of "kind:value". text_cursor_decode checks the
  * kind and copies the value; returns 0 or -1 (malformed). */
 void text_cursor_encode(const char *kind, const char *value, char *out, size_t len);

@@ -1,6 +1,7 @@
 /* status internals: state ranks, array literals, text checks, cursors. */
 #include "bgcheck.h"
 #include "pgarr.h"
+#include "rfc3339.h"
 #include "state.h"
 #include "text.h"
 
@@ -53,13 +54,13 @@ Test(status_text, utf8_ids_times_and_cursors) {
     cr_expect(!text_id_ok(""));
     cr_expect(!text_id_ok("a b"));
     int64_t ms;
-    cr_assert_eq(text_parse_time("2026-11-24T10:00:00Z", &ms), 0);
+    cr_assert_eq(rfc3339_parse("2026-11-24T10:00:00Z", &ms), 0);
     cr_expect_eq(ms, 1795514400000LL);
-    cr_assert_eq(text_parse_time("2026-11-24T11:00:00.5+01:00", &ms), 0);
+    cr_assert_eq(rfc3339_parse("2026-11-24T11:00:00.5+01:00", &ms), 0);
     cr_expect_eq(ms, 1795514400500LL);
-    cr_expect_neq(text_parse_time("2026-02-30T00:00:00Z", &ms), 0);
-    cr_expect_neq(text_parse_time("yesterday", &ms), 0);
-    cr_expect_neq(text_parse_time("2026-11-24T10:00:00", &ms), 0);
+    cr_expect_neq(rfc3339_parse("2026-02-30T00:00:00Z", &ms), 0);
+    cr_expect_neq(rfc3339_parse("yesterday", &ms), 0);
+    cr_expect_neq(rfc3339_parse("2026-11-24T10:00:00", &ms), 0);
     cr_assert_eq(sodium_init() >= 0, 1);
     char cur[128], v[64];
     text_cursor_encode("app", "12345", cur, sizeof cur);

@@ -21,11 +21,12 @@
 #include "events.h"
 #include "kafka_conf.h"
 #include "kafka_producer.h"
-#include "pb_json.h"
 #include "dlq.h"
-#include "topic_reader.h"
+#include "pb_json.h"
+#include "rfc3339.h"
 #include "sealed.h"
 #include "shutdown.h"
+#include "topic_reader.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -74,12 +75,11 @@ static _Noreturn void bad_usage(const char *why) {
     exit(2);
 }
 
-/* "2026-11-25T10:00:00Z" or "<n>s|m|h|d" ago; returns -1 when unparsable. */
+/* An RFC 3339 time ("2026-11-25T10:00:00Z") or "<n>s|m|h|d" ago; returns -1
+ * when unparsable. */
 static int64_t parse_since(const char *s) {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (end && (*end == 'Z' || *end == '\0')) return (int64_t)timegm(&tm) * 1000;
+    int64_t at;
+    if (rfc3339_parse(s, &at) == 0) return at;
     size_t n = strlen(s);
     if (n < 2) return -1;
     char num[32];
