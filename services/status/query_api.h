@@ -11,7 +11,8 @@
  * query parameters 400 with one detail per parameter; a database outage
  * 503. */
 
-/* GET /v1/applications/{id}: CONTRACT.md's shape with the event timeline. */
+/* GET /v1/applications/{id}: the application object (README "Query
+ * endpoints") with the event timeline. */
 void query_application_get(const http_request *req, http_response *resp, void *ctx);
 /* GET /v1/applications?account=&state=&since=&limit=&cursor= (a key: its own) */
 void query_application_list(const http_request *req, http_response *resp, void *ctx);

@@ -63,7 +63,7 @@ void stack_pg_restart(stack *s, int down_s);
  * Returns 0, or -1 when the run is not on devbroker (nothing done). */
 int stack_brokers(const char *state);
 
-/* The operator's setup of CONTRACT.md's demo accounts (see file comment). */
+/* The operator's setup of the demo accounts (see file comment). */
 void stack_seed(stack *s);
 
 /* HTTP to one process. Returns the status; *out (may be NULL) gets the

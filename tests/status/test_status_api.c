@@ -1,6 +1,6 @@
 /* status HTTP API: admin token required, account validation lists every bad
  * field, go-live once, and an application's projection and timeline in the
- * shape of CONTRACT.md (plus exports, checks and webhooks). */
+ * shape of README "Query endpoints" (plus exports, checks and webhooks). */
 #include "status_support.h"
 
 #include <criterion/criterion.h>
@@ -278,7 +278,7 @@ Test(status_api, application_projection_and_timeline) {
     st_event(&s, "app-1", "acme", "retrying", 1, t + 3000, "ats_503", NULL, "HTTP 503 from Lever");
     json_object *o = st_poll(&s, "/v1/applications/app-1", events_at_least, (void *)(intptr_t)4, 20000);
     cr_assert_not_null(o);
-    /* Exactly the keys of CONTRACT.md. */
+    /* Exactly the documented keys. */
     static const char *const keys[] = {"application_id", "account_id", "board", "posting_id", "state",
                                        "ats", "ats_candidate_id", "attempts", "last_error", "events"};
     cr_expect_eq(json_object_object_length(o), 10);

@@ -1,4 +1,4 @@
-/* Background checks in status (issue 9): a stage change into the account's
+/* Background checks in status: a stage change into the account's
  * background-check stage creates one check per entry and orders it once;
  * provider updates move it forward only and replace the opportunity's
  * status tag with a note, each command exactly once whatever the

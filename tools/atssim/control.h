@@ -5,7 +5,7 @@
 
 /* The simulator's own control and inspection API under /_sim (README
  * "ATS simulator" lists it). Plain http_route handlers: no faults, no
- * added latency. Errors use CONTRACT.md's shape. */
+ * added latency. Errors use atsbridge's shape. */
 
 void control_ledger(const http_request *req, http_response *resp, void *ctx);
 void control_requests(const http_request *req, http_response *resp, void *ctx);

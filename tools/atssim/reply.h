@@ -13,7 +13,7 @@ typedef enum {
     REPLY_LEVER,    /* {"code":"NotFoundError","message":"..."} */
     REPLY_OAUTH,    /* Auth0: {"error":"invalid_grant","error_description":"..."} */
     REPLY_EPLOY,    /* ASP.NET style: {"Message":"...","ModelState":{...}} */
-    REPLY_PROVIDER, /* CONTRACT.md: {"error":{"code":"...","message":"..."}} */
+    REPLY_PROVIDER, /* atsbridge's: {"error":{"code":"...","message":"..."}} */
     REPLY_SIM       /* the same as PROVIDER (our own control API) */
 } reply_flavor;
 
