@@ -15,6 +15,8 @@ struct kafka_consumer {
     rd_kafka_t *rk;
     char group[128];
     int assigned_once; /* set on the first assignment (rebalance callback) */
+    kafka_revoke_fn on_revoke; /* may be NULL */
+    void *revoke_ctx;
 };
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -34,11 +36,18 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
         return;
     }
-    /* Revoked or lost: commit what was stored unless the partitions are
-     * already someone else's (lost), then let them go. */
+    /* Revoked or lost: the owner finishes (or drops) their work and stores
+     * its offsets; commit what was stored unless the partitions are already
+     * someone else's (lost), then let them go. The revoked partitions are
+     * still assigned here, so their stored offsets are part of the commit. */
     int lost = rd_kafka_assignment_lost(rk);
     log_info(lost ? "partitions lost" : "partitions revoked", "count", n);
-    if (!lost) rd_kafka_commit(rk, parts, 0);
+    if (c->on_revoke) c->on_revoke(c->revoke_ctx, parts, lost);
+    if (!lost) {
+        rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
+        if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            log_warn("commit on revoke failed", "reason", rd_kafka_err2str(ce));
+    }
     if (cooperative) {
         rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
         if (e) rd_kafka_error_destroy(e);
@@ -174,6 +183,11 @@ int kafka_consumer_commit(kafka_consumer *c) {
 }
 
 rd_kafka_t *kafka_consumer_handle(kafka_consumer *c) { return c->rk; }
+
+void kafka_consumer_on_revoke(kafka_consumer *c, kafka_revoke_fn fn, void *ctx) {
+    c->on_revoke = fn;
+    c->revoke_ctx = ctx;
+}
 
 static long long now_ms(void) {
     struct timespec ts;

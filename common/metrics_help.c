@@ -18,6 +18,8 @@ static const struct {
     {"atsb_delivery_document_bytes_held", "Document bytes the delivery workers hold in memory."},
     {"atsb_delivery_dry_runs_total", "Applications previewed in dry-run mode instead of delivered."},
     {"atsb_delivery_handler_retries_total", "Messages a worker handled again in place after a transient failure."},
+    {"atsb_delivery_handover_dropped_total", "Queued messages of revoked partitions dropped for their next owner."},
+    {"atsb_delivery_handover_timeouts_total", "Revokes whose work in flight outlasted ATSB_DELIVERY_HANDOVER_MS."},
     {"atsb_delivery_http_in_flight", "HTTP requests to an ATS or the provider in flight."},
     {"atsb_delivery_http_requests_total", "HTTP requests to an ATS or the provider, by ATS, endpoint and status."},
     {"atsb_delivery_http_seconds", "Duration of HTTP requests to an ATS or the provider."},

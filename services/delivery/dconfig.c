@@ -19,6 +19,10 @@ void dconfig_load(dconfig *c) {
     c->backoff_cap_ms = config_int("ATSB_DELIVERY_BACKOFF_CAP_MS", 300000, 1, 86400000);
     c->busy_retry_ms = config_int("ATSB_DELIVERY_BUSY_RETRY_MS", 2000, 1, 3600000);
     kafka_group("ATSB_DELIVERY_GROUP", "delivery", c->group, sizeof c->group);
+    /* A worker in flight is in at most one request at a time: by default a
+     * revoke waits for one request's worst case, plus a margin for the
+     * database and the event acknowledgements. */
+    c->handover_ms = config_int("ATSB_DELIVERY_HANDOVER_MS", c->connect_timeout_ms + c->timeout_ms + 5000, 0, 3600000);
     c->lever_redirect_uri = config_str("ATSB_LEVER_REDIRECT_URI", "http://127.0.0.1:8083/oauth/lever/callback");
     c->lever_rate = rate("ATSB_LEVER_RATE", 10);
     c->lever_burst = rate("ATSB_LEVER_BURST", 20);

@@ -20,6 +20,7 @@ typedef struct {
     int64_t backoff_base_ms; /* ATSB_DELIVERY_BACKOFF_BASE_MS */
     int64_t backoff_cap_ms;  /* ATSB_DELIVERY_BACKOFF_CAP_MS */
     int64_t busy_retry_ms;   /* ATSB_DELIVERY_BUSY_RETRY_MS: another worker holds the application */
+    int64_t handover_ms;     /* ATSB_DELIVERY_HANDOVER_MS: revoke waits this long for work in flight */
     char group[160];         /* ATSB_DELIVERY_GROUP, prefixed (kafka_group) */
     const char *lever_redirect_uri;
     double lever_rate, lever_burst, lever_apply_rate, lever_apply_burst;

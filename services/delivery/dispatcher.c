@@ -25,6 +25,7 @@ typedef struct item {
     pool *p;
     int tries; /* earlier runs that failed */
     struct item *next;
+    struct item *aprev, *anext; /* in pool.active while started and not finished */
 } item;
 
 struct pool {
@@ -36,11 +37,27 @@ struct pool {
     pthread_mutex_t mu;
     pthread_cond_t work, room, idle;
     item *head, *tail;
+    item *active; /* started by a worker, not finished (handled or awaiting acks) */
     size_t n, cap;
     size_t open; /* held and not finished: queued, being handled or awaiting event acks */
     int stop;
     int busy;    /* workers inside a handler */
 };
+
+/* pool.active, under p->mu. */
+static void active_add(pool *p, item *it) {
+    it->aprev = NULL;
+    it->anext = p->active;
+    if (p->active) p->active->aprev = it;
+    p->active = it;
+}
+
+static void active_remove(pool *p, item *it) {
+    if (it->aprev) it->aprev->anext = it->anext;
+    else if (p->active == it) p->active = it->anext;
+    if (it->anext) it->anext->aprev = it->aprev;
+    it->aprev = it->anext = NULL;
+}
 
 /* The end of a message's handling, from a worker or from the producer's
  * report thread: its offset is done, or it goes back to the front of the
@@ -51,6 +68,7 @@ static void finished(void *arg, int ok) {
     if (ok) offsets_done(p->tracker, rd_kafka_topic_name(it->m->rkt), it->m->partition, it->m->offset);
     else metrics_counter_add("atsb_delivery_handler_retries_total", "", 1);
     pthread_mutex_lock(&p->mu);
+    active_remove(p, it);
     p->open--;
     if (!ok && !p->stop && !shutdown_requested()) {
         it->tries++;
@@ -103,6 +121,7 @@ static void *worker(void *arg) {
         if (!p->head) p->tail = NULL;
         p->n--;
         p->busy++;
+        active_add(p, it);
         pthread_cond_signal(&p->room);
         pthread_mutex_unlock(&p->mu);
         handle(p, it);
@@ -159,6 +178,93 @@ static int enqueue(pool *p, rd_kafka_message_t *m) {
     return 0;
 }
 
+/* --- hand-over of revoked partitions --- */
+
+static int is_revoked(const rd_kafka_topic_partition_list_t *parts, const rd_kafka_message_t *m) {
+    for (int i = 0; i < parts->cnt; i++)
+        if (parts->elems[i].partition == m->partition && !strcmp(parts->elems[i].topic, rd_kafka_topic_name(m->rkt)))
+            return 1;
+    return 0;
+}
+
+/* Takes the queued (not started) items of revoked partitions out of the
+ * queue onto *dropped; under p->mu. Returns how many. */
+static size_t drop_queued(pool *p, const rd_kafka_topic_partition_list_t *parts, item **dropped) {
+    size_t n = 0;
+    item *prev = NULL;
+    for (item *it = p->head, *next; it; it = next) {
+        next = it->next;
+        if (!is_revoked(parts, it->m)) {
+            prev = it;
+            continue;
+        }
+        if (prev) prev->next = next;
+        else p->head = next;
+        if (p->tail == it) p->tail = prev;
+        p->n--;
+        p->open--;
+        it->next = *dropped;
+        *dropped = it;
+        n++;
+    }
+    return n;
+}
+
+/* Started and not finished items of revoked partitions; under p->mu. */
+static size_t active_on(const pool *p, const rd_kafka_topic_partition_list_t *parts) {
+    size_t n = 0;
+    for (const item *it = p->active; it; it = it->anext) n += is_revoked(parts, it->m);
+    return n;
+}
+
+/* The revoke hook (kafka_consumer_on_revoke, on the poller thread): queued
+ * messages of the revoked partitions are dropped (the next owner fetches
+ * them); work already started on them may finish, up to cfg.handover_ms,
+ * and its offsets are stored before the consumer commits and lets the
+ * partitions go, so the next owner does not run it a second time. Work
+ * still running at the bound is logged and left: its repeat is safe
+ * (ledger), its offsets are not stored. Lost partitions are not waited for. */
+static void hand_over(void *ctx, const rd_kafka_topic_partition_list_t *parts, int lost) {
+    pool *p = ctx;
+    item *dropped = NULL;
+    size_t ndropped = 0, running;
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += (time_t)(p->x->cfg.handover_ms / 1000);
+    deadline.tv_nsec += (long)(p->x->cfg.handover_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        /* Again after every wake-up: a failed run goes back to the queue. */
+        ndropped += drop_queued(p, parts, &dropped);
+        running = active_on(p, parts);
+        /* finished() signals room, which only this (the poller) thread waits on. */
+        if (!running || lost || pthread_cond_timedwait(&p->room, &p->mu, &deadline)) break;
+    }
+    running = active_on(p, parts);
+    if (p->open == 0) pthread_cond_broadcast(&p->idle);
+    pthread_mutex_unlock(&p->mu);
+    for (item *next; dropped; dropped = next) {
+        next = dropped->next;
+        rd_kafka_message_destroy(dropped->m);
+        free(dropped);
+    }
+    offsets_collect(p->tracker, store_one, p);
+    for (int i = 0; i < parts->cnt; i++) offsets_forget(p->tracker, parts->elems[i].topic, parts->elems[i].partition);
+    char d[24], r[24];
+    snprintf(d, sizeof d, "%zu", ndropped);
+    snprintf(r, sizeof r, "%zu", running);
+    if (running && !lost)
+        log_warn("hand-over bound reached: work on revoked partitions still running", "running", r, "dropped", d);
+    else
+        log_info("revoked partitions handed over", "dropped", d, "still_running", r);
+    metrics_counter_add("atsb_delivery_handover_dropped_total", "", (double)ndropped);
+    if (running && !lost) metrics_counter_add("atsb_delivery_handover_timeouts_total", "", 1);
+}
+
 int dispatcher_run(dctx *x) {
     static const char *const bases[] = {TOPIC_APPLICATIONS_RESOLVED, TOPIC_ATS_COMMANDS, TOPIC_APPLICATIONS_RETRY,
                                         TOPIC_APPLICATIONS_RETRY_TIERS};
@@ -192,6 +298,7 @@ int dispatcher_run(dctx *x) {
         fprintf(stderr, "delivery: cannot start worker threads\n");
         goto out;
     }
+    kafka_consumer_on_revoke(c, hand_over, &p);
     log_info("delivery consuming");
     while (!shutdown_requested()) {
         int64_t now = events_now_ms();
@@ -220,6 +327,7 @@ int dispatcher_run(dctx *x) {
     }
     rc = 0;
 out:
+    if (c) kafka_consumer_on_revoke(c, NULL, NULL); /* the pool goes away below */
     if (started) {
         pthread_mutex_lock(&p.mu);
         p.stop = 1;

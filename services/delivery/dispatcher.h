@@ -18,6 +18,10 @@
  * to 5 s); one that ends well is marked done, and the poller stores the
  * contiguous completed prefix of each partition.
  *
+ * When a rebalance revokes partitions, queued messages of them are dropped
+ * and those already started may finish (up to cfg.handover_ms) and have
+ * their offsets stored before the consumer commits and lets them go.
+ *
  * Runs until shutdown_requested(): then stops polling, lets the workers
  * finish the message each is on (queued ones are left for redelivery),
  * waits for the acknowledgements still due, stores the completed offsets,

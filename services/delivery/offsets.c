@@ -125,6 +125,13 @@ size_t offsets_collect(offsets_tracker *t, offsets_store_fn fn, void *ctx) {
     return calls;
 }
 
+void offsets_forget(offsets_tracker *t, const char *topic, int32_t partition) {
+    pthread_mutex_lock(&t->mu);
+    part *p = find(t, topic, partition, 0);
+    if (p) p->head = p->len = 0;
+    pthread_mutex_unlock(&t->mu);
+}
+
 size_t offsets_pending(offsets_tracker *t) {
     size_t n = 0;
     pthread_mutex_lock(&t->mu);

@@ -38,6 +38,11 @@ typedef void (*offsets_store_fn)(void *ctx, const char *topic, int32_t partition
  * calls. fn runs under the tracker's lock: it must not call back into t. */
 size_t offsets_collect(offsets_tracker *t, offsets_store_fn fn, void *ctx);
 
+/* Forgets every registered offset of a partition (it was handed to another
+ * consumer): later done marks for them are ignored, and tracking starts
+ * afresh with the next begin. */
+void offsets_forget(offsets_tracker *t, const char *topic, int32_t partition);
+
 /* Number of registered offsets not yet collected (done or not). */
 size_t offsets_pending(offsets_tracker *t);
 

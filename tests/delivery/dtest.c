@@ -114,21 +114,23 @@ static void stop_pid(pid_t *pid, int sig) {
 }
 
 void dtest_teardown(dtest *t) {
+    stop_pid(&t->delivery2_pid, SIGTERM);
     stop_pid(&t->delivery_pid, SIGTERM);
     stop_pid(&t->sim_pid, SIGTERM);
 }
 
-void dtest_start_delivery(dtest *t) {
+/* Starts one atsb-delivery on *port (chosen when 0); its base URL into url. */
+static pid_t start_delivery(dtest *t, int *port, const char *log_name, char *url, size_t urllen) {
     static char env[40][768];
     size_t n = 0;
-    if (!t->delivery_port) t->delivery_port = harness_free_port();
+    if (!*port) *port = harness_free_port();
     snprintf(env[n++], 768, "ATSB_PG_DSN=%s", t->dsn);
-    snprintf(env[n++], 768, "ATSB_DELIVERY_ADDR=127.0.0.1:%d", t->delivery_port);
+    snprintf(env[n++], 768, "ATSB_DELIVERY_ADDR=127.0.0.1:%d", *port);
     snprintf(env[n++], 768, "ATSB_DELIVERY_GROUP=%s", t->group);
     snprintf(env[n++], 768, "ATSB_LEVER_API_URL=%s/lever/v1", t->sim);
     snprintf(env[n++], 768, "ATSB_LEVER_TOKEN_URL=%s/lever/auth/oauth/token", t->sim);
     snprintf(env[n++], 768, "ATSB_LEVER_AUTHORIZE_URL=%s/lever/auth/authorize", t->sim);
-    snprintf(env[n++], 768, "ATSB_LEVER_REDIRECT_URI=http://127.0.0.1:%d/oauth/lever/callback", t->delivery_port);
+    snprintf(env[n++], 768, "ATSB_LEVER_REDIRECT_URI=http://127.0.0.1:%d/oauth/lever/callback", *port);
     snprintf(env[n++], 768, "ATSB_PROVIDER_URL=%s/provider/v1", t->sim);
     snprintf(env[n++], 768, "ATSB_DELIVERY_WORKERS=8");
     snprintf(env[n++], 768, "ATSB_DELIVERY_BACKOFF_BASE_MS=200");
@@ -141,13 +143,23 @@ void dtest_start_delivery(dtest *t) {
     for (size_t i = 0; i < n; i++) envp[i] = env[i];
     envp[n] = NULL;
     char log[300];
-    snprintf(log, sizeof log, "%s/delivery.log", t->dir);
+    snprintf(log, sizeof log, "%s/%s", t->dir, log_name);
     char *argv[] = {ATSB_BIN_DIR "/services/delivery/atsb-delivery", NULL};
-    t->delivery_pid = harness_spawn(argv, envp, log);
-    snprintf(t->delivery, sizeof t->delivery, "http://127.0.0.1:%d", t->delivery_port);
-    char url[200];
-    snprintf(url, sizeof url, "%s/readyz", t->delivery);
-    cr_assert_eq(harness_wait_http(url, 30000), 0, "atsb-delivery not ready (see %s)", log);
+    pid_t pid = harness_spawn(argv, envp, log);
+    snprintf(url, urllen, "http://127.0.0.1:%d", *port);
+    char ready[200];
+    snprintf(ready, sizeof ready, "%s/readyz", url);
+    cr_assert_eq(harness_wait_http(ready, 30000), 0, "atsb-delivery not ready (see %s)", log);
+    return pid;
+}
+
+void dtest_start_delivery(dtest *t) {
+    t->delivery_pid = start_delivery(t, &t->delivery_port, "delivery.log", t->delivery, sizeof t->delivery);
+}
+
+void dtest_start_second_delivery(dtest *t) {
+    char url[128];
+    t->delivery2_pid = start_delivery(t, &t->delivery2_port, "delivery2.log", url, sizeof url);
 }
 
 void dtest_stop_delivery(dtest *t, int kill9) { stop_pid(&t->delivery_pid, kill9 ? SIGKILL : SIGTERM); }

@@ -25,6 +25,8 @@ typedef struct {
     pid_t sim_pid;
     pid_t delivery_pid;
     int delivery_port;
+    pid_t delivery2_pid; /* a second replica (same group), when started */
+    int delivery2_port;
     const char *extra_env[16]; /* additional KEY=VALUE for atsb-delivery */
     size_t nextra;
     int seal; /* how dtest_produce seals personal fields: DTEST_SEAL_* (0: in clear) */
@@ -48,6 +50,9 @@ void dtest_teardown(dtest *t);
 void dtest_start_delivery(dtest *t);
 /* Stops it: SIGTERM (graceful) or SIGKILL. */
 void dtest_stop_delivery(dtest *t, int kill9);
+/* A second atsb-delivery in the same consumer group (own port, log
+ * delivery2.log), started the same way; dtest_teardown stops it. */
+void dtest_start_second_delivery(dtest *t);
 
 PGconn *dtest_db(dtest *t);
 /* Runs SQL (no parameters); aborts the test on failure. */

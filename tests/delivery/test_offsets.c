@@ -84,3 +84,27 @@ Test(offsets, unknown_done_is_ignored_and_grows) {
     offsets_free(t);
     offsets_free(NULL);
 }
+
+Test(offsets, forget_drops_a_handed_over_partition_only) {
+    offsets_tracker *t = offsets_new();
+    last_store l = {0};
+    offsets_begin(t, "a", 0, 5);
+    offsets_begin(t, "a", 0, 6);
+    offsets_begin(t, "a", 1, 7);
+    offsets_done(t, "a", 0, 5);
+    offsets_forget(t, "a", 0); /* handed to another consumer */
+    offsets_forget(t, "b", 9); /* unknown: nothing happens */
+    cr_assert_eq(offsets_pending(t), 1, "only a[1] is still tracked");
+    offsets_done(t, "a", 0, 6); /* late completion of forgotten work */
+    cr_assert_eq(offsets_collect(t, record, &l), 0, "nothing stored for a forgotten partition");
+    offsets_done(t, "a", 1, 7);
+    cr_assert_eq(offsets_collect(t, record, &l), 1);
+    cr_assert_eq(l.partition, 1);
+    cr_assert_eq(l.next, 8);
+    /* Assigned again later: tracking starts afresh. */
+    cr_assert_eq(offsets_begin(t, "a", 0, 3), 0);
+    offsets_done(t, "a", 0, 3);
+    cr_assert_eq(offsets_collect(t, record, &l), 1);
+    cr_assert_eq(l.next, 4);
+    offsets_free(t);
+}
