@@ -18,7 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const names[STACK_NPROC] = {"atssim", "status", "delivery", "questions", "ingest"};
+static const char *const names[STACK_NPROC] = {"atssim", "status",     "delivery",   "questions",
+                                               "ingest", "delivery-2", "questions-2"};
 
 static const char *const all_topics[] = {TOPIC_APPLICATIONS_RECEIVED, TOPIC_APPLICATIONS_RESOLVED,
                                          TOPIC_APPLICATIONS_RETRY,    TOPIC_APPLICATIONS_DEADLETTER,
@@ -296,6 +297,24 @@ void stack_kill(stack *s, int proc) {
     s->pid[proc] = 0;
 }
 
+/* A second process of service `of` (same arguments and environment, the
+ * same consumer group) on proc's own port: addr_var is the service's
+ * address variable. */
+static void spawn_replica(stack *s, int proc, int of, const char *addr_var) {
+    size_t len = strlen(addr_var);
+    for (size_t i = 0; s->argv[of][i]; i++) s->argv[proc][i] = strdup(s->argv[of][i]);
+    for (size_t i = 0; s->env[of][i]; i++) {
+        char addr[128];
+        const char *e = s->env[of][i];
+        if (!strncmp(e, addr_var, len) && e[len] == '=') {
+            snprintf(addr, sizeof addr, "%s=127.0.0.1:%d", addr_var, s->port[proc]);
+            e = addr;
+        }
+        s->env[proc][i] = strdup(e);
+    }
+    launch(s, proc);
+}
+
 void stack_restart(stack *s, int proc) {
     cr_assert(proc != STACK_SIM && s->pid[proc] == 0 && s->argv[proc][0], "cannot restart %s", names[proc]);
     launch(s, proc);
@@ -325,15 +344,45 @@ int stack_brokers(const char *state) {
     return 0;
 }
 
+int stack_kafka_kill(stack *s, int down_s) {
+    if (!s->kafka_dir[0]) return -1;
+    cr_assert_eq(harness_kafka("kill", s->kafka_dir, NULL, s->kafka_log), 0, "Kafka kill failed (see %s)",
+                 s->kafka_log);
+    sleep((unsigned)down_s);
+    cr_assert_eq(harness_kafka("start", s->kafka_dir, NULL, s->kafka_log), 0, "Kafka did not come back (see %s)",
+                 s->kafka_log);
+    return 0;
+}
+
+/* A real Kafka broker of the stack's own on a low port; the test process
+ * and (through it) every service use it. */
+static void start_own_kafka(stack *s) {
+    char port[16], bootstrap[64];
+    snprintf(s->kafka_dir, sizeof s->kafka_dir, "%s/kafka-stack-%d", getenv("ATSB_TESTENV_DIR"), (int)getpid());
+    snprintf(s->kafka_log, sizeof s->kafka_log, "%s.log", s->kafka_dir);
+    snprintf(port, sizeof port, "%d", harness_low_free_port());
+    cr_assert_eq(harness_kafka("start", s->kafka_dir, port, s->kafka_log), 0, "the stack's Kafka did not start (see %s)",
+                 s->kafka_log);
+    snprintf(bootstrap, sizeof bootstrap, "127.0.0.1:%s", port);
+    setenv("ATSB_KAFKA_BROKERS", bootstrap, 1);
+}
+
 #define ENV(...) (snprintf(buf[n], sizeof buf[n], __VA_ARGS__), env[n] = buf[n], n++)
 
-void stack_start(stack *s, char *const *extra_env) { stack_start_partitions(s, extra_env, 2); }
+void stack_start(stack *s, char *const *extra_env) { stack_start_opts(s, &(stack_opts){.extra_env = extra_env}); }
 
 void stack_start_partitions(stack *s, char *const *extra_env, int partitions) {
+    stack_start_opts(s, &(stack_opts){.extra_env = extra_env, .partitions = partitions});
+}
+
+void stack_start_opts(stack *s, const stack_opts *o) {
     memset(s, 0, sizeof *s);
     harness_env_load();
+    s->replicas = o->replicas == 2 ? 2 : 1;
+    const char *broker = getenv("ATSB_BROKER");
+    if (o->own_kafka && broker && !strcmp(broker, "kafka")) start_own_kafka(s);
     size_t ne = 0;
-    for (char *const *e = extra_env; e && *e && ne < 15; e++) s->extra_env[ne++] = *e;
+    for (char *const *e = o->extra_env; e && *e && ne < 15; e++) s->extra_env[ne++] = *e;
     char unique[64];
     harness_unique("e2e", unique, sizeof unique);
     snprintf(s->prefix, sizeof s->prefix, "%s.", unique);
@@ -343,7 +392,7 @@ void stack_start_partitions(stack *s, char *const *extra_env, int partitions) {
     cr_assert(mkdir(s->dir, 0755) == 0, "mkdir %s", s->dir);
     for (size_t i = 0; i < sizeof all_topics / sizeof all_topics[0]; i++) {
         char t[256];
-        harness_create_topic(kafka_topic(all_topics[i], t, sizeof t), partitions);
+        harness_create_topic(kafka_topic(all_topics[i], t, sizeof t), o->partitions > 0 ? o->partitions : 2);
     }
     harness_create_db(s->dsn, sizeof s->dsn);
     for (int i = STACK_STATUS; i < STACK_NPROC; i++) {
@@ -410,6 +459,7 @@ void stack_start_partitions(stack *s, char *const *extra_env, int partitions) {
     ENV("ATSB_DELIVERY_HTTP_TIMEOUT_MS=10000");
     char *dl_argv[] = {ATSB_BIN_DIR "/services/delivery/atsb-delivery", NULL};
     spawn(s, STACK_DELIVERY, dl_argv, env, n);
+    if (s->replicas == 2) spawn_replica(s, STACK_DELIVERY2, STACK_DELIVERY, "ATSB_DELIVERY_ADDR");
 
     n = common_n;
     ENV("ATSB_QUESTIONS_ADDR=127.0.0.1:%d", s->port[STACK_QUESTIONS]);
@@ -421,6 +471,7 @@ void stack_start_partitions(stack *s, char *const *extra_env, int partitions) {
     ENV("ATSB_QUESTIONS_FETCH_TIMEOUT_MS=10000");
     char *qs_argv[] = {ATSB_BIN_DIR "/services/questions/atsb-questions", NULL};
     spawn(s, STACK_QUESTIONS, qs_argv, env, n);
+    if (s->replicas == 2) spawn_replica(s, STACK_QUESTIONS2, STACK_QUESTIONS, "ATSB_QUESTIONS_ADDR");
 
     n = common_n;
     ENV("ATSB_INGEST_ADDR=127.0.0.1:%d", s->port[STACK_INGEST]);
@@ -431,7 +482,8 @@ void stack_start_partitions(stack *s, char *const *extra_env, int partitions) {
 
 void stack_stop(stack *s) {
     /* Services first (they may still be talking to the simulator). */
-    static const int order[] = {STACK_INGEST, STACK_QUESTIONS, STACK_DELIVERY, STACK_STATUS, STACK_SIM};
+    static const int order[] = {STACK_INGEST, STACK_QUESTIONS2, STACK_QUESTIONS, STACK_DELIVERY2,
+                                STACK_DELIVERY, STACK_STATUS,    STACK_SIM};
     for (size_t i = 0; i < STACK_NPROC; i++)
         if (s->pid[order[i]] > 0) kill(s->pid[order[i]], SIGTERM);
     int unclean = -1, code = 0;
@@ -459,6 +511,7 @@ void stack_stop(stack *s) {
     }
     memset(s->argv, 0, sizeof s->argv);
     memset(s->env, 0, sizeof s->env);
+    if (s->kafka_dir[0]) harness_kafka("stop", s->kafka_dir, NULL, s->kafka_log);
     cr_expect(unclean < 0, "%s did not exit cleanly on SIGTERM (status %d, see %s)",
               unclean >= 0 ? names[unclean] : "", code, s->dir);
 }

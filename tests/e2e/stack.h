@@ -24,7 +24,19 @@
 #define STACK_BOARD_KEY "dev-stepstone-key"
 #define STACK_TOOL_KEY "dev-provenbase-key"
 
-enum { STACK_SIM, STACK_STATUS, STACK_DELIVERY, STACK_QUESTIONS, STACK_INGEST, STACK_NPROC };
+/* STACK_DELIVERY2 and STACK_QUESTIONS2: second replicas (same consumer
+ * group, own port, logs delivery-2.log / questions-2.log), running only when
+ * the stack was started with replicas = 2. */
+enum {
+    STACK_SIM,
+    STACK_STATUS,
+    STACK_DELIVERY,
+    STACK_QUESTIONS,
+    STACK_INGEST,
+    STACK_DELIVERY2,
+    STACK_QUESTIONS2,
+    STACK_NPROC
+};
 
 typedef struct {
     pid_t pid[STACK_NPROC];
@@ -37,7 +49,21 @@ typedef struct {
     char *extra_env[16]; /* "K=V" for every service (static strings), NULL-terminated */
     char *argv[STACK_NPROC][8];  /* how each process was started (malloc'd), for stack_restart */
     char *env[STACK_NPROC][48];
+    int replicas;        /* processes of questions and of delivery: 1 or 2 */
+    char kafka_dir[512]; /* the stack's own Kafka broker (scripts/kafka), "" when none */
+    char kafka_log[600];
 } stack;
+
+typedef struct {
+    char *const *extra_env; /* NULL-terminated "K=V" list added to every service's environment, or NULL */
+    int replicas;           /* questions and delivery processes each: 1 (also when 0) or 2 */
+    int partitions;         /* of every topic; 0: 2 */
+    /* On ATSB_BROKER=kafka: the stack runs on a real Kafka broker of its own
+     * (under $ATSB_TESTENV_DIR, so the fixture's stop also ends it), which
+     * stack_kafka_kill may SIGKILL without disturbing other tests. On
+     * devbroker the harness's broker is used regardless. */
+    int own_kafka;
+} stack_opts;
 
 /* Creates database and topics, starts everything and waits for /readyz.
  * extra_env: NULL-terminated "K=V" list added to every service's
@@ -45,6 +71,8 @@ typedef struct {
 void stack_start(stack *s, char *const *extra_env);
 /* The same with every topic made of `partitions` partitions (stack_start: 2). */
 void stack_start_partitions(stack *s, char *const *extra_env, int partitions);
+/* The same with options (see stack_opts). */
+void stack_start_opts(stack *s, const stack_opts *o);
 /* SIGTERM to every process (services first), waits, reports unclean exits. */
 void stack_stop(stack *s);
 
@@ -62,6 +90,11 @@ void stack_pg_restart(stack *s, int down_s);
 /* devbroker only: every broker "down" or "up" through its control port.
  * Returns 0, or -1 when the run is not on devbroker (nothing done). */
 int stack_brokers(const char *state);
+/* The stack's own Kafka broker (stack_opts.own_kafka) SIGKILLed, started
+ * again on the same data directory and port after down_s seconds. Returns 0,
+ * or -1 when the stack has no broker of its own (nothing done); aborts the
+ * test when the broker does not come back. */
+int stack_kafka_kill(stack *s, int down_s);
 
 /* The operator's setup of the demo accounts (see file comment). */
 void stack_seed(stack *s);

@@ -13,12 +13,10 @@
 #include "kafka_producer.h"
 
 #include <criterion/criterion.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,39 +27,7 @@ static char broker_dir[1024];
 static char script_log[1100];
 static pid_t producer_pid = -1;
 
-/* Runs scripts/kafka CMD broker_dir [ARG]; returns its exit status. The
- * script bounds its own waits (start 60 s, stop 30 s + KILL). */
-static int kafka_script(const char *cmd, const char *arg) {
-    char script[1024], topics_env[1100];
-    snprintf(script, sizeof script, "%s/scripts/kafka", ATSB_SOURCE_DIR);
-    snprintf(topics_env, sizeof topics_env, "ATSB_TOPICS_BIN=%s/tools/topics/atsb-topics", ATSB_BIN_DIR);
-    char *argv[] = {script, (char *)cmd, broker_dir, (char *)arg, NULL};
-    char *env[] = {topics_env, NULL};
-    pid_t pid = harness_spawn(argv, env, script_log);
-    int st;
-    if (waitpid(pid, &st, 0) != pid) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* A free port below the ephemeral range (32768+): while the broker is down,
- * the producer's reconnects could otherwise be given the broker's own port as
- * their local port and connect to themselves (TCP simultaneous open), which
- * keeps the port busy and the restarted broker out. */
-static int low_free_port(void) {
-    int base = 22000 + (int)(getpid() % 4000);
-    for (int i = 0; i < 4000; i += 2) {
-        int port = 22000 + (base - 22000 + i) % 8000;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        cr_assert(fd >= 0, "socket failed");
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd);
-        if (ok) return port;
-    }
-    cr_assert_fail("no free port between 22000 and 30000");
-    return -1;
-}
+static int kafka_script(const char *cmd, const char *arg) { return harness_kafka(cmd, broker_dir, arg, script_log); }
 
 /* The last line scripts/kafka wrote (its one-line reason when it failed). */
 static const char *script_reason(char *buf, size_t len) {
@@ -129,7 +95,7 @@ Test(kafka_chaos, sigkill_broker_while_producing_idempotently, .fini = teardown,
     snprintf(broker_dir, sizeof broker_dir, "%s/kafka-chaos-%d", envdir, (int)getpid());
     snprintf(script_log, sizeof script_log, "%s.log", broker_dir);
     char port[16];
-    snprintf(port, sizeof port, "%d", low_free_port());
+    snprintf(port, sizeof port, "%d", harness_low_free_port());
     char why[512];
     cr_assert_eq(kafka_script("start", port), 0, "broker did not start: %s", script_reason(why, sizeof why));
     char bootstrap[64];

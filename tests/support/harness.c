@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -199,6 +200,34 @@ int harness_free_port(void) {
     getsockname(fd, (struct sockaddr *)&a, &l);
     close(fd);
     return ntohs(a.sin_port);
+}
+
+int harness_low_free_port(void) {
+    int base = (int)(getpid() % 4000);
+    for (int i = 0; i < 4000; i += 2) {
+        int port = 22000 + (base + i) % 8000;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        cr_assert(fd >= 0, "socket failed");
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok) return port;
+    }
+    cr_assert_fail("no free port between 22000 and 30000");
+    return -1;
+}
+
+int harness_kafka(const char *cmd, const char *dir, const char *arg, const char *log_path) {
+    char script[1024], topics_env[1100];
+    snprintf(script, sizeof script, "%s/scripts/kafka", ATSB_SOURCE_DIR);
+    snprintf(topics_env, sizeof topics_env, "ATSB_TOPICS_BIN=%s/tools/topics/atsb-topics", ATSB_BIN_DIR);
+    char *argv[] = {script, (char *)cmd, (char *)dir, (char *)arg, NULL};
+    char *env[] = {topics_env, NULL};
+    pid_t pid = harness_spawn(argv, env, log_path);
+    int st;
+    if (waitpid(pid, &st, 0) != pid) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 pid_t harness_spawn(char *const argv[], char *const env[], const char *log_path) {

@@ -33,6 +33,18 @@ long harness_http(const char *method, const char *url, const char *body, const c
 
 /* Finds a free TCP port on 127.0.0.1. */
 int harness_free_port(void);
+/* A free TCP port on 127.0.0.1 below the ephemeral range (22000..30000), for
+ * a broker a test kills and restarts: while it is down, its clients'
+ * reconnects could otherwise be given its port as their local port and
+ * connect to themselves (TCP simultaneous open), which keeps the port busy
+ * and the restarted broker out. Aborts the test when none is free. */
+int harness_low_free_port(void);
+
+/* Runs scripts/kafka CMD DIR [ARG] (a real Kafka broker of the test's own:
+ * start DIR PORT, stop, kill, restart --kill; see the script) with output
+ * appended to log_path, and waits for it (the script bounds its own waits).
+ * Returns its exit status, -1 when it did not exit normally. */
+int harness_kafka(const char *cmd, const char *dir, const char *arg, const char *log_path);
 
 /* fork+exec argv with extra environment (NULL-terminated "K=V" list); the
  * child gets SIGTERM when the test process exits, so none outlives its test;
