@@ -439,6 +439,17 @@ int dtest_eploy_candidates(json_object *ledger, const char *email, json_object *
     return count_email(c, NULL, "EmailAddress", email, first);
 }
 
+void dtest_assert_delivered_once(dtest *t, const dtest_app *apps, int n) {
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(dtest_wait_state(t, apps[i].app_id, "DELIVERED", 120000), 0, "app %d (see %s)", i, t->dir);
+    json_object *ledger = dtest_sim(t, "GET", "/_sim/ledger", NULL), *opp;
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(dtest_lever_opps(ledger, apps[i].email, &opp), 1, "app %d: one opportunity", i);
+        cr_assert_eq(dtest_jint(opp, "create_requests"), 1, "app %d: created once", i);
+    }
+    json_object_put(ledger);
+}
+
 json_object *dtest_read_topic(dtest *t, const char *base, int wait_ms) {
     return dtest_read_topics(t, &base, 1, wait_ms);
 }

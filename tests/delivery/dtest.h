@@ -89,6 +89,10 @@ int dtest_wait_state(dtest *t, const char *app_id, const char *want, int timeout
 /* Lever opportunities (or Eploy candidates) in the sim ledger with this e-mail: count, and the first (borrowed from *ledger). */
 int dtest_lever_opps(json_object *ledger, const char *email, json_object **first);
 int dtest_eploy_candidates(json_object *ledger, const char *email, json_object **first);
+/* Waits (up to 120 s each) until every one of the n applications is
+ * DELIVERED, then asserts the simulator's Lever holds exactly one
+ * opportunity for each, created by one request. */
+void dtest_assert_delivered_once(dtest *t, const dtest_app *apps, int n);
 
 /* Member k of object o (o may be NULL) as a string (NULL when absent or
  * null), as an int64 (-1 when absent). */

@@ -79,15 +79,7 @@ Test(delivery_handover, second_replica_joining_mid_delivery_runs_nothing_twice) 
     dtest_start_second_delivery(&t);
     cr_log_info("second replica joined with %ld deliveries in flight", inflight);
 
-    for (int i = 0; i < N_APPS; i++)
-        cr_assert_eq(dtest_wait_state(&t, apps[i].app_id, "DELIVERED", 120000), 0, "app %d (see %s)", i, t.dir);
-
-    json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *opp;
-    for (int i = 0; i < N_APPS; i++) {
-        cr_assert_eq(dtest_lever_opps(ledger, apps[i].email, &opp), 1, "app %d: one opportunity", i);
-        cr_assert_eq(dtest_jint(opp, "create_requests"), 1, "app %d: created once", i);
-    }
-    json_object_put(ledger);
+    dtest_assert_delivered_once(&t, apps, N_APPS);
 
     json_object *events = dtest_read_topic(&t, TOPIC_APPLICATION_EVENTS, 2000);
     for (int i = 0; i < N_APPS; i++) {

@@ -43,14 +43,7 @@ Test(delivery_recovery, kill9_mid_batch_leaves_exactly_one_candidate_each) {
     json_object_put(dtest_sim(&t, "DELETE", "/_sim/faults", NULL));
     sleep(1); /* requests the dead process left behind complete at the simulator */
     dtest_start_delivery(&t);
-    for (int i = 0; i < N_APPS; i++)
-        cr_assert_eq(dtest_wait_state(&t, apps[i].app_id, "DELIVERED", 120000), 0, "app %d (see %s)", i, t.dir);
-    json_object *ledger = dtest_sim(&t, "GET", "/_sim/ledger", NULL), *opp;
-    for (int i = 0; i < N_APPS; i++) {
-        cr_assert_eq(dtest_lever_opps(ledger, apps[i].email, &opp), 1, "app %d: one opportunity", i);
-        cr_assert_eq(dtest_jint(opp, "create_requests"), 1, "app %d: created once", i);
-    }
-    json_object_put(ledger);
+    dtest_assert_delivered_once(&t, apps, N_APPS);
 }
 
 /* The callback URL from the simulator's 302 page: href="...", with &amp;. */
