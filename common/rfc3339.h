@@ -3,11 +3,12 @@
 
 #include <stdint.h>
 
-/* Parses an RFC 3339 time, "YYYY-MM-DDTHH:MM:SS[.fff]Z" or with an offset
- * "+HH:MM" instead of Z ('t', 'z' and a space for 'T' accepted; fractions
- * beyond milliseconds dropped), into Unix milliseconds. Returns 0, or -1
- * for anything else (no zone, an impossible date such as February 30th,
- * before 1970). Pure; used wherever a time comes from outside. */
+/* Parses an RFC 3339 date-time, "YYYY-MM-DDTHH:MM:SS[.fff]Z" or with a
+ * numeric offset "+HH:MM" instead of Z ('t', 'z' and a space for 'T'
+ * accepted; fractions beyond milliseconds dropped), into Unix milliseconds.
+ * Returns 0, or -1 for anything else (no zone, an impossible date such as
+ * February 30th; *ms untouched). Pure, no libc time functions: every time
+ * that comes from outside goes through it. */
 int rfc3339_parse(const char *s, int64_t *ms);
 
 #endif

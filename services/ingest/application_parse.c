@@ -3,7 +3,7 @@
 #include "boards.h"
 #include "documents.h"
 #include "text.h"
-#include "timestamp.h"
+#include "rfc3339.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -247,7 +247,7 @@ static void parse_consent(json_object *o, app_application *a, errlist *errs) {
     }
     char *at = NULL;
     if (app_get_string(o, "consent.", "accepted_at", 0, 64, errs, &at) == 0 && at &&
-        timestamp_parse_rfc3339(at, &a->accepted_at_ms) != 0)
+        rfc3339_parse(at, &a->accepted_at_ms) != 0)
         errlist_add(errs, 422, "consent.accepted_at", "invalid", "Must be an RFC 3339 date-time.");
     free(at);
 }

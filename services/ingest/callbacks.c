@@ -9,7 +9,8 @@
 #include "pg.h"
 #include "secrets.h"
 #include "text.h"
-#include "timestamp.h"
+#include "events.h"
+#include "rfc3339.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -47,7 +48,7 @@ int bgcheck_callback_parse(const char *body, size_t len, bgcheck_callback *cb, e
             cb->occurred_at_ms = json_object_get_int64(at);
             if (cb->occurred_at_ms < 0) errlist_add(errs, 422, "occurred_at", "invalid", "Must not be negative.");
         } else if (!json_object_is_type(at, json_type_string) ||
-                   timestamp_parse_rfc3339(json_object_get_string(at), &cb->occurred_at_ms) != 0) {
+                   rfc3339_parse(json_object_get_string(at), &cb->occurred_at_ms) != 0) {
             errlist_add(errs, 422, "occurred_at", "invalid", "An RFC 3339 date-time or Unix milliseconds.");
         }
     }
@@ -130,7 +131,7 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     const char *ts = http_header(req, "X-Provider-Timestamp");
     const char *sig = http_header(req, "X-Provider-Signature");
     const char *code = NULL, *message = NULL;
-    if (bgcheck_callback_verify(secret, ts, sig, req->body, req->body_len, timestamp_now_ms() / 1000,
+    if (bgcheck_callback_verify(secret, ts, sig, req->body, req->body_len, events_now_ms() / 1000,
                                 ctx->cfg.signature_max_age_s, &code, &message)) {
         if (!strcmp(code, "signature_invalid"))
             log_event(LOG_WARN, trace, "callback signature mismatch", "provider", provider, (const char *)NULL);
@@ -157,7 +158,7 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     m.status = (Atsbridge__V1__CheckStatus)cb.status;
     m.score = cb.score ? cb.score : "";
     m.report_url = cb.report_url ? cb.report_url : "";
-    m.occurred_at_ms = cb.occurred_at_ms ? cb.occurred_at_ms : timestamp_now_ms();
+    m.occurred_at_ms = cb.occurred_at_ms ? cb.occurred_at_ms : events_now_ms();
     if (ingest_produce_commit(ctx, c, ctx->topic_bgcheck, cb.order_id, SCHEMA_CHECK_UPDATE, &m.base,
                               "bgcheck", trace, resp))
         goto cleanup;

@@ -1,6 +1,6 @@
 #include "received.h"
 
-#include "timestamp.h"
+#include "events.h"
 
 #include <stdlib.h>
 
@@ -35,7 +35,7 @@ int received_init(received_msg *m, const app_candidate *c, const app_documents *
     }
     m->msg.documents = m->doc_ptrs;
     m->msg.n_documents = docs->n;
-    m->msg.received_at_ms = timestamp_now_ms();
+    m->msg.received_at_ms = events_now_ms();
     return 0;
 }
 

@@ -8,7 +8,7 @@
 #include "log.h"
 #include "pg.h"
 #include "secrets.h"
-#include "timestamp.h"
+#include "events.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -156,7 +156,7 @@ void webhooks_lever_post(const http_request *req, http_response *resp, void *vct
         goto cleanup;
     }
     const char *code = NULL, *message = NULL;
-    if (lever_webhook_verify(&w, secret, timestamp_now_ms(), (int64_t)ctx->cfg.signature_max_age_s * 1000, &code,
+    if (lever_webhook_verify(&w, secret, events_now_ms(), (int64_t)ctx->cfg.signature_max_age_s * 1000, &code,
                              &message)) {
         if (!strcmp(code, "signature_invalid"))
             log_event(LOG_WARN, trace, "webhook signature mismatch", "account_id", account_id, "event", w.event,

@@ -7,7 +7,7 @@
 #include "export_parse.h"
 #include "lookup_cache.h"
 #include "text.h"
-#include "timestamp.h"
+#include "rfc3339.h"
 #include "webhooks.h"
 
 #include <criterion/criterion.h>
@@ -388,18 +388,18 @@ Test(parsers, bgcheck_callback) {
 
 Test(parsers, timestamps) {
     int64_t ms = 0;
-    cr_assert_eq(timestamp_parse_rfc3339("1970-01-01T00:00:00Z", &ms), 0);
+    cr_assert_eq(rfc3339_parse("1970-01-01T00:00:00Z", &ms), 0);
     cr_assert_eq(ms, 0);
-    cr_assert_eq(timestamp_parse_rfc3339("2026-11-24T10:00:00.5Z", &ms), 0);
+    cr_assert_eq(rfc3339_parse("2026-11-24T10:00:00.5Z", &ms), 0);
     cr_assert_eq(ms, 1795514400500LL);
-    cr_assert_eq(timestamp_parse_rfc3339("2026-11-24T12:30:00+02:30", &ms), 0);
+    cr_assert_eq(rfc3339_parse("2026-11-24T12:30:00+02:30", &ms), 0);
     cr_assert_eq(ms, 1795514400000LL);
-    cr_assert_eq(timestamp_parse_rfc3339("2024-02-29T00:00:00Z", &ms), 0);
-    cr_assert_eq(timestamp_parse_rfc3339("2025-02-29T00:00:00Z", &ms), -1);
-    cr_assert_eq(timestamp_parse_rfc3339("2026-13-01T00:00:00Z", &ms), -1);
-    cr_assert_eq(timestamp_parse_rfc3339("2026-11-24T10:00:00", &ms), -1, "offset required");
-    cr_assert_eq(timestamp_parse_rfc3339("2026-11-24T10:00:00Zjunk", &ms), -1);
-    cr_assert_eq(timestamp_parse_rfc3339("", &ms), -1);
+    cr_assert_eq(rfc3339_parse("2024-02-29T00:00:00Z", &ms), 0);
+    cr_assert_eq(rfc3339_parse("2025-02-29T00:00:00Z", &ms), -1);
+    cr_assert_eq(rfc3339_parse("2026-13-01T00:00:00Z", &ms), -1);
+    cr_assert_eq(rfc3339_parse("2026-11-24T10:00:00", &ms), -1, "offset required");
+    cr_assert_eq(rfc3339_parse("2026-11-24T10:00:00Zjunk", &ms), -1);
+    cr_assert_eq(rfc3339_parse("", &ms), -1);
 }
 
 Test(parsers, emails_and_names) {
