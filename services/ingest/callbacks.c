@@ -3,14 +3,14 @@
 #include "application_parse.h"
 #include "atsbridge/v1/ats.pb-c.h"
 #include "config.h"
+#include "events.h"
 #include "ingest.h"
 #include "kafka_conf.h"
 #include "log.h"
 #include "pg.h"
+#include "rfc3339.h"
 #include "secrets.h"
 #include "text.h"
-#include "events.h"
-#include "rfc3339.h"
 
 #include <ctype.h>
 #include <inttypes.h>

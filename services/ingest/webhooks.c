@@ -3,12 +3,12 @@
 #include "accounts.h"
 #include "application_parse.h"
 #include "atsbridge/v1/ats.pb-c.h"
+#include "events.h"
 #include "ingest.h"
 #include "kafka_conf.h"
 #include "log.h"
 #include "pg.h"
 #include "secrets.h"
-#include "events.h"
 
 #include <inttypes.h>
 #include <stdio.h>
