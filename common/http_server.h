@@ -97,6 +97,12 @@ const char *http_query(const http_request *req, const char *name);
 /* Response helpers. http_json takes ownership of obj. */
 void http_json(http_response *resp, int status, json_object *obj);
 void http_error(http_response *resp, int status, const char *code, const char *message);
+/* Appends {field, code, message} to an error's details array. */
+void http_detail_add(json_object *details, const char *field, const char *code, const char *message);
+/* The request body as a JSON object within JSON_LIMITS_DEFAULT into *out
+ * (the caller puts it). Returns 0, or -1 with *out NULL after answering 413
+ * json_too_large (the message names the limit) or 400 malformed_json. */
+int http_body_object(const http_request *req, http_response *resp, json_object **out);
 /* 503 with Retry-After: retry_after_s and the error body: a dependency
  * (database, Kafka, an ATS) is unavailable and the request may be repeated. */
 void http_unavailable(http_response *resp, int retry_after_s, const char *code, const char *message);

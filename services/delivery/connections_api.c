@@ -1,7 +1,5 @@
 #include "connections_api.h"
 
-#include "api_json.h"
-
 #include "accounts.h"
 #include "auth.h"
 #include "credentials.h"
@@ -34,12 +32,12 @@ int connections_name_from_body(const http_request *req, http_response *resp, cha
     snprintf(name, len, "%s", DEFAULT_NAME);
     if (req->body_len == 0) return 0;
     json_object *o = NULL, *v;
-    if (api_body_object(req, resp, &o)) return -1;
+    if (http_body_object(req, resp, &o)) return -1;
     int rc = 0;
     if (json_object_object_get_ex(o, "name", &v) && v) {
         if (!json_object_is_type(v, json_type_string) || !valid_name(json_object_get_string(v))) {
             json_object *d = json_object_new_array();
-            api_field_error(d, "name", "invalid", "1-100 characters, no '/'");
+            http_detail_add(d, "name", "invalid", "1-100 characters, no '/'");
             http_error_details(resp, 422, "invalid_connection", "The connection name is invalid.", d);
             rc = -1;
         } else {
@@ -65,7 +63,7 @@ static const char *body_str(json_object *o, const char *key) {
 }
 
 static void missing(json_object *details, const char *field) {
-    api_field_error(details, field, "required", "required, a non-empty string");
+    http_detail_add(details, field, "required", "required, a non-empty string");
 }
 
 void connections_eploy(const http_request *req, http_response *resp, void *ctx) {
@@ -74,7 +72,7 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
     char name[128];
     if (connections_name_from_body(req, resp, name, sizeof name)) return;
     json_object *o = NULL;
-    if (req->body_len && api_body_object(req, resp, &o)) return;
+    if (req->body_len && http_body_object(req, resp, &o)) return;
     const char *site = body_str(o, "site_url"), *cid = body_str(o, "client_id"), *secret = body_str(o, "client_secret");
     if (!site || !cid || !secret || (strncmp(site, "https://", 8) && strncmp(site, "http://", 7))) {
         json_object *d = json_object_new_array();
@@ -93,7 +91,7 @@ void connections_eploy(const http_request *req, http_response *resp, void *ctx) 
     char why[300];
     if (outbound_url_check(site_url, outbound_policy(), why, sizeof why) != OUTBOUND_URL_OK) {
         json_object *d = json_object_new_array();
-        api_field_error(d, "site_url", "url_not_allowed", why);
+        http_detail_add(d, "site_url", "url_not_allowed", why);
         http_error_details(resp, 422, "invalid_connection", "The site_url is not allowed.", d);
         log_warn("eploy site_url refused", "account", req->params[0], "reason", why);
         json_object_put(o);

@@ -1,7 +1,5 @@
 #include "deadletters_api.h"
 
-#include "api_json.h"
-
 #include "auth.h"
 #include "dctx.h"
 #include "dlq.h"
@@ -272,35 +270,35 @@ static int replay_body(json_object *o, scan *s, http_response *resp) {
     json_object *d = json_object_new_array(), *v, *ids = NULL;
     if (!json_object_object_get_ex(o, "reason", &v) || !json_object_is_type(v, json_type_string) ||
         !text_ok(json_object_get_string(v), MAX_REASON))
-        api_field_error(d, "reason", "required", "why the dead letters are re-driven: 1-500 bytes of UTF-8");
+        http_detail_add(d, "reason", "required", "why the dead letters are re-driven: 1-500 bytes of UTF-8");
     else
         s->reason = json_object_get_string(v);
     if (json_object_object_get_ex(o, "ids", &v)) ids = v;
     if (json_object_object_get_ex(o, "account", &v)) {
         if (!json_object_is_type(v, json_type_string) || !text_ok(json_object_get_string(v), 128))
-            api_field_error(d, "account", "invalid", "an account id: 1-128 bytes of UTF-8");
+            http_detail_add(d, "account", "invalid", "an account id: 1-128 bytes of UTF-8");
         else
             s->account = json_object_get_string(v);
     }
     if (json_object_object_get_ex(o, "error_code", &v)) {
         if (!json_object_is_type(v, json_type_string) || !text_ok(json_object_get_string(v), 64))
-            api_field_error(d, "error_code", "invalid", "an error code: 1-64 bytes of UTF-8");
+            http_detail_add(d, "error_code", "invalid", "an error code: 1-64 bytes of UTF-8");
         else
             s->error_code = json_object_get_string(v);
     }
     if (!ids == !json_object_object_get_ex(o, "account", NULL))
-        api_field_error(d, ids ? "account" : "ids", "exclusive", "give either ids or account (with error_code)");
+        http_detail_add(d, ids ? "account" : "ids", "exclusive", "give either ids or account (with error_code)");
     if (ids) {
         size_t n = json_object_is_type(ids, json_type_array) ? json_object_array_length(ids) : 0;
         if (n == 0 || n > MAX_IDS) {
-            api_field_error(d, "ids", "invalid", "1-100 dead-letter ids, each PARTITION:OFFSET");
+            http_detail_add(d, "ids", "invalid", "1-100 dead-letter ids, each PARTITION:OFFSET");
         } else {
             s->ids = calloc(n, sizeof *s->ids);
             for (size_t i = 0; s->ids && i < n; i++) {
                 json_object *id = json_object_array_get_idx(ids, i);
                 const char *t = json_object_is_type(id, json_type_string) ? json_object_get_string(id) : "";
                 if (!valid_ref(t)) {
-                    api_field_error(d, "ids", "invalid", "each id is PARTITION:OFFSET, as GET /v1/deadletters lists it");
+                    http_detail_add(d, "ids", "invalid", "each id is PARTITION:OFFSET, as GET /v1/deadletters lists it");
                     break;
                 }
                 snprintf(s->ids[s->nids++], sizeof s->ids[0], "%s", t);
@@ -386,7 +384,7 @@ void deadletters_replay(const http_request *req, http_response *resp, void *ctx)
         return;
     }
     s->x = x;
-    if (api_body_object(req, resp, &o) || replay_body(o, s, resp)) goto out;
+    if (http_body_object(req, resp, &o) || replay_body(o, s, resp)) goto out;
     s->m = calloc(MAX_MATCHES, sizeof *s->m);
     if (!s->m || (s->nids == 0 && !s->account)) {
         http_unavailable(resp, 1, "out_of_memory", "Out of memory.");

@@ -56,23 +56,23 @@ static int set_value(acct_fields *a, int i, const char *s) {
 /* A JSON string without NUL, valid UTF-8, 1..max bytes; else a detail. */
 static const char *string_field(json_object *v, const char *field, size_t max, json_object *details) {
     if (!json_object_is_type(v, json_type_string)) {
-        api_detail(details, field, "invalid_type", "must be a string");
+        http_detail_add(details, field, "invalid_type", "must be a string");
         return NULL;
     }
     const char *s = json_object_get_string(v);
     size_t n = (size_t)json_object_get_string_len(v);
     if (strlen(s) != n || !text_utf8_ok(s)) {
-        api_detail(details, field, "invalid_value", "must be valid UTF-8 text");
+        http_detail_add(details, field, "invalid_value", "must be valid UTF-8 text");
         return NULL;
     }
     if (n == 0) {
-        api_detail(details, field, "empty", "must not be empty");
+        http_detail_add(details, field, "empty", "must not be empty");
         return NULL;
     }
     if (n > max) {
         char msg[64];
         snprintf(msg, sizeof msg, "must be at most %zu bytes", max);
-        api_detail(details, field, "too_long", msg);
+        http_detail_add(details, field, "too_long", msg);
         return NULL;
     }
     return s;
@@ -97,14 +97,14 @@ static int enum_ok(const char *s, const char *const *allowed) {
 
 static void int_field(acct_fields *in, int i, json_object *v, long long max, json_object *details) {
     if (!json_object_is_type(v, json_type_int)) {
-        api_detail(details, acct_field_names[i], "invalid_type", "must be an integer");
+        http_detail_add(details, acct_field_names[i], "invalid_type", "must be an integer");
         return;
     }
     long long n = (long long)json_object_get_int64(v);
     if (n < 0 || n > max) {
         char msg[80];
         snprintf(msg, sizeof msg, "must be from 0 to %lld", max);
-        api_detail(details, acct_field_names[i], "out_of_range", msg);
+        http_detail_add(details, acct_field_names[i], "out_of_range", msg);
         return;
     }
     char num[32];
@@ -119,7 +119,7 @@ static int cmp_str(const void *a, const void *b) {
 
 static void labels_field(acct_fields *in, json_object *v, json_object *details) {
     if (!json_object_is_type(v, json_type_object)) {
-        api_detail(details, "source_labels", "invalid_type", "must be an object {board: label}");
+        http_detail_add(details, "source_labels", "invalid_type", "must be an object {board: label}");
         return;
     }
     const char *keys[64];
@@ -129,7 +129,7 @@ static void labels_field(acct_fields *in, json_object *v, json_object *details) 
         char field[160];
         snprintf(field, sizeof field, "source_labels.%.100s", board);
         if (!boards_default_label(board)) {
-            api_detail(details, field, "unknown_board", "is not a known board");
+            http_detail_add(details, field, "unknown_board", "is not a known board");
             bad = 1;
             continue;
         }
@@ -157,12 +157,12 @@ static void labels_field(acct_fields *in, json_object *v, json_object *details) 
 static int grant_list(json_object *v, const char *field, json_object *out, json_object *details) {
     if (!v) return 0;
     if (!json_object_is_type(v, json_type_array)) {
-        api_detail(details, field, "invalid_type", "must be an array of ids");
+        http_detail_add(details, field, "invalid_type", "must be an array of ids");
         return -1;
     }
     size_t n = json_object_array_length(v);
     if (n > MAX_GRANTS) {
-        api_detail(details, field, "too_many", "must list at most 64 ids");
+        http_detail_add(details, field, "too_many", "must list at most 64 ids");
         return -1;
     }
     const char *ids[MAX_GRANTS];
@@ -173,7 +173,7 @@ static int grant_list(json_object *v, const char *field, json_object *out, json_
         const char *s = string_field(json_object_array_get_idx(v, j), f, MAX_NAME, details);
         if (!s) return -1;
         if (!text_id_ok(s)) {
-            api_detail(details, f, "invalid_value", "must be an id of letters, digits, '.', '_', ':', '@' or '-'");
+            http_detail_add(details, f, "invalid_value", "must be an id of letters, digits, '.', '_', ':', '@' or '-'");
             return -1;
         }
         ids[k++] = s;
@@ -187,7 +187,7 @@ static int grant_list(json_object *v, const char *field, json_object *out, json_
 /* grants: {"boards": [...], "source_tools": [...]}; a list left out is empty. */
 static void grants_field(acct_fields *in, json_object *v, json_object *details) {
     if (!json_object_is_type(v, json_type_object)) {
-        api_detail(details, "grants", "invalid_type", "must be an object {boards: [...], source_tools: [...]}");
+        http_detail_add(details, "grants", "invalid_type", "must be an object {boards: [...], source_tools: [...]}");
         return;
     }
     json_object *boards = NULL, *tools = NULL;
@@ -199,7 +199,7 @@ static void grants_field(acct_fields *in, json_object *v, json_object *details) 
         else {
             char f[160];
             snprintf(f, sizeof f, "grants.%.100s", key);
-            api_detail(details, f, "unknown_field", "grants lists boards and source_tools");
+            http_detail_add(details, f, "unknown_field", "grants lists boards and source_tools");
         }
     }
     json_object *o = json_object_new_object(), *b = json_object_new_array(), *t = json_object_new_array();
@@ -215,7 +215,7 @@ static void grants_field(acct_fields *in, json_object *v, json_object *details) 
 static void features_field(acct_fields *in, json_object *v, json_object *details) {
     static const char *const names[] = {ACCOUNT_FEATURE_BGCHECKS_NAME, ACCOUNT_FEATURE_EXPORTS_NAME, NULL};
     if (!json_object_is_type(v, json_type_array)) {
-        api_detail(details, "features", "invalid_type", "must be an array of feature names");
+        http_detail_add(details, "features", "invalid_type", "must be an array of feature names");
         return;
     }
     int on[2] = {0, 0};
@@ -227,7 +227,7 @@ static void features_field(acct_fields *in, json_object *v, json_object *details
         if (!names[k]) {
             char f[32];
             snprintf(f, sizeof f, "features[%zu]", j);
-            api_detail(details, f, "invalid_value", "must be background_checks or exports");
+            http_detail_add(details, f, "invalid_value", "must be background_checks or exports");
             return;
         }
         on[k] = 1;
@@ -245,7 +245,7 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
     const char *name = acct_field_names[i];
     in->set[i] = 1;
     if (!v) { /* null: back to the default */
-        if (i == AF_ATS) api_detail(details, name, "required", "ats cannot be removed");
+        if (i == AF_ATS) http_detail_add(details, name, "required", "ats cannot be removed");
         set_value(in, i, defaults[i]);
         return;
     }
@@ -255,7 +255,7 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
     case AF_RUN_MODE:
         if (!(s = string_field(v, name, MAX_NAME, details))) return;
         if (!enum_ok(s, i == AF_ATS ? ats : modes)) {
-            api_detail(details, name, "invalid_value",
+            http_detail_add(details, name, "invalid_value",
                        i == AF_ATS ? "must be lever or eploy" : "must be test, live or dry-run");
             return;
         }
@@ -265,7 +265,7 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
     case AF_PROVIDER_CLIENT_ID:
         if (!(s = string_field(v, name, MAX_NAME, details))) return;
         if (!text_id_ok(s)) {
-            api_detail(details, name, "invalid_value",
+            http_detail_add(details, name, "invalid_value",
                        i == AF_LEVER_PERFORM_AS ? "must be a Lever user id" : "must be the provider's client id");
             return;
         }
@@ -274,11 +274,11 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
     case AF_LEVER_ENVIRONMENT:
         if (!(s = string_field(v, name, MAX_NAME, details))) return;
         if (strcmp(s, LEVER_ENV_PRODUCTION) && strcmp(s, LEVER_ENV_SANDBOX)) {
-            api_detail(details, name, "invalid_value", "must be production or sandbox");
+            http_detail_add(details, name, "invalid_value", "must be production or sandbox");
             return;
         }
         if (!lever_env_get(s)) {
-            api_detail(details, name, "not_configured",
+            http_detail_add(details, name, "not_configured",
                        "this deployment has no Lever sandbox (ATSB_LEVER_SANDBOX_API_URL is not set)");
             return;
         }
@@ -302,14 +302,14 @@ static void parse_field(acct_fields *in, int i, json_object *v, json_object *det
     case AF_NOTIFICATION_URL:
         if (!(s = string_field(v, name, MAX_URL, details))) return;
         if (!url_ok(s)) {
-            api_detail(details, name, "invalid_url", "must be an http(s) URL");
+            http_detail_add(details, name, "invalid_url", "must be an http(s) URL");
             return;
         }
         /* Delivery POSTs to the notification URL: https to a public (or
          * allow-listed) host. The privacy policy URL is only shown. */
         char why[300];
         if (i == AF_NOTIFICATION_URL && outbound_url_check(s, outbound_policy(), why, sizeof why) != OUTBOUND_URL_OK) {
-            api_detail(details, name, "url_not_allowed", why);
+            http_detail_add(details, name, "url_not_allowed", why);
             return;
         }
         set_value(in, i, s);
@@ -348,7 +348,7 @@ int acct_parse(const char *body, size_t len, acct_fields *in, json_object **deta
             snprintf(field, sizeof field, "%.150s", key);
             /* Read-only fields of the GET shape are tolerated so a GET body can be PUT back. */
             static const char *const ro[] = {"account_id", "created_at", "updated_at", "went_live_at", NULL};
-            if (!enum_ok(key, ro)) api_detail(d, field, "unknown_field", "is not an account field");
+            if (!enum_ok(key, ro)) http_detail_add(d, field, "unknown_field", "is not an account field");
             continue;
         }
         parse_field(in, i, val, d);
@@ -402,12 +402,12 @@ int acct_merge(acct_fields *base, const acct_fields *in) {
 int acct_check(const acct_fields *a, json_object *details) {
     int n = 0;
     if (!a->v[AF_ATS]) {
-        api_detail(details, "ats", "required", "is required when creating an account");
+        http_detail_add(details, "ats", "required", "is required when creating an account");
         n++;
     }
     if (!a->v[AF_PRIVACY_POLICY_URL] != !a->v[AF_COMPANY_NAME]) {
         const char *missing = a->v[AF_PRIVACY_POLICY_URL] ? "company_name" : "privacy_policy_url";
-        api_detail(details, missing, "required_with",
+        http_detail_add(details, missing, "required_with",
                    "privacy_policy_url and company_name are set together");
         n++;
     }
@@ -415,15 +415,15 @@ int acct_check(const acct_fields *a, json_object *details) {
     int exports = strstr(f, "\"" ACCOUNT_FEATURE_EXPORTS_NAME "\"") != NULL;
     int bgchecks = strstr(f, "\"" ACCOUNT_FEATURE_BGCHECKS_NAME "\"") != NULL;
     if (!exports && a->v[AF_GRANTS] && !strstr(a->v[AF_GRANTS], "\"source_tools\":[]")) {
-        api_detail(details, "features", "required_with", "grants.source_tools needs the exports feature");
+        http_detail_add(details, "features", "required_with", "grants.source_tools needs the exports feature");
         n++;
     }
     if (bgchecks && a->v[AF_ATS] && strcmp(a->v[AF_ATS], "lever") != 0) {
-        api_detail(details, "features", "invalid_value", "background_checks is for Lever accounts");
+        http_detail_add(details, "features", "invalid_value", "background_checks is for Lever accounts");
         n++;
     }
     if (bgchecks && !a->v[AF_PROVIDER_CLIENT_ID]) {
-        api_detail(details, "provider_client_id", "required_with",
+        http_detail_add(details, "provider_client_id", "required_with",
                    "background_checks needs the Client ID the provider gave this employer");
         n++;
     }

@@ -128,7 +128,7 @@ void admin_account_put(const http_request *req, http_response *resp, void *ctx) 
     }
     if (!details) details = json_object_new_array();
     if (!text_id_ok(id))
-        api_detail(details, "account_id", "invalid_value",
+        http_detail_add(details, "account_id", "invalid_value",
                    "must be 1 to 200 characters of letters, digits, '.', '_', ':', '@' or '-'");
     if (json_object_array_length(details) > 0) goto invalid;
 
@@ -225,7 +225,7 @@ void admin_account_list(const http_request *req, http_response *resp, void *ctx)
     char after[256];
     int limit = 100;
     if (cursor && (text_cursor_decode("acc", cursor, after, sizeof after) || !text_id_ok(after)))
-        api_detail(details, "cursor", "invalid_value", "cursor is not one this API returned.");
+        http_detail_add(details, "cursor", "invalid_value", "cursor is not one this API returned.");
     api_limit(req, 100, 500, &limit, details);
     if (json_object_array_length(details) > 0) {
         http_error_details(resp, 400, "bad_parameter", "One or more query parameters are invalid.",
@@ -418,7 +418,7 @@ void admin_operator_put(const http_request *req, http_response *resp, void *ctx)
                             : NULL;
     if (!token || strlen(token) < 24 || strlen(token) > 200 || !text_id_ok(token)) {
         json_object *d = json_object_new_array();
-        api_detail(d, "token", "invalid_value", "24 to 200 letters, digits, '.', '_', ':', '@' or '-'");
+        http_detail_add(d, "token", "invalid_value", "24 to 200 letters, digits, '.', '_', ':', '@' or '-'");
         http_error_details(resp, 422, "invalid_operator", "The token is not acceptable.", d);
         goto cleanup;
     }

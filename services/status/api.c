@@ -78,21 +78,13 @@ json_object *api_int(const PGresult *r, int row, int col) {
     return json_object_new_int64(strtoll(PQgetvalue(r, row, col), NULL, 10));
 }
 
-void api_detail(json_object *details, const char *field, const char *code, const char *message) {
-    json_object *d = json_object_new_object();
-    json_object_object_add(d, "field", json_object_new_string(field));
-    json_object_object_add(d, "code", json_object_new_string(code));
-    json_object_object_add(d, "message", json_object_new_string(message));
-    json_object_array_add(details, d);
-}
-
 int api_limit(const http_request *req, int def, int max, int *out, json_object *details) {
     const char *s = http_query(req, "limit");
     int64_t v = def;
     if (s && config_parse_int(s, 1, max, &v) != 0) {
         char msg[96];
         snprintf(msg, sizeof msg, "limit must be an integer from 1 to %d.", max);
-        api_detail(details, "limit", "out_of_range", msg);
+        http_detail_add(details, "limit", "out_of_range", msg);
         return -1;
     }
     *out = (int)v;

@@ -46,9 +46,6 @@ json_object *api_str(const PGresult *r, int row, int col, int empty_is_null);
 /* Column value as a JSON integer (0 for NULL). */
 json_object *api_int(const PGresult *r, int row, int col);
 
-/* Adds {"field","code","message"} to details. */
-void api_detail(json_object *details, const char *field, const char *code, const char *message);
-
 /* Parses the `limit` query parameter (default def, 1..max) into *out; on a bad
  * value adds a detail and returns -1. */
 int api_limit(const http_request *req, int def, int max, int *out, json_object *details);

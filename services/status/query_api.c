@@ -29,7 +29,7 @@ static int reads_all(const http_request *req, http_response *resp) {
 static void seq_cursor(const char *kind, const char *cursor, char *seq, size_t len, json_object *details) {
     int64_t v;
     if (text_cursor_decode(kind, cursor, seq, len) != 0 || config_parse_int(seq, 1, INT64_MAX, &v) != 0)
-        api_detail(details, "cursor", "invalid_value", "cursor is not one this API returned.");
+        http_detail_add(details, "cursor", "invalid_value", "cursor is not one this API returned.");
 }
 
 /* Answers a page: the first limit rows of r (fetched with limit + 1) made
@@ -171,9 +171,9 @@ void query_application_list(const http_request *req, http_response *resp, void *
     char since_ms[32], seq[32];
     int limit = 50;
     if (account && !text_id_ok(account))
-        api_detail(details, "account", "invalid_value", "account must be an account id.");
+        http_detail_add(details, "account", "invalid_value", "account must be an account id.");
     if (state && !state_is_known(state))
-        api_detail(details, "state", "invalid_value",
+        http_detail_add(details, "state", "invalid_value",
                    "state must be one of received, held, resolved, delivering, retrying, delivered,"
                    " failed, rejected.");
     if (since) {
@@ -181,7 +181,7 @@ void query_application_list(const http_request *req, http_response *resp, void *
         if (rfc3339_parse(since, &ms) == 0)
             snprintf(since_ms, sizeof since_ms, "%lld", (long long)ms);
         else
-            api_detail(details, "since", "invalid_value",
+            http_detail_add(details, "since", "invalid_value",
                        "since must be an ISO-8601 time such as 2026-11-24T10:00:00Z.");
     }
     if (cursor) seq_cursor("app", cursor, seq, sizeof seq, details);
@@ -316,7 +316,7 @@ void query_export_list(const http_request *req, http_response *resp, void *ctx) 
     char seq[32];
     int limit = 50;
     if (tool && !text_id_ok(tool))
-        api_detail(details, "source_tool", "invalid_value", "source_tool must be a tool id.");
+        http_detail_add(details, "source_tool", "invalid_value", "source_tool must be a tool id.");
     if (cursor) seq_cursor("exp", cursor, seq, sizeof seq, details);
     api_limit(req, 50, 500, &limit, details);
     if (json_object_array_length(details) > 0) {
@@ -467,9 +467,9 @@ void query_check_list(const http_request *req, http_response *resp, void *ctx) {
     json_object *details = json_object_new_array();
     int limit = 100;
     if (!opp)
-        api_detail(details, "opportunity", "required", "opportunity is required.");
+        http_detail_add(details, "opportunity", "required", "opportunity is required.");
     else if (!text_id_ok(opp))
-        api_detail(details, "opportunity", "invalid_value", "opportunity must be an ATS id.");
+        http_detail_add(details, "opportunity", "invalid_value", "opportunity must be an ATS id.");
     api_limit(req, 100, 500, &limit, details);
     if (json_object_array_length(details) > 0) {
         http_error_details(resp, 400, "bad_parameter", "One or more query parameters are invalid.",
