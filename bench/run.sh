@@ -6,7 +6,7 @@
 # (delivery and backlog are one drain run; memory reports the peak RSS of
 # every service over the scenarios that ran, and runs the pipeline when
 # alone). Counts are environment variables (defaults sized for a 2-core
-# machine, see README "Benchmarks"): BENCH_ACCOUNTS, BENCH_INGEST_SECONDS,
+# machine, see docs/benchmarks.md): BENCH_ACCOUNTS, BENCH_INGEST_SECONDS,
 # BENCH_INGEST_WARMUP_SECONDS, BENCH_STATUS_EVENTS, BENCH_QUESTIONS_APPS, BENCH_PIPELINE_APPS,
 # BENCH_PIPELINE_CONC, BENCH_SCALE_APPS, BENCH_SCALE_WORKERS, BENCH_BACKLOG_APPS, BENCH_HOSTILE_SECONDS.
 set -euo pipefail

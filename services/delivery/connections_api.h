@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-/* Delivery's connection API (admin token, README "delivery service"):
+/* Delivery's connection API (admin token, docs/delivery.md):
  *   POST   /v1/accounts/{id}/connections/eploy  {"name"?, "site_url", "client_id", "client_secret"}
  *          validated by obtaining a token before anything is stored
  *   GET    /v1/accounts/{id}/connections         health of every connection

@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-/* Configuration and shared resources of the delivery process (README
- * "delivery service" lists the variables). Read once at start-up; shared
+/* Configuration and shared resources of the delivery process
+ * (docs/delivery.md lists the variables). Read once at start-up; shared
  * read-only by every thread afterwards. */
 
 typedef struct {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Application requests (README "ingest service"): JSON
+/* Application requests (docs/ingest.md): JSON
  * text -> app_application + every problem found, as errlist items tagged 400
  * (malformed JSON or base64), 413 (documents too large, or the JSON beyond
  * app_json_limits) or 422 (invalid

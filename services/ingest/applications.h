@@ -4,7 +4,7 @@
 #include "application_parse.h"
 #include "http_server.h"
 
-/* POST /v1/applications (README "ingest service"): a board key, a JSON or multipart
+/* POST /v1/applications (docs/ingest.md): a board key, a JSON or multipart
  * body, validation, documents into ingest.documents, ApplicationReceived +
  * `received` event into Kafka, 202 after the delivery reports. ctx is the
  * ingest_ctx. */

@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-/* Background-check provider callbacks, our own signing scheme (README
- * "Provider callbacks"): X-Provider-Timestamp (Unix seconds) and
+/* Background-check provider callbacks, our own signing scheme
+ * (docs/ingest.md "Provider callbacks"): X-Provider-Timestamp (Unix seconds) and
  * X-Provider-Signature = lowercase hex HMAC-SHA256 over
  * timestamp + "." + raw body, keyed with the provider's callback secret. */
 

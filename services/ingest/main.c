@@ -1,6 +1,6 @@
 /* atsb-ingest: all inbound HTTP (applications, export tasks, ATS webhooks,
  * provider callbacks) into Kafka, and on threads the erasures of
- * application.events (erasure.h) and document retention (retention.h). See DESIGN.md and README "ingest service". */
+ * application.events (erasure.h) and document retention (retention.h). See DESIGN.md and docs/ingest.md. */
 #include "erasure.h"
 #include "erasure_listener.h"
 #include "ingest.h"

@@ -91,7 +91,7 @@ done:
 }
 
 /* status produces go_live before it commits the account's new run mode
- * (README: produced, then committed, so a broker failure changes nothing),
+ * (docs/status.md: produced, then committed, so a broker failure changes nothing),
  * so the event can arrive while status.accounts still says "test" and the
  * release would find nothing releasable. Waits up to GO_LIVE_WAIT_MS for the
  * commit. Returns 1 when the account is out of test mode, 0 when it is not

@@ -2,7 +2,7 @@
 #define STATUS_BGCHECK_H
 
 /* Background checks driven by ATS stage changes (DESIGN.md "Background
- * checks", README "Background checks"). Inside the batch transaction of
+ * checks", docs/background-checks.md). Inside the batch transaction of
  * projections.c, after the webhooks and check updates are written:
  *
  *  1. bgcheck_create: every newly stored candidateStageChange that enters the

@@ -1,5 +1,5 @@
 /* atsb-status: the system of record in PostgreSQL and its query and admin API.
- * See DESIGN.md ("status") and README.md ("status service").
+ * See DESIGN.md ("status") and docs/status.md.
  *
  * Read the configuration; start the common service (database, migrations,
  * producer, HTTP with the routes below); consume application.events,

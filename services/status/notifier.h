@@ -5,8 +5,8 @@
 
 #include <pthread.h>
 
-/* Operator notifications (DESIGN.md "Operator notifications", README
- * "Operator notifications"). The consumer writes the outbox
+/* Operator notifications (DESIGN.md and docs/status.md "Operator
+ * notifications"). The consumer writes the outbox
  * (status.notification_events) in the transaction that stores an event an
  * operator must act on; the notifier threads turn it into notifications and
  * deliver them:

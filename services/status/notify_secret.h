@@ -5,7 +5,7 @@
 
 #include <libpq-fe.h>
 
-/* The per-account secret that signs operator notifications (README
+/* The per-account secret that signs operator notifications (docs/status.md
  * "Operator notifications"). Status generates it (32 random bytes as hex
  * after "nsec_"), stores it sealed (crypto_seal_hex, ATSB_SECRET_KEY) in
  * status.accounts.notification_secret, and shows it exactly once: in the

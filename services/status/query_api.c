@@ -56,7 +56,7 @@ static void page_answer(http_response *resp, const PGresult *r, int limit, const
     "application_id, account_id, board, posting_id, state, ats, ats_candidate_id, attempts,"      \
     " last_error, " API_TS("received_at") ", " API_TS("updated_at") ", seq, export_task_id IS NOT NULL"
 
-/* The application object of the query API (README "Query endpoints"; list
+/* The application object of the query API (docs/status.md "Query endpoints"; list
  * entries add timestamps). */
 static json_object *app_json(const PGresult *r, int row, int with_times) {
     json_object *o = json_object_new_object();

@@ -11,7 +11,7 @@
  * query parameters 400 with one detail per parameter; a database outage
  * 503. */
 
-/* GET /v1/applications/{id}: the application object (README "Query
+/* GET /v1/applications/{id}: the application object (docs/status.md "Query
  * endpoints") with the event timeline. */
 void query_application_get(const http_request *req, http_response *resp, void *ctx);
 /* GET /v1/applications?account=&state=&since=&limit=&cursor= (a key: its own) */

@@ -1,6 +1,6 @@
 /* status HTTP API: admin token required, account validation lists every bad
  * field, go-live once, and an application's projection and timeline in the
- * shape of README "Query endpoints" (plus exports, checks and webhooks). */
+ * shape of docs/status.md "Query endpoints" (plus exports, checks and webhooks). */
 #include "status_support.h"
 
 #include <criterion/criterion.h>

@@ -27,7 +27,7 @@ const notify_post *notify_sink_get(notify_sink *k, size_t i);
 /* Waits up to timeout_ms for the first accepted (200) request whose body's
  * "class" is cls (NULL: any) and returns its index, or -1. */
 int notify_sink_wait(notify_sink *k, const char *cls, int timeout_ms);
-/* 1 when request i's signature verifies with secret the way README says a
+/* 1 when request i's signature verifies with secret the way docs/status.md says a
  * receiver does it: hex HMAC-SHA256(secret, timestamp + "." + body). */
 int notify_sink_verifies(notify_sink *k, size_t i, const char *secret);
 void notify_sink_stop(notify_sink *k);

@@ -3,8 +3,8 @@
 
 #include "http_server.h"
 
-/* The simulator's own control and inspection API under /_sim (README
- * "ATS simulator" lists it). Plain http_route handlers: no faults, no
+/* The simulator's own control and inspection API under /_sim
+ * (docs/simulator.md lists it). Plain http_route handlers: no faults, no
  * added latency. Errors use atsbridge's shape. */
 
 void control_ledger(const http_request *req, http_response *resp, void *ctx);

@@ -1,7 +1,6 @@
 /* atssim: the ATS simulator. One process playing Lever (OAuth + API +
  * signed webhooks), Eploy customer sites and a background-check provider,
- * with fault injection and a ledger of everything created (README, "ATS
- * simulator").
+ * with fault injection and a ledger of everything created (docs/simulator.md).
  *
  * Usage: atssim [--addr HOST:PORT] [--seed PATH] [--port-file PATH]
  * (ATSB_SIM_ADDR, default 127.0.0.1:8090; ATSB_SIM_SEED, default the seed

@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-/* The background-check provider (our own REST protocol, see README): orders
+/* The background-check provider (our own REST protocol, docs/simulator.md): orders
  * that progress Pending Candidate -> In Progress -> Completed (+ score), on a
  * timer or on a control call, each step reported by a signed callback:
  *   X-Provider-Timestamp: <unix seconds>

@@ -1,6 +1,6 @@
-/* The background-check provider: our own small REST protocol (README
- * "ATS simulator"): POST /orders {client_id, reference, package, candidate,
- * callback_url}
+/* The background-check provider: our own small REST protocol
+ * (docs/simulator.md): POST /orders {client_id, reference, package,
+ * candidate, callback_url}
  * answers {order_id, ...}; the provider deduplicates by reference + package. */
 #include "connector.h"
 
