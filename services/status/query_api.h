@@ -7,7 +7,7 @@
  * admin token or ATSB_STATUS_READ_TOKEN reads everything, a board's or a
  * sourcing tool's API key what it submitted (its applications, a tool's
  * export tasks) and gets 404 for everything else; 401 without a valid
- * credential. Unknown ids answer 404 in the contract's error shape; bad
+ * credential. Unknown ids answer 404 in atsbridge's error shape; bad
  * query parameters 400 with one detail per parameter; a database outage
  * 503. */
 
