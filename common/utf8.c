@@ -1,5 +1,7 @@
 #include "utf8.h"
 
+#include <string.h>
+
 int utf8_valid(const char *str, size_t len) {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
@@ -35,3 +37,5 @@ int utf8_valid(const char *str, size_t len) {
     }
     return 1;
 }
+
+int utf8_str_valid(const char *s) { return !s || utf8_valid(s, strlen(s)); }

@@ -2,6 +2,7 @@
 
 #include "pg.h"
 #include "text.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static int is_text(const uint8_t *d, size_t len) {
         uint8_t c = d[i];
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7f) return 0;
     }
-    return text_utf8_valid((const char *)d, len);
+    return utf8_valid((const char *)d, len);
 }
 
 /* A zip container: ODF puts an uncompressed "mimetype" entry first (ODF 1.2

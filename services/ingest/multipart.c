@@ -1,6 +1,7 @@
 #include "multipart.h"
 
 #include "text.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +102,7 @@ static int on_disposition(const char *name, size_t nlen, const char *val, size_t
     if (nlen == 4 && !strncasecmp(name, "name", 4)) slot = &ud->name;
     else if (nlen == 8 && !strncasecmp(name, "filename", 8)) slot = &ud->filename;
     if (!slot) return 0; /* other parameters (filename*, ...) are ignored */
-    if (!text_utf8_valid(val, vlen) || memchr(val, '\0', vlen)) return -1;
+    if (!utf8_valid(val, vlen) || memchr(val, '\0', vlen)) return -1;
     free(*slot);
     *slot = strndup(val, vlen);
     return *slot ? 0 : -1;
@@ -125,7 +126,7 @@ static int parse_headers(const char *p, const char *end, multipart_part *part, c
         const char *v = skip_ws(colon + 1, le);
         const char *ve = le;
         while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-        if (!text_utf8_valid(v, (size_t)(ve - v)) || memchr(v, '\0', (size_t)(ve - v))) {
+        if (!utf8_valid(v, (size_t)(ve - v)) || memchr(v, '\0', (size_t)(ve - v))) {
             snprintf(err, errlen, "part header is not valid UTF-8");
             return -1;
         }

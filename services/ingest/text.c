@@ -1,11 +1,7 @@
 #include "text.h"
 
-#include "utf8.h"
-
 #include <stdio.h>
 #include <string.h>
-
-int text_utf8_valid(const char *str, size_t len) { return utf8_valid(str, len); }
 
 static int atext(unsigned char c) {
     if (c >= 0x80) return 1; /* UTF-8 (RFC 6531); validity is checked elsewhere */

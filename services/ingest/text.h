@@ -6,10 +6,6 @@
 /* Small text checks shared by the ingest parsers. Pure functions: no
  * allocation, no global state, safe on any input. */
 
-/* 1 when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, at
- * most U+10FFFF), else 0. */
-int text_utf8_valid(const char *s, size_t len);
-
 /* 1 when s looks like a deliverable address: local@domain, local part of
  * 1..64 bytes without spaces, leading/trailing or doubled dots, domain of
  * at least two labels (letters, digits, '-', or UTF-8), at most 254 bytes. */

@@ -7,6 +7,7 @@
 #include "lever_env.h"
 #include "outbound.h"
 #include "text.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,7 @@ static const char *string_field(json_object *v, const char *field, size_t max, j
     }
     const char *s = json_object_get_string(v);
     size_t n = (size_t)json_object_get_string_len(v);
-    if (strlen(s) != n || !text_utf8_ok(s)) {
+    if (strlen(s) != n || !utf8_str_valid(s)) {
         http_detail_add(details, field, "invalid_value", "must be valid UTF-8 text");
         return NULL;
     }

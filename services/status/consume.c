@@ -7,6 +7,7 @@
 #include "pg.h"
 #include "state.h"
 #include "text.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ void consume_ctx_init(consume_ctx *ctx, status_app *app) {
 void consume_ctx_free(consume_ctx *ctx) { proj_batch_free(&ctx->batch); }
 
 /* 1 when s is valid UTF-8 of at most max bytes. */
-static int text_ok(const char *s, size_t max) { return !s || (strlen(s) <= max && text_utf8_ok(s)); }
+static int text_ok(const char *s, size_t max) { return !s || (strlen(s) <= max && utf8_str_valid(s)); }
 
 static int at_ok(int64_t ms) { return ms >= 0 && ms <= MAX_AT_MS; }
 

@@ -1,13 +1,9 @@
 #include "text.h"
 
-#include "utf8.h"
-
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-int text_utf8_ok(const char *s) { return !s || utf8_valid(s, strlen(s)); }
 
 int text_id_ok(const char *s) {
     if (!s) return 0;

@@ -7,9 +7,6 @@
 /* Checks on untrusted text before it reaches PostgreSQL (which refuses
  * invalid UTF-8) or a response. */
 
-/* 1 when s is valid UTF-8 (no overlong forms, no surrogates); NULL is valid. */
-int text_utf8_ok(const char *s);
-
 /* 1 when s is a usable identifier: 1..200 bytes of [A-Za-z0-9._:@-]. Ids
  * outside this set are never stored by status's API, so a lookup can answer
  * 404 without asking the database. */
