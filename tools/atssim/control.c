@@ -211,40 +211,33 @@ void control_lever_rates(const http_request *req, http_response *resp, void *ctx
     json_object_put(b);
 }
 
-void control_eploy_client_ip(const http_request *req, http_response *resp, void *ctx) {
-    (void)ctx;
+/* A control of one Eploy site ({site} in the path): the body to fn under the
+ * state lock, then 200 with its answer or 422 with its reason. */
+typedef int (*site_control_fn)(const char *site, json_object *spec, json_object **out, char *err, size_t errlen);
+static void site_control(const http_request *req, http_response *resp, site_control_fn fn) {
     json_object *b = body_object(req, resp), *out = NULL;
     if (!b) return;
     char err[256] = "";
     state_lock();
-    int rc = eploy_sim_client_ip(req->params[0], b, &out, err, sizeof err);
+    int rc = fn(req->params[0], b, &out, err, sizeof err);
     state_unlock();
     answer(resp, rc == 0 ? 200 : 422, out, err);
     json_object_put(b);
+}
+
+void control_eploy_client_ip(const http_request *req, http_response *resp, void *ctx) {
+    (void)ctx;
+    site_control(req, resp, eploy_sim_client_ip);
 }
 
 void control_eploy_quota(const http_request *req, http_response *resp, void *ctx) {
     (void)ctx;
-    json_object *b = body_object(req, resp), *out = NULL;
-    if (!b) return;
-    char err[256] = "";
-    state_lock();
-    int rc = eploy_sim_quota(req->params[0], b, &out, err, sizeof err);
-    state_unlock();
-    answer(resp, rc == 0 ? 200 : 422, out, err);
-    json_object_put(b);
+    site_control(req, resp, eploy_sim_quota);
 }
 
 void control_eploy_source(const http_request *req, http_response *resp, void *ctx) {
     (void)ctx;
-    json_object *b = body_object(req, resp), *out = NULL;
-    if (!b) return;
-    char err[256] = "";
-    state_lock();
-    int rc = eploy_sim_source(req->params[0], b, &out, err, sizeof err);
-    state_unlock();
-    answer(resp, rc == 0 ? 200 : 422, out, err);
-    json_object_put(b);
+    site_control(req, resp, eploy_sim_source);
 }
 
 void control_eploy_expire(const http_request *req, http_response *resp, void *ctx) {
