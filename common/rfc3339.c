@@ -1,6 +1,7 @@
 #include "rfc3339.h"
 
 #include <string.h>
+#include <time.h>
 
 static int digits(const char *s, int n, int *out) {
     int v = 0;
@@ -61,4 +62,11 @@ int rfc3339_parse(const char *s, int64_t *ms) {
     int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - (int64_t)offset_min * 60;
     *ms = secs * 1000 + frac;
     return 0;
+}
+
+void rfc3339_format(int64_t ms, char *out, size_t len) {
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -8,6 +8,7 @@
 #include "metrics.h"
 #include "pg.h"
 #include "pgarr.h"
+#include "rfc3339.h"
 #include "topic_reader.h"
 #include "utf8.h"
 
@@ -34,7 +35,7 @@ typedef struct {
 
 typedef struct {
     /* what to match: ids, or account (+ error_code) */
-    char (*ids)[48];
+    char ids[MAX_IDS][48];
     size_t nids;
     const char *account, *error_code;
     size_t limit; /* list: keep the newest limit */
@@ -47,7 +48,7 @@ typedef struct {
     /* replay pass */
     kafka_producer *producer;
     const char *by, *reason;
-    size_t redriven, failed;
+    size_t redriven;
 } scan;
 
 static unsigned hash_of(const char *s) {
@@ -161,7 +162,6 @@ static int on_replay(const rd_kafka_message_t *m, void *ctx) {
         x->done = 1;
         if (dlq_replay(s->producer, m, s->by, s->reason, err, sizeof err)) {
             x->outcome = "replay_failed";
-            s->failed++;
             log_warn("dead letter re-drive failed", "ref", ref, "reason", err);
         } else {
             s->redriven++;
@@ -183,17 +183,10 @@ static void unavailable(http_response *resp, const char *why) {
     http_unavailable(resp, 5, "broker_unavailable", "The dead-letter topic cannot be read.");
 }
 
-static void iso(int64_t ms, char *out, size_t len) {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static json_object *entry_json(const match *x) {
     char at[32];
     json_object *o = json_object_new_object();
-    iso(x->ts_ms, at, sizeof at);
+    rfc3339_format(x->ts_ms, at, sizeof at);
     json_object_object_add(o, "id", json_object_new_string(x->e.ref));
     json_object_object_add(o, "application_id", json_object_new_string(x->e.application_id));
     json_object_object_add(o, "account_id", json_object_new_string(x->e.account_id));
@@ -293,8 +286,7 @@ static int replay_body(json_object *o, scan *s, http_response *resp) {
         if (n == 0 || n > MAX_IDS) {
             http_detail_add(d, "ids", "invalid", "1-100 dead-letter ids, each PARTITION:OFFSET");
         } else {
-            s->ids = calloc(n, sizeof *s->ids);
-            for (size_t i = 0; s->ids && i < n; i++) {
+            for (size_t i = 0; i < n; i++) {
                 json_object *id = json_object_array_get_idx(ids, i);
                 const char *t = json_object_is_type(id, json_type_string) ? json_object_get_string(id) : "";
                 if (!valid_ref(t)) {
@@ -386,7 +378,7 @@ void deadletters_replay(const http_request *req, http_response *resp, void *ctx)
     s->x = x;
     if (http_body_object(req, resp, &o) || replay_body(o, s, resp)) goto out;
     s->m = calloc(MAX_MATCHES, sizeof *s->m);
-    if (!s->m || (s->nids == 0 && !s->account)) {
+    if (!s->m) {
         http_unavailable(resp, 1, "out_of_memory", "Out of memory.");
         goto out;
     }
@@ -426,7 +418,6 @@ void deadletters_replay(const http_request *req, http_response *resp, void *ctx)
     http_json(resp, 200, body);
 out:
     json_object_put(o);
-    free(s->ids);
     free(s->m);
     free(s);
 }

@@ -4,6 +4,7 @@
 #include "crypto.h"
 #include "form.h"
 #include "reply.h"
+#include "rfc3339.h"
 #include "state.h"
 #include "util.h"
 
@@ -392,13 +393,6 @@ static void bump(json_object *rec) {
     json_object_object_add(rec, "create_requests", json_object_new_int64(n + 1));
 }
 
-static void iso_now(char *out, size_t len) {
-    time_t t = (time_t)(util_now_ms() / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 void eploy_create_candidate(const http_request *req, http_response *resp) {
     json_object *body = util_parse_body(req, json_type_object);
     json_object *site = gate(req, resp, "Candidates", "Insert");
@@ -429,7 +423,7 @@ void eploy_create_candidate(const http_request *req, http_response *resp) {
             int64_t id = next_id++;
             char ids[24], when[32];
             snprintf(ids, sizeof ids, "%lld", (long long)id);
-            iso_now(when, sizeof when);
+            rfc3339_format(util_now_ms(), when, sizeof when);
             json_object_object_add(c, "CandidateId", json_object_new_int64(id));
             json_object_object_add(c, "CreatedDate", json_object_new_string(when));
             json_object_object_add(c, "site", json_object_new_string(req->params[0]));
@@ -644,7 +638,7 @@ void eploy_create_application(const http_request *req, http_response *resp) {
         bump(app);
     } else {
         char when[32];
-        iso_now(when, sizeof when);
+        rfc3339_format(util_now_ms(), when, sizeof when);
         app = util_copy(body);
         json_object_object_add(app, "ApplicationId", json_object_new_int64(next_id++));
         json_object_object_add(app, "CandidateId", json_object_new_int64(cid));

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "reply.h"
+#include "rfc3339.h"
 #include "shutdown.h"
 #include "state.h"
 #include "util.h"
@@ -62,13 +63,6 @@ static int authorized(const http_request *req, http_response *resp) {
     }
     http_error(resp, 401, "unauthorized", "A valid API key is required (Authorization: Bearer <key>).");
     return -1;
-}
-
-static void iso(int64_t ms, char *out, size_t len) {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static json_object *order_view(json_object *o) {
@@ -162,7 +156,7 @@ void provider_create_order(const http_request *req, http_response *resp) {
     crypto_random_id("ord_", id, sizeof id);
     snprintf(url, sizeof url, "%s/provider/reports/%s", state_base_url(), id);
     int64_t now = util_now_ms();
-    iso(now, when, sizeof when);
+    rfc3339_format(now, when, sizeof when);
     o = json_object_new_object();
     json_object_object_add(o, "order_id", json_object_new_string(id));
     json_object_object_add(o, "reference", json_object_new_string(ref));
@@ -244,7 +238,7 @@ static void send_callback(json_object *o) {
     if (!url || !*url || !secret) return;
     char when[32], ts[24], event_id[48];
     int64_t now = util_now_ms();
-    iso(now, when, sizeof when);
+    rfc3339_format(now, when, sizeof when);
     crypto_random_id("evt_", event_id, sizeof event_id);
     json_object *b = json_object_new_object();
     json_object_object_add(b, "event_id", json_object_new_string(event_id));
@@ -276,7 +270,7 @@ static void send_callback(json_object *o) {
 static void advance_to(json_object *o, int to) {
     char when[32];
     int64_t now = util_now_ms();
-    iso(now, when, sizeof when);
+    rfc3339_format(now, when, sizeof when);
     json_object_object_add(o, "status", json_object_new_string(statuses[to]));
     if (to == 2) json_object_object_add(o, "score", json_object_new_string(score_for(o)));
     json_object_object_add(o, "updated_at", json_object_new_string(when));
