@@ -257,8 +257,7 @@ static int run(cjob *j) {
             /* Not attempted: Lever would refuse it. Activating again fixes it. */
             explicit_bzero(s.token, sizeof s.token);
             cx_fail(&res, FAIL_PERMANENT, "reauthorization_required", gap);
-            credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "reauthorization_required");
-            connection_broken_event(j->x->svc.producer, &j->acc, "reauthorization_required");
+            connection_unusable(j->c, j->x->svc.producer, &j->acc, "reauthorization_required");
         } else if (cs == CRED_REVOKED) {
             /* The customer (or we) revoked the connection: no ATS writes, no order. */
             cx_fail(&res, FAIL_PERMANENT, "connection_revoked", "connection revoked");

@@ -23,3 +23,8 @@ void connection_broken_event(kafka_producer *p, const account *acc, const char *
                             acc->connection_name, code, NULL))
         log_warn("connection_broken event not recorded", "account", acc->account_id);
 }
+
+void connection_unusable(PGconn *c, kafka_producer *p, const account *acc, const char *code) {
+    credentials_record(c, acc->account_id, acc->connection_name, code);
+    connection_broken_event(p, acc, code);
+}

@@ -19,4 +19,9 @@ const char *connection_cred_code(cred_status st);
  * broker that does not take it is logged (the next use reports it again). */
 void connection_broken_event(kafka_producer *p, const account *acc, const char *code);
 
+/* The connection cannot be used: code becomes its last error (health in
+ * delivery's API, credentials_record) and connection_broken goes on the
+ * audit trail as above. */
+void connection_unusable(PGconn *c, kafka_producer *p, const account *acc, const char *code);
+
 #endif

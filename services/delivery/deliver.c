@@ -297,15 +297,11 @@ static int attempt(job *j, ledger_row *row) {
 
     if (st != CRED_OK) {
         const char *code = connection_cred_code(st);
-        if (st != CRED_UNAVAILABLE) {
-            credentials_record(j->c, j->acc.account_id, j->acc.connection_name, code);
-            connection_broken_event(j->x->svc.producer, &j->acc, code);
-        }
+        if (st != CRED_UNAVAILABLE) connection_unusable(j->c, j->x->svc.producer, &j->acc, code);
         return transient(j, code, "no usable ATS credentials", search && !verified_absent);
     }
     if (gap[0]) {
-        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "reauthorization_required");
-        connection_broken_event(j->x->svc.producer, &j->acc, "reauthorization_required");
+        connection_unusable(j->c, j->x->svc.producer, &j->acc, "reauthorization_required");
         return transient(j, "reauthorization_required", gap, search);
     }
     int maybe_created = res.unknown_outcome || (search && !verified_absent);

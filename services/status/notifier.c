@@ -211,7 +211,7 @@ static int send_one(status_app *app, PGconn *c) {
     log_info("notification not delivered; retrying", "account_id", PQgetvalue(r, 0, CL_ACCOUNT), "notification_id",
              id, "error", err, "wait_ms", wait);
 cleanup:
-    notify_secret_free(secret);
+    crypto_free_plain(secret);
     json_object_put(body);
     PQclear(r);
     return rc;

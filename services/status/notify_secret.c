@@ -52,5 +52,3 @@ cleanup:
     PQclear(r);
     return rc;
 }
-
-void notify_secret_free(char *secret) { crypto_free_plain(secret); }

@@ -25,9 +25,8 @@ void notify_secret_new(char out[NOTIFY_SECRET_LEN]);
 int notify_secret_store(PGconn *c, const char *account, const char *secret, int only_if_missing);
 
 /* Loads and opens the account's secret: 0 with *out malloc'd (the caller
- * wipes and frees it with notify_secret_free), 1 when none is set or it does
+ * wipes and frees it with crypto_free_plain), 1 when none is set or it does
  * not open under the current key, -1 on a database error. */
 int notify_secret_load(PGconn *c, const char *account, char **out);
-void notify_secret_free(char *secret);
 
 #endif

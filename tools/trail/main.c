@@ -18,10 +18,10 @@
  * set (sealed.h): "[erased]" once erased, "[sealed]" without a database.
  * Exit: 0 ok, 1 runtime failure (one line on stderr), 2 bad usage. */
 #include "config.h"
+#include "dlq.h"
 #include "events.h"
 #include "kafka_conf.h"
 #include "kafka_producer.h"
-#include "dlq.h"
 #include "pb_json.h"
 #include "rfc3339.h"
 #include "sealed.h"
