@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +346,9 @@ static int charge(req_state *st, size_t n) {
 
 /* The request whose handler runs on this worker thread, for charge_running. */
 static _Thread_local req_state *running;
+/* Its handler called http_defer: the request is no longer the worker's to
+ * touch (it may be answered and freed before the handler returns). */
+static _Thread_local int deferred;
 
 /* json_bounded's charge hook: what json-c is about to build for the running
  * handler is charged to its request and given back with its body. */
@@ -536,20 +540,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return send_response(conn, &st->resp);
 }
 
-static void run_job(req_state *st) {
-    const http_route *r = st->route;
-    if (st->job == JOB_AUTHORIZE) {
-        if (r->authorize(&st->req, &st->resp, r->ctx) != 0) {
-            st->refused = 1;
-            refused("credential");
-            if (!st->resp.body) http_error(&st->resp, 401, "unauthorized", "A valid credential is required.");
-        }
-        st->ph = PH_AUTHORIZED;
-        return;
-    }
-    running = st;
-    r->fn(&st->req, &st->resp, r->ctx);
-    running = NULL;
+/* The handler's answer is final: checked, the body given back, and the
+ * connection ready to be resumed to send it. */
+static void finish(req_state *st) {
     if (st->busy) { /* the handler answered its refused parse somehow: the truth is 503 */
         free(st->resp.body);
         memset(&st->resp, 0, sizeof st->resp);
@@ -558,6 +551,51 @@ static void run_job(req_state *st) {
     if (!st->resp.body && st->resp.status >= 400) http_error(&st->resp, st->resp.status, "error", "Request failed.");
     release_body(st);
     st->ph = PH_RESPONDING;
+}
+
+/* Resumes st's connection and counts its job done. */
+static void resume(req_state *st) {
+    http_server *srv = st->srv;
+    MHD_resume_connection(st->conn);
+    pthread_mutex_lock(&srv->mu);
+    if (--srv->inflight == 0) pthread_cond_broadcast(&srv->idle);
+    pthread_mutex_unlock(&srv->mu);
+}
+
+/* Runs st's job. Returns 1 when the handler deferred its answer (the
+ * connection stays suspended), else 0. */
+static int run_job(req_state *st) {
+    const http_route *r = st->route;
+    if (st->job == JOB_AUTHORIZE) {
+        if (r->authorize(&st->req, &st->resp, r->ctx) != 0) {
+            st->refused = 1;
+            refused("credential");
+            if (!st->resp.body) http_error(&st->resp, 401, "unauthorized", "A valid credential is required.");
+        }
+        st->ph = PH_AUTHORIZED;
+        return 0;
+    }
+    running = st;
+    deferred = 0;
+    r->fn(&st->req, &st->resp, r->ctx);
+    running = NULL;
+    if (deferred) return 1;
+    finish(st);
+    return 0;
+}
+
+http_deferred *http_defer(const http_request *req) {
+    deferred = 1;
+    return (http_deferred *)((char *)req - offsetof(req_state, req));
+}
+
+void http_deferred_answer(http_deferred *d, http_response *resp) {
+    req_state *st = (req_state *)d;
+    free(st->resp.body);
+    st->resp = *resp;
+    memset(resp, 0, sizeof *resp);
+    finish(st);
+    resume(st);
 }
 
 static void *worker_main(void *arg) {
@@ -570,10 +608,8 @@ static void *worker_main(void *arg) {
         srv->head = st->next;
         if (!srv->head) srv->tail = NULL;
         pthread_mutex_unlock(&srv->mu);
-        run_job(st);
-        MHD_resume_connection(st->conn);
+        if (!run_job(st)) resume(st);
         pthread_mutex_lock(&srv->mu);
-        if (--srv->inflight == 0) pthread_cond_broadcast(&srv->idle);
     }
     pthread_mutex_unlock(&srv->mu);
     return NULL;

@@ -90,6 +90,18 @@ int http_server_port(const http_server *s);
  * running handlers, frees s. NULL is allowed. */
 void http_server_stop(http_server *s);
 
+/* Deferred answers: a handler that must wait (for Kafka, a batch) without
+ * holding its worker calls http_defer, hands the result on and returns; it
+ * must not touch req or resp after handing it on (the answer may already
+ * have gone), and what it left in resp is ignored. The connection stays
+ * suspended, with the request (params, headers, body) valid, until
+ * http_deferred_answer, from any thread, gives the answer (resp's body is
+ * taken, resp cleared) and resumes it. Every deferred request is answered
+ * exactly once: http_server_stop waits for them. */
+typedef struct http_deferred http_deferred;
+http_deferred *http_defer(const http_request *req);
+void http_deferred_answer(http_deferred *d, http_response *resp);
+
 /* Request accessors; values are owned by the request. NULL when absent. */
 const char *http_header(const http_request *req, const char *name);
 const char *http_query(const http_request *req, const char *name);

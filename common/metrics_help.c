@@ -38,6 +38,8 @@ static const struct {
     {"atsb_http_refused_total", "HTTP requests refused before their handler, by reason."},
     {"atsb_http_request_duration_seconds", "Duration of HTTP requests served, by route."},
     {"atsb_http_requests_total", "HTTP requests served, by route and status code."},
+    {"atsb_ingest_accept_batches_total", "Group commits of accepted applications (one transaction and one Kafka wait each)."},
+    {"atsb_ingest_accept_batched_total", "Applications stored by group commits; divided by the batches, the mean batch size."},
     {"atsb_ingest_applications_total", "Applications and export candidates accepted or refused by ingest."},
     {"atsb_ingest_bytes_total", "Request body bytes ingest read."},
     {"atsb_kafka_consumer_lag", "Messages a consumer group has yet to read, by topic and partition."},

@@ -19,11 +19,16 @@ typedef struct {
     int signature_max_age_s;      /* ATSB_INGEST_SIGNATURE_MAX_AGE_S */
     int retry_after_s;            /* ATSB_INGEST_RETRY_AFTER_S */
     int lookup_cache_ms;          /* ATSB_INGEST_LOOKUP_CACHE_MS (lookup_cache.h) */
+    int committers;               /* ATSB_INGEST_COMMITTERS (accept_batch.h) */
+    int batch_max;                /* ATSB_INGEST_BATCH_MAX (accept_batch.h) */
     char status_url_base[256];    /* ATSB_INGEST_STATUS_URL_BASE */
 } ingest_config;
 
+typedef struct accept_batcher accept_batcher; /* accept_batch.h */
+
 typedef struct {
     service *svc; /* svc->db and svc->producer are set before HTTP starts */
+    accept_batcher *batcher;
     ingest_config cfg;
     char topic_received[256];
     char topic_webhooks[256];

@@ -1,6 +1,7 @@
 /* atsb-ingest: all inbound HTTP (applications, export tasks, ATS webhooks,
  * provider callbacks) into Kafka, and on threads the erasures of
  * application.events (erasure.h) and document retention (retention.h). See DESIGN.md and docs/ingest.md. */
+#include "accept_batch.h"
 #include "erasure.h"
 #include "erasure_listener.h"
 #include "ingest.h"
@@ -25,10 +26,9 @@ int main(void) {
         .addr_env = "ATSB_INGEST_ADDR",
         .addr_default = "127.0.0.1:8081",
         .migrations = ingest_migrations,
-        /* A request holds its connection until Kafka acknowledged (the
-         * transaction commits after the produce), so the pool bounds how
-         * many requests are in flight. */
-        .pg_pool_default = 32,
+        /* Handlers hold a connection briefly (a grant not cached); each
+         * committer holds one while its batch waits for Kafka. */
+        .pg_pool_default = 40,
         .secrets = secrets,
     };
     ingest_config cfg;
@@ -37,7 +37,12 @@ int main(void) {
     routes_build(&ctx, routes);
     spec.routes = routes;
     spec.nroutes = routes_count;
-    if (service_start(&spec, &svc) != 0) return EXIT_FAILURE;
+    /* Before the HTTP server: applications are queued to it from the start. */
+    ctx.batcher = accept_batcher_start(&ctx);
+    if (!ctx.batcher || service_start(&spec, &svc) != 0) {
+        accept_batcher_stop(ctx.batcher);
+        return EXIT_FAILURE;
+    }
     /* Erasure: documents, their refs and the idempotency body hash. */
     erasure_listener *erasure = erasure_listener_start(&svc, "ingest", ingest_erase, NULL);
     if (!erasure) shutdown_request();
@@ -45,6 +50,11 @@ int main(void) {
     service_wait(&svc);
     retention_join(docs);
     int rc = erasure && erasure_listener_join(erasure) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    /* Requests first (the deferred ones are answered by the committers),
+     * then the committers, then the producer and the pool they use. */
+    http_server_stop(svc.http);
+    svc.http = NULL;
+    accept_batcher_stop(ctx.batcher);
     service_stop(&svc);
     return rc;
 }
