@@ -10,6 +10,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "oauth.h"
+#include "routes.h"
 #include "service.h"
 #include "shutdown.h"
 
@@ -21,16 +22,9 @@ extern const migrate_file delivery_migrations[];
 int main(void) {
     static dctx x;
     dconfig_load(&x.cfg);
-    static http_route routes[] = {
-        {"POST", "/v1/accounts/{id}/connections/lever", oauth_lever_start, &x, 0, auth_admin_route, HTTP_ACCEPT_JSON},
-        {"POST", "/v1/accounts/{id}/connections/eploy", connections_eploy, &x, 0, auth_admin_route, HTTP_ACCEPT_JSON},
-        {"GET", "/v1/accounts/{id}/connections", connections_list, &x, 0, auth_admin_route, 0},
-        {"GET", "/v1/accounts/{id}/connections/{name}", connections_get, &x, 0, auth_admin_route, 0},
-        {"DELETE", "/v1/accounts/{id}/connections/{name}", connections_delete, &x, 0, auth_admin_route, 0},
-        {"GET", "/v1/deadletters", deadletters_list, &x, 0, auth_admin_route, 0},
-        {"POST", "/v1/deadletters/replay", deadletters_replay, &x, 0, auth_admin_route, HTTP_ACCEPT_JSON},
-        {"GET", "/oauth/lever/callback", oauth_lever_callback, &x, 0, NULL, 0},
-    };
+#define ROUTE(method, pattern, fn, authorize, accept) {method, pattern, fn, &x, 0, authorize, accept},
+    static http_route routes[] = {DELIVERY_ROUTES(ROUTE)};
+#undef ROUTE
     /* Admin endpoints, sealed credentials, Lever OAuth, the provider. */
     static const char *const secrets[] = {"ATSB_ADMIN_TOKEN", "ATSB_SECRET_KEY", "ATSB_LEVER_CLIENT_SECRET",
                                           "ATSB_PROVIDER_API_KEY", NULL};

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "routes.h"
 #include "service.h"
 #include "shutdown.h"
 
@@ -73,9 +74,9 @@ static void *sweep_thread(void *arg) {
 }
 
 int main(void) {
-    static const http_route routes[] = {
-        {"GET", "/v1/accounts/{account}/postings/{posting}/questions", questions_api_get, &svc, 0, NULL, 0},
-    };
+#define ROUTE(method, pattern, fn) {method, pattern, fn, &svc, 0, NULL, 0},
+    static const http_route routes[] = {QUESTIONS_ROUTES(ROUTE)};
+#undef ROUTE
     /* Connections' sealed credentials; Lever token refresh with atsbridge's app. */
     static const char *const secrets[] = {"ATSB_SECRET_KEY", "ATSB_LEVER_CLIENT_SECRET", NULL};
     static const service_spec spec = {

@@ -19,6 +19,7 @@
 #include "migrate.h"
 #include "notifier.h"
 #include "query_api.h"
+#include "routes.h"
 #include "service.h"
 #include "shutdown.h"
 
@@ -30,25 +31,9 @@ extern const migrate_file status_migrations[];
 
 static status_app app;
 
-static const http_route routes[] = {
-    {"GET", "/v1/applications", query_application_list, &app, 0, api_authorize, 0},
-    {"GET", "/v1/applications/{id}", query_application_get, &app, 0, api_authorize, 0},
-    {"DELETE", "/v1/applications/{id}", admin_application_delete, &app, 0, auth_admin_route, 0},
-    {"GET", "/v1/exports", query_export_list, &app, 0, api_authorize, 0},
-    {"GET", "/v1/exports/{id}", query_export_get, &app, 0, api_authorize, 0},
-    {"GET", "/v1/accounts", admin_account_list, &app, 0, auth_admin_route, 0},
-    {"GET", "/v1/accounts/{id}", admin_account_get, &app, 0, auth_admin_route, 0},
-    {"PUT", "/v1/accounts/{id}", admin_account_put, &app, 64 * 1024, auth_admin_route, HTTP_ACCEPT_JSON},
-    {"POST", "/v1/accounts/{id}/go-live", admin_account_go_live, &app, 4096, auth_admin_route, HTTP_ACCEPT_JSON},
-    {"POST", "/v1/accounts/{id}/notification-secret", notify_secret_post, &app, 4096, auth_admin_route,
-     HTTP_ACCEPT_JSON},
-    {"GET", "/v1/accounts/{id}/sync", query_account_sync, &app, 0, api_authorize, 0},
-    {"GET", "/v1/background-checks", query_check_list, &app, 0, api_authorize, 0},
-    {"GET", "/v1/background-checks/{id}", query_check_get, &app, 0, api_authorize, 0},
-    {"GET", "/v1/erasures/{id}", admin_erasure_get, &app, 0, auth_admin_route, 0},
-    {"PUT", "/v1/admin/operators/{name}", admin_operator_put, &app, 4096, auth_bootstrap_route, HTTP_ACCEPT_JSON},
-    {"DELETE", "/v1/admin/operators/{name}", admin_operator_delete, &app, 0, auth_bootstrap_route, 0},
-};
+#define ROUTE(method, pattern, fn, max_body, authorize, accept) {method, pattern, fn, &app, max_body, authorize, accept},
+static const http_route routes[] = {STATUS_ROUTES(ROUTE)};
+#undef ROUTE
 
 typedef struct {
     consume_ctx ctx;

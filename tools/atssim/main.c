@@ -77,7 +77,8 @@ static const dispatch_target targets[T_COUNT] = {
 };
 
 #define SIM(method, pattern, t, max) {method, pattern, dispatch_handle, (void *)&targets[t], max, NULL, 0}
-#define CTL(method, pattern, fn) {method, pattern, fn, NULL, 0, NULL, 0}
+/* The control routes (control.h), no faults. */
+#define CTL(method, pattern, fn) {method, pattern, fn, NULL, 0, NULL, 0},
 /* A Lever route in both environments: production and the sandbox share the
  * target (so faults and counts cover both); lever_oauth tells them apart. */
 #define LEVER(method, path, t, max) \
@@ -115,26 +116,7 @@ static const http_route routes[] = {
     SIM("GET", "/provider/v1/orders/{id}", T_PROVIDER_GET_ORDER, 0),
     SIM("GET", "/provider/v1/packages", T_PROVIDER_PACKAGES, 0),
     SIM("GET", "/provider/reports/{id}", T_PROVIDER_REPORT, 0),
-    CTL("GET", "/_sim/ledger", control_ledger),
-    CTL("GET", "/_sim/requests", control_requests),
-    CTL("POST", "/_sim/faults", control_faults_add),
-    CTL("GET", "/_sim/faults", control_faults_list),
-    CTL("DELETE", "/_sim/faults", control_faults_clear),
-    CTL("GET", "/_sim/faults/targets", control_fault_targets),
-    CTL("POST", "/_sim/reset", control_reset),
-    CTL("POST", "/_sim/latency", control_latency),
-    CTL("GET", "/_sim/webhooks", control_webhooks_log),
-    CTL("POST", "/_sim/lever/opportunities/{id}/stage", control_lever_stage),
-    CTL("POST", "/_sim/lever/webhooks", control_lever_webhooks),
-    CTL("POST", "/_sim/lever/tokens", control_lever_tokens),
-    CTL("POST", "/_sim/lever/tokens/expire", control_lever_expire),
-    CTL("POST", "/_sim/lever/rate-limit", control_lever_rates),
-    CTL("POST", "/_sim/eploy/tokens/expire", control_eploy_expire),
-    CTL("POST", "/_sim/eploy/{site}/client-ip", control_eploy_client_ip),
-    CTL("POST", "/_sim/eploy/{site}/quota", control_eploy_quota),
-    CTL("POST", "/_sim/eploy/{site}/sources", control_eploy_source),
-    CTL("POST", "/_sim/provider/orders/{id}/advance", control_provider_advance),
-    CTL("POST", "/_sim/provider/config", control_provider_config),
+    ATSSIM_CONTROL_ROUTES(CTL)
 };
 
 static int write_port_file(const char *path, int port) {
