@@ -4,21 +4,35 @@ die() { echo "atsbridge: $*" >&2; exit 1; }
 
 # Debian packages the build, the tests and the local stack need (clang and
 # libclang-rt-14-dev, only a Recommends of clang-14 and so skipped by
-# --no-install-recommends, for `scripts/dev fuzz`: -fsanitize=fuzzer).
+# --no-install-recommends, for `scripts/dev fuzz`: -fsanitize=fuzzer;
+# nodejs and npm for the OpenAPI lint and contract test, whose npm packages
+# scripts/node-deps installs into the build directory).
 ATSB_PACKAGES="build-essential cmake pkg-config git curl ca-certificates procps
   librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libcriterion-dev
   libmicrohttpd-dev libjson-c-dev libsodium-dev libcurl4-openssl-dev
   postgresql postgresql-client
   openjdk-17-jre-headless maven docker-compose docker.io debootstrap
-  clang libclang-rt-14-dev"
+  clang libclang-rt-14-dev nodejs npm"
 
 # Debian packages only `scripts/dev bench` needs (never the tests or CI).
 ATSB_BENCH_PACKAGES="wrk gnuplot-nox"
 
+# True when Debian package $1 is installed; nodejs and npm also when their
+# command is there (a Node.js installed otherwise, e.g. one that bundles npm
+# and conflicts with Debian's npm, is left alone).
+atsb_have_package() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" && return 0
+  case $1 in
+  nodejs) command -v node >/dev/null 2>&1 ;;
+  npm) command -v npm >/dev/null 2>&1 ;;
+  *) return 1 ;;
+  esac
+}
+
 atsb_bench_bootstrap() {
   local missing=() p
   for p in $ATSB_BENCH_PACKAGES; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    atsb_have_package "$p" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" = 0 ] || die "missing Debian packages for the bench: ${missing[*]} (apt-get install them)"
@@ -31,7 +45,7 @@ atsb_bench_bootstrap() {
 atsb_bootstrap() {
   local missing=() p
   for p in $ATSB_PACKAGES; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    atsb_have_package "$p" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then
