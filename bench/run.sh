@@ -7,7 +7,7 @@
 # every service over the scenarios that ran, and runs the pipeline when
 # alone). Counts are environment variables (defaults sized for a 2-core
 # machine, see docs/benchmarks.md): BENCH_ACCOUNTS, BENCH_INGEST_SECONDS,
-# BENCH_INGEST_WARMUP_SECONDS, BENCH_STATUS_EVENTS, BENCH_QUESTIONS_APPS, BENCH_PIPELINE_APPS,
+# BENCH_INGEST_WARMUP_SECONDS, BENCH_INGEST_CONNS, BENCH_STATUS_EVENTS, BENCH_QUESTIONS_APPS, BENCH_PIPELINE_APPS,
 # BENCH_PIPELINE_CONC, BENCH_SCALE_APPS, BENCH_SCALE_WORKERS, BENCH_BACKLOG_APPS, BENCH_HOSTILE_SECONDS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +17,8 @@ build=${ATSB_BUILD_DIR:-$root/build}
 accounts=${BENCH_ACCOUNTS:-8}
 INGEST_SECONDS=${BENCH_INGEST_SECONDS:-8}
 INGEST_WARMUP_SECONDS=${BENCH_INGEST_WARMUP_SECONDS:-20}
+INGEST_CONNS=${BENCH_INGEST_CONNS:-32 256 1024}
+BOUND_WORKERS=${BENCH_BOUND_WORKERS:-2}
 STATUS_EVENTS=${BENCH_STATUS_EVENTS:-40000}
 QUESTIONS_APPS=${BENCH_QUESTIONS_APPS:-10000}
 PIPELINE_APPS=${BENCH_PIPELINE_APPS:-20000}
@@ -51,6 +53,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# wrk holds 1024 connections, the servers as many: raise the open-file limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 t0=$(date +%s)
 stack_up
 setup

@@ -88,8 +88,10 @@ int data_keys_get(PGconn *c, size_t n, const char *const *subjects, int create, 
     }
     const char *p[] = {arr};
     r = pg_exec(c,
-                "SELECT u.i, encode(k.wrapped, 'hex') FROM unnest($1::text[]) WITH ORDINALITY AS u(s, i)"
-                " LEFT JOIN keys.data_keys k ON k.subject_id = u.s",
+                /* A subquery per subject: one index probe each. As a join
+                 * the planner hashes the whole table for a short array. */
+                "SELECT u.i, (SELECT encode(k.wrapped, 'hex') FROM keys.data_keys k WHERE k.subject_id = u.s)"
+                " FROM unnest($1::text[]) WITH ORDINALITY AS u(s, i)",
                 1, p);
     if (!pg_ok(r)) goto cleanup;
     rc = 0;

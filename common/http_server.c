@@ -762,11 +762,15 @@ static void server_free(http_server *s) {
     free(s);
 }
 
+static int default_workers = 32;
+
+void http_server_default_workers(int n) { default_workers = n; }
+
 int http_server_start(const char *host, int port, const http_route *routes, size_t nroutes,
                       http_ready_fn ready, void *ready_ctx, http_server **out, char *err,
                       size_t errlen) {
     unsigned threads = (unsigned)config_int("ATSB_HTTP_THREADS", 2, 1, 64);
-    int workers = (int)config_int("ATSB_HTTP_WORKERS", 32, 1, 4096);
+    int workers = (int)config_int("ATSB_HTTP_WORKERS", default_workers, 1, 4096);
     unsigned max_conns = (unsigned)config_int("ATSB_HTTP_MAX_CONNECTIONS", 4096, 16, 1000000);
     unsigned per_ip = (unsigned)config_int("ATSB_HTTP_MAX_CONNECTIONS_PER_IP", 512, 1, 1000000);
     unsigned idle_s = (unsigned)config_int("ATSB_HTTP_IDLE_TIMEOUT_S", 15, 1, 3600);

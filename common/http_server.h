@@ -78,6 +78,12 @@ typedef int (*http_ready_fn)(void *ctx, char *reason, size_t len);
 
 typedef struct http_server http_server;
 
+/* The worker count when ATSB_HTTP_WORKERS is unset (32 unless a service
+ * sets another before starting its server: one whose handlers rarely
+ * block is faster with few workers, each job then finding the next queued
+ * instead of waking a sleeping thread). */
+void http_server_default_workers(int n);
+
 /* Starts listening on host:port. routes must outlive the server. Returns 0,
  * or -1 with err filled (port taken, ...). Limits come from the ATSB_HTTP_*
  * variables above; a bad value exits 2 (config_fail). */

@@ -89,6 +89,7 @@ int service_start(const service_spec *spec, service *svc) {
     if (apply_migrations(svc, "keys", keys_migrations, err, sizeof err)) goto fail;
     if (spec->migrations && apply_migrations(svc, spec->name, spec->migrations, err, sizeof err)) goto fail;
     if (kafka_producer_new(spec->name, &svc->producer, err, sizeof err)) goto fail;
+    if (spec->http_workers_default > 0) http_server_default_workers(spec->http_workers_default);
     if (http_server_start(host, port, spec->routes, spec->nroutes, ready, svc, &svc->http, err,
                           sizeof err))
         goto fail;

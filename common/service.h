@@ -18,6 +18,7 @@ typedef struct {
     const char *addr_default;      /* e.g. "127.0.0.1:8081" */
     const migrate_file *migrations;
     int pg_pool_default;           /* ATSB_PG_POOL when unset; 0 means 8 */
+    int http_workers_default;      /* ATSB_HTTP_WORKERS when unset; 0 means 32 */
     const http_route *routes;
     size_t nroutes;
     /* The secrets the service uses, NULL-terminated (config_secret): each

@@ -1,19 +1,25 @@
-/* Baselines for scripts/bench's ingest scenario: a bare libmicrohttpd server
- * in the same threading mode as common/http_server.c (thread per
- * connection) that reads the request body and answers 202 with a small JSON
- * body. What ingest adds on top (parsing, PostgreSQL, Kafka) is the
- * difference.
+/* Baselines for the ingest scenario of scripts/dev bench: a bare handler on
+ * the services' own HTTP server (common/http_server.c: epoll event threads,
+ * a worker pool, suspended connections) that answers POST
+ * /v1/applications with 202 and a small JSON body, without parsing,
+ * PostgreSQL or anything else. What ingest adds on top is the difference.
  *
  *   bench_bare202 PORT [TOPIC]
  *
  * With TOPIC (ATSB_KAFKA_BROKERS and the services' producer settings) each
- * request's body is produced there first and 202 follows the delivery
- * report, as ingest must answer: the bound of any durable acceptance at
- * that concurrency, without parsing or PostgreSQL. */
+ * request produces what ingest produces for an application (an
+ * ApplicationReceived carrying the body as its sealed part, keyed by a
+ * fresh id, and its `received` event) and is answered after Kafka's
+ * acknowledgement of both, its connection suspended meanwhile (no thread
+ * waits): the bound of any durable acceptance at that concurrency. */
+#include "atsbridge/v1/applications.pb-c.h"
+#include "http_server.h"
+#include "kafka_conf.h" /* SCHEMA_RECEIVED */
 #include "kafka_producer.h"
+#include "produce_batch.h"
 
-#include <microhttpd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,86 +32,71 @@ static void stop(int sig) {
 }
 
 static kafka_producer *producer; /* NULL: answer at once */
-static const char *topic;
+static char topic[256];
+static atomic_ulong next_id;
 
-typedef struct {
-    char *body;
-    size_t len;
-} req;
+static const char accepted[] = "{\"application_id\":\"app_0\",\"status_url\":\"http://127.0.0.1:8084/\"}";
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                  const char *version, const char *data, size_t *size, void **state) {
-    (void)cls;
-    (void)url;
-    (void)method;
-    (void)version;
-    static int marker; /* the bare baseline keeps no state: nothing to allocate per request */
-    if (!*state) {
-        *state = producer ? calloc(1, sizeof(req)) : (void *)&marker;
-        return *state ? MHD_YES : MHD_NO;
-    }
-    req *q = *state;
-    if (*size) {
-        if (producer) {
-            char *b = realloc(q->body, q->len + *size);
-            if (!b) return MHD_NO;
-            memcpy(b + q->len, data, *size);
-            q->body = b;
-            q->len += *size;
-        }
-        *size = 0; /* the bare baseline discards the body */
-        return MHD_YES;
-    }
-    int status = 202;
-    if (producer) {
-        kafka_msg m = {.topic = topic, .payload = q->body ? q->body : "", .len = q->len,
-                       .schema = "atsbridge.v1.ApplicationReceived"};
-        if (kafka_producer_send(producer, &m) != RD_KAFKA_RESP_ERR_NO_ERROR) status = 503;
-    }
-    static const char body[] = "{\"application_id\":\"app_0\",\"status_url\":\"http://127.0.0.1:8084/\"}";
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
-    MHD_destroy_response(r);
-    return ret;
+static void answer(http_response *resp, int status) {
+    resp->status = status;
+    resp->body = strdup(accepted);
+    resp->body_len = resp->body ? sizeof accepted - 1 : 0;
+    resp->content_type = "application/json";
 }
 
-static void on_done(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTerminationCode code) {
-    (void)cls;
-    (void)conn;
-    (void)code;
-    req *q = *state;
-    if (producer && q) {
-        free(q->body);
-        free(q);
+static void acknowledged(void *arg, rd_kafka_resp_err_t err) {
+    http_response resp = {0};
+    answer(&resp, err == RD_KAFKA_RESP_ERR_NO_ERROR ? 202 : 503);
+    http_deferred_answer(arg, &resp);
+}
+
+static void post(const http_request *req, http_response *resp, void *ctx) {
+    (void)ctx;
+    if (!producer) {
+        answer(resp, 202);
+        return;
     }
-    *state = NULL;
+    produce_batch *b = produce_batch_new(producer, "bench");
+    if (!b) {
+        answer(resp, 503);
+        return;
+    }
+    char id[32];
+    snprintf(id, sizeof id, "app_%lu", atomic_fetch_add(&next_id, 1));
+    Atsbridge__V1__ApplicationReceived m = ATSBRIDGE__V1__APPLICATION_RECEIVED__INIT;
+    m.application_id = id;
+    m.sealed.data = (uint8_t *)req->body;
+    m.sealed.len = req->body_len;
+    Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    ev.application_id = id;
+    ev.type = "received";
+    ev.state = "received";
+    produce_batch_proto(b, topic, id, SCHEMA_RECEIVED, &m.base, NULL);
+    produce_batch_event(b, &ev, NULL, NULL);
+    produce_batch_then(b, "bare202", acknowledged, http_defer(req));
 }
 
 int main(int argc, char **argv) {
     int port = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 8091;
     char err[512];
     if (argc > 2) {
-        topic = argv[2];
+        snprintf(topic, sizeof topic, "%s", argv[2]);
         if (kafka_producer_new("bench-bare202", &producer, err, sizeof err)) {
             fprintf(stderr, "bare202: %s\n", err);
             return 1;
         }
     }
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                                MHD_USE_POLL,
-                                            (uint16_t)port, NULL, NULL, on_request, NULL,
-                                            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
-    if (!d) {
-        fprintf(stderr, "bare202: cannot listen on %d\n", port);
+    static const http_route routes[] = {{"POST", "/v1/applications", post, NULL, 0, NULL, HTTP_ACCEPT_JSON}};
+    http_server *srv = NULL;
+    if (http_server_start("127.0.0.1", port, routes, 1, NULL, NULL, &srv, err, sizeof err)) {
+        fprintf(stderr, "bare202: %s\n", err);
         kafka_producer_destroy(producer, 1000);
         return 1;
     }
     signal(SIGTERM, stop);
     signal(SIGINT, stop);
     while (run) pause();
-    MHD_stop_daemon(d);
+    http_server_stop(srv);
     kafka_producer_destroy(producer, 5000);
     return 0;
 }

@@ -41,6 +41,7 @@ end
 function done(summary, latency, requests)
   local bad = 0
   for _, t in ipairs(threads) do bad = bad + (t:get("non202") or 0) end
-  io.write(string.format("RESULT rps=%.1f p99_ms=%.2f non202=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000, bad))
+  io.write(string.format("RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f non202=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, bad + summary.errors.timeout))
 end

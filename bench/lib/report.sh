@@ -27,8 +27,8 @@ report() {
   mkdir -p "$out"
   {
     printf '{"taken_at":"%s","wall_s":%s,"machine":%s,\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$wall" "$(machine_json)"
-    printf ' "counts":{"accounts":%s,"ingest_seconds":%s,"ingest_warmup_seconds":%s,"status_events":%s,"questions_apps":%s,"pipeline_apps":%s,"pipeline_concurrency":%s,"scaleout_apps":%s,"scaleout_workers":%s,"backlog_apps":%s},\n' \
-      "$accounts" "$INGEST_SECONDS" "$INGEST_WARMUP_SECONDS" "$STATUS_EVENTS" "$QUESTIONS_APPS" "$PIPELINE_APPS" "$PIPELINE_CONC" "$SCALE_APPS" "$SCALE_WORKERS" "$BACKLOG_APPS"
+    printf ' "counts":{"accounts":%s,"ingest_seconds":%s,"ingest_warmup_seconds":%s,"ingest_connections":"%s","status_events":%s,"questions_apps":%s,"pipeline_apps":%s,"pipeline_concurrency":%s,"scaleout_apps":%s,"scaleout_workers":%s,"backlog_apps":%s},\n' \
+      "$accounts" "$INGEST_SECONDS" "$INGEST_WARMUP_SECONDS" "$INGEST_CONNS" "$STATUS_EVENTS" "$QUESTIONS_APPS" "$PIPELINE_APPS" "$PIPELINE_CONC" "$SCALE_APPS" "$SCALE_WORKERS" "$BACKLOG_APPS"
     printf ' "scenarios":[\n'
     sed '$!s/$/,/' "$work/rows.jsonl" 2>/dev/null
     printf ' ]}\n'
@@ -44,13 +44,13 @@ report() {
     # (throughput scenarios); lat.dat: scenario p50 p99 base_p50 base_p99.
     awk -F'\t' '$7 ~ />=/ { t = $7; gsub(/[^0-9.]/, "", t); print $1, $6, t }' "$work/rows.tsv" >"$work/ratio.dat"
     awk -F'\t' '$3 ~ /\/s$/ { print $1, $2, $4 }' "$work/rows.tsv" >"$work/rate.dat"
-    sed -n 's/.*"scenario":"\([a-z]*\)".*"p50_ms":\([0-9.]*\),"p99_ms":\([0-9.]*\),"baseline_p50_ms":\([0-9.]*\),"baseline_p99_ms":\([0-9.]*\).*/\1 \2 \3 \4 \5/p' \
+    sed -n 's/.*"scenario":"\([a-z@0-9-]*\)".*"p50_ms":\([0-9.]*\),"p99_ms":\([0-9.]*\),"baseline_p50_ms":\([0-9.]*\),"baseline_p99_ms":\([0-9.]*\).*/\1 \2 \3 \4 \5/p' \
       "$work/rows.jsonl" >"$work/lat.dat"
-    sed -n 's/.*"scenario":"ingest".*"p99_ms":\([0-9.]*\),"baseline_p99_ms":\([0-9.]*\).*/ingest 0 \1 0 \2/p' \
-      "$work/rows.jsonl" >>"$work/lat.dat"
+    # sweep.dat (scenario_ingest): connections ingest bound bare p99 bound_p99.
+    touch "$work/sweep.dat"
     # A panel whose file is empty (its scenarios did not run) says so.
     local f has=""
-    for f in ratio rate lat; do has="$has has_$f=$([ -s "$work/$f.dat" ] && echo 1 || echo 0);"; done
+    for f in ratio rate lat sweep; do has="$has has_$f=$([ -s "$work/$f.dat" ] && echo 1 || echo 0);"; done
     (cd "$work" && gnuplot -e "out='$out/latest.png'; title='atsbridge bench $(date -u +%Y-%m-%d), $(nproc) cores';$has" \
       "$root/bench/plot.gp") 2>"$work/gnuplot.err" || echo "bench: gnuplot failed (see $work/gnuplot.err)" >&2
   fi

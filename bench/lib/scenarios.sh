@@ -9,6 +9,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 yesno() { if ge "$1" "$2"; then echo yes; else echo no; fi; }
 
+# cpu_ticks: "busy total" jiffies of all CPUs so far (/proc/stat).
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+# proc_ticks PID...: user + system jiffies of these processes so far (gone ones count 0).
+proc_ticks() {
+  local p t=0
+  for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+# pg_pids, kafka_pid: the private PostgreSQL (postmaster and its backends) and Kafka broker.
+pg_pids() {
+  local pm
+  pm=$(head -n 1 "$(cat "$work/env/pgdata")/pg/postmaster.pid" 2>/dev/null) || return 0
+  echo "$pm" $(pgrep -P "$pm")
+}
+kafka_pid() { cat "$work/env/kafka/kafka.pid" 2>/dev/null || echo 0; }
+
 # count_bg TOPIC N TIMEOUT [TYPE]: bench_topic count in the background,
 # returned once it has the topic assigned; its output goes to $work/count.out.
 count_bg() {
@@ -32,44 +48,75 @@ bench_topic_create() {
     >>"$work/topics.log" 2>&1 || die "bench: cannot create topic $1 (see $work/topics.log)"
 }
 
+# Ingest at each concurrency of INGEST_CONNS: accepted/s and p50/p99 beside
+# the bound measured right after it at the same concurrency
+# (bench_bare202 producing what ingest produces and answering after Kafka's
+# acknowledgement, on the same HTTP server), and the bare handler without
+# Kafka for scale. Target at 256 connections and more: ingest >= 0.8 of the
+# bound and p99 <= 2 x the bound's. Every point is kept (sweep.dat for the
+# plot).
 scenario_ingest() {
-  local p=ing. dur=$INGEST_SECONDS conns=32 bare_port bare_pid kbare_port kbare_pid line
+  local p=ing. dur=$INGEST_SECONDS c bare_port kbare_port kbare_pid ing bound bare
+  local http=(ATSB_HTTP_MAX_CONNECTIONS=4096 ATSB_HTTP_MAX_CONNECTIONS_PER_IP=4096)
   topics $p
   bench_topic_create ${p}bench.bare202
-  svc_start ingest ingest $p
+  svc_start ingest ingest $p "${http[@]}"
   bare_port=$(free_port 18900)
-  "$build/bench/ingest/bench_bare202" "$bare_port" &
-  bare_pid=$!
-  BG_PIDS+=("$bare_pid")
-  # The bound: the bare handler plus the one acknowledged produce ingest must wait for.
+  env "${http[@]}" "$build/bench/ingest/bench_bare202" "$bare_port" 2>>"$work/bare202.err" &
+  BG_PIDS+=("$!")
   kbare_port=$(free_port 18950)
-  "$build/bench/ingest/bench_bare202" "$kbare_port" ${p}bench.bare202 2>>"$work/bare202.err" &
+  env "${http[@]}" ATSB_HTTP_WORKERS="$BOUND_WORKERS" ATSB_TOPIC_PREFIX=$p "$build/bench/ingest/bench_bare202" "$kbare_port" ${p}bench.bare202 \
+    2>>"$work/bare202.err" &
   kbare_pid=$!
   BG_PIDS+=("$kbare_pid")
-  sleep 0.3
-  wrk_run() { # URL SECONDS
-    BENCH_RUN=$RANDOM BENCH_ACCOUNT=bench-0 BENCH_POSTING=load-lever-posting BENCH_DOCUMENTS=0 \
-      wrk -t2 -c"$conns" -d"${2}s" --latency -s "$root/bench/ingest/post.lua" "$1" | grep '^RESULT'
+  wait_http "http://127.0.0.1:$bare_port/healthz" 10 && wait_http "http://127.0.0.1:$kbare_port/healthz" 30 \
+    || die "bench: bench_bare202 did not start (see $work/bare202.err)"
+  # wrk_run PORT CONNECTIONS SECONDS [PID]: wrk's RESULT line plus CPU
+  # milliseconds per request of the whole machine (cpu_ms), of PID
+  # (pid_cpu_ms), PostgreSQL (pg_cpu_ms) and Kafka (kafka_cpu_ms): what
+  # each accepted request costs, whoever spends it.
+  wrk_run() {
+    local m0 s0 g0 k0 m1 s1 g1 k1 line pgs
+    pgs=$(pg_pids)
+    read -r m0 _ < <(cpu_ticks)
+    s0=$(proc_ticks "${4:-0}") g0=$(proc_ticks $pgs) k0=$(proc_ticks "$(kafka_pid)")
+    line=$(BENCH_RUN=$RANDOM BENCH_ACCOUNT=bench-0 BENCH_POSTING=load-lever-posting BENCH_DOCUMENTS=0 \
+      wrk -t2 -c"$2" -d"${3}s" --timeout 10s --latency -s "$root/bench/ingest/post.lua" "http://127.0.0.1:$1" |
+      grep '^RESULT')
+    read -r m1 _ < <(cpu_ticks)
+    s1=$(proc_ticks "${4:-0}") g1=$(proc_ticks $pgs) k1=$(proc_ticks "$(kafka_pid)")
+    echo "$line $(awk -v r="$(field rps "$line")" -v s="$3" -v hz="$(getconf CLK_TCK)" \
+      -v m=$((m1 - m0)) -v p=$((s1 - s0)) -v g=$((g1 - g0)) -v k=$((k1 - k0)) 'BEGIN {
+        n = r * s; if (n < 1) n = 1; f = 1000 / hz / n
+        printf "cpu_ms=%.3f pid_cpu_ms=%.3f pg_cpu_ms=%.3f kafka_cpu_ms=%.3f", m * f, p * f, g * f, k * f }')"
   }
-  local bare ing
-  bare=$(wrk_run "http://127.0.0.1:$bare_port" "$dur")
-  # Not measured: the same load until Kafka's JVM has compiled its hot
-  # paths (its CPU per request falls about threefold over the first ~20 s
-  # of load; the bare handler has nothing to warm up).
-  wrk_run "http://127.0.0.1:${SVC_PORT[ingest]}" "$INGEST_WARMUP_SECONDS" >/dev/null
-  ing=$(wrk_run "http://127.0.0.1:${SVC_PORT[ingest]}" "$dur")
-  local kbare
-  kbare=$(wrk_run "http://127.0.0.1:$kbare_port" "$dur")
-  kill "$bare_pid" "$kbare_pid" 2>/dev/null || true
+  # Not measured: load until Kafka's JVM has compiled its hot paths (its CPU
+  # per request falls about threefold over the first ~20 s of load).
+  wrk_run "${SVC_PORT[ingest]}" 256 "$INGEST_WARMUP_SECONDS" >/dev/null
+  wrk_run "$kbare_port" 256 5 >/dev/null
+  for c in $INGEST_CONNS; do
+    ing=$(wrk_run "${SVC_PORT[ingest]}" "$c" "$dur" "${SVC_PID[ingest]}")
+    bound=$(wrk_run "$kbare_port" "$c" "$dur" "$kbare_pid")
+    bare=$(wrk_run "$bare_port" "$c" "$dur")
+    local a b r target=- met=-
+    a=$(field rps "$ing")
+    b=$(field rps "$bound")
+    r=$(ratio "$a" "$b")
+    if [ "$c" -ge 256 ]; then
+      target=">= 0.8"
+      met=no
+      ge "$r" 0.8 && ge "$(awk -v b="$(field p99_ms "$bound")" 'BEGIN { print 2 * b }')" "$(field p99_ms "$ing")" && met=yes
+    fi
+    echo "$c $a $b $(field rps "$bare") $(field p99_ms "$ing") $(field p99_ms "$bound")" >>"$work/sweep.dat"
+    record "ingest@$c" "$a" "accepted/s" "$b" "bare handler + acknowledged produce (application and event), same server" \
+      "$r" "$target" "$met" \
+      "wrk -t2 -c$c -d${dur}s, no document; met also needs p99 <= 2x the bound's; non-202 $(field non202 "$ing") (bound $(field non202 "$bound")); p50/p99 $(field p50_ms "$ing")/$(field p99_ms "$ing") ms vs bound $(field p50_ms "$bound")/$(field p99_ms "$bound") ms; CPU ms per request (ingest vs bound): machine $(field cpu_ms "$ing") vs $(field cpu_ms "$bound"), server $(field pid_cpu_ms "$ing") vs $(field pid_cpu_ms "$bound"), PostgreSQL $(field pg_cpu_ms "$ing") vs $(field pg_cpu_ms "$bound"), Kafka $(field kafka_cpu_ms "$ing") vs $(field kafka_cpu_ms "$bound"); the bare handler without Kafka $(field rps "$bare")/s" \
+      "\"connections\":$c,\"p50_ms\":$(field p50_ms "$ing"),\"p99_ms\":$(field p99_ms "$ing"),\"baseline_p50_ms\":$(field p50_ms "$bound"),\"baseline_p99_ms\":$(field p99_ms "$bound"),\"bare_rps\":$(field rps "$bare"),\"bare_p99_ms\":$(field p99_ms "$bare"),\"non202\":$(field non202 "$ing"),\"cpu_ms\":$(field cpu_ms "$ing"),\"baseline_cpu_ms\":$(field cpu_ms "$bound"),\"server_cpu_ms\":$(field pid_cpu_ms "$ing"),\"baseline_server_cpu_ms\":$(field pid_cpu_ms "$bound"),\"pg_cpu_ms\":$(field pg_cpu_ms "$ing"),\"kafka_cpu_ms\":$(field kafka_cpu_ms "$ing"),\"baseline_kafka_cpu_ms\":$(field kafka_cpu_ms "$bound")"
+  done
   local rss
   rss=$(rss_kb "${SVC_PID[ingest]}" VmHWM)
   svc_stop ingest
-  local a b
-  a=$(field rps "$ing")
-  b=$(field rps "$bare")
-  record ingest "$a" "accepted/s" "$b" "bare libmicrohttpd 202" "$(ratio "$a" "$b")" ">= 0.5" "$(yesno "$(ratio "$a" "$b")" 0.5)" \
-    "wrk -t2 -c$conns -d${dur}s each, no document, ingest after ${INGEST_WARMUP_SECONDS}s of warm-up; non-202 $(field non202 "$ing"); ingest peak RSS $((rss / 1024)) MiB; the bare handler producing each body and answering after Kafka's acknowledgement (what ingest must wait for, no parsing, no PostgreSQL) reaches $(field rps "$kbare")/s (non-202 $(field non202 "$kbare")), ratio $(ratio "$(field rps "$kbare")" "$b"): the bound of any implementation" \
-    "\"p99_ms\":$(field p99_ms "$ing"),\"baseline_p99_ms\":$(field p99_ms "$bare"),\"peak_rss_kb\":$rss,\"kafka_ack_bound\":$(field rps "$kbare"),\"kafka_ack_bound_ratio\":$(ratio "$(field rps "$kbare")" "$b")"
+  echo "  ingest peak RSS over the sweep: $((rss / 1024)) MiB"
 }
 
 scenario_status() {
@@ -181,8 +228,6 @@ scenario_scaleout() {
     "\"p50_ms\":$(field p50_ms "$two"),\"p99_ms\":$(field p99_ms "$two"),\"baseline_p50_ms\":$(field p50_ms "$one"),\"baseline_p99_ms\":$(field p99_ms "$one")"
 }
 
-# cpu_ticks: "busy total" jiffies of all CPUs so far (/proc/stat).
-cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 # cpu_busy "B0 T0" "B1 T1": percent of CPU time busy between two cpu_ticks.
 cpu_busy() {
   awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");

@@ -109,6 +109,18 @@ static void settle(batch *b, result r) {
         if (b->res[i] == R_PENDING) b->res[i] = r;
 }
 
+static int by_app_id(const void *x, const void *y) {
+    return strcmp((*(accept_job *const *)x)->app_id, (*(accept_job *const *)y)->app_id);
+}
+
+/* The index of the job with app_id (the jobs are sorted by it), or -1. */
+static long job_index(const batch *b, const char *app_id) {
+    accept_job key, *kp = &key;
+    snprintf(key.app_id, sizeof key.app_id, "%s", app_id);
+    accept_job **hit = bsearch(&kp, b->jobs, b->n, sizeof *b->jobs, by_app_id);
+    return hit ? hit - b->jobs : -1;
+}
+
 /* Inserts the idempotency rows of the PENDING jobs; claimed[i] = 1 for
  * those this transaction inserted, the others get SAME or CONFLICT from
  * the stored body hash. 0, or -1 on a database error. */
@@ -128,34 +140,36 @@ static int claim(batch *b, int *claimed) {
         pgarr_add(&apps, j->app_id, 0);
         pgarr_add(&hashes, j->body_hash, 0);
     }
-    const char *p[] = {pgarr_text(&boards), pgarr_text(&ids), pgarr_text(&apps), pgarr_text(&hashes)};
+    const char *p[] = {pgarr_text(&apps), pgarr_text(&hashes), pgarr_text(&boards), pgarr_text(&ids)};
     if (!p[0] || !p[1] || !p[2] || !p[3]) goto cleanup;
     r = pg_exec(b->c,
-                "INSERT INTO ingest.idempotency_keys (board, board_application_id, application_id, body_sha256)"
+                "INSERT INTO ingest.idempotency_keys (application_id, body_sha256, board, board_application_id)"
                 " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
                 " ON CONFLICT (board, board_application_id) DO NOTHING RETURNING application_id",
                 4, p);
     if (!pg_ok(r)) goto cleanup;
-    for (int row = 0; row < PQntuples(r); row++)
-        for (size_t i = 0; i < b->n; i++)
-            if (b->res[i] == R_PENDING && !strcmp(b->jobs[i]->app_id, PQgetvalue(r, row, 0))) claimed[i] = 1;
+    for (int row = 0; row < PQntuples(r); row++) {
+        long i = job_index(b, PQgetvalue(r, row, 0));
+        if (i >= 0) claimed[i] = 1;
+    }
     if ((size_t)PQntuples(r) == apps.n) {
         rc = 0;
         goto cleanup;
     }
     PQclear(r);
-    /* Submitted before: the stored hash tells a resend from another body. */
+    /* Submitted before: the stored hash tells a resend from another body.
+     * (A subquery per id: one index probe each.) */
     r = pg_exec(b->c,
-                "SELECT k.application_id, k.body_sha256 FROM unnest($1::text[], $2::text[]) AS u(b, i)"
-                " JOIN ingest.idempotency_keys k ON k.board = u.b AND k.board_application_id = u.i",
-                2, p);
+                "SELECT u.a, (SELECT k.body_sha256 FROM ingest.idempotency_keys k"
+                " WHERE k.board = u.b AND k.board_application_id = u.i)"
+                " FROM unnest($1::text[], $2::text[], $3::text[]) AS u(a, b, i)",
+                3, (const char *[]){p[0], p[2], p[3]});
     if (!pg_ok(r)) goto cleanup;
-    for (int row = 0; row < PQntuples(r); row++)
-        for (size_t i = 0; i < b->n; i++) {
-            const accept_job *j = b->jobs[i];
-            if (b->res[i] != R_PENDING || claimed[i] || strcmp(j->app_id, PQgetvalue(r, row, 0)) != 0) continue;
-            b->res[i] = strcmp(PQgetvalue(r, row, 1), j->body_hash) == 0 ? R_SAME : R_CONFLICT;
-        }
+    for (int row = 0; row < PQntuples(r); row++) {
+        long i = job_index(b, PQgetvalue(r, row, 0));
+        if (i < 0 || claimed[i] || b->res[i] != R_PENDING || PQgetisnull(r, row, 1)) continue;
+        b->res[i] = strcmp(PQgetvalue(r, row, 1), b->jobs[i]->body_hash) == 0 ? R_SAME : R_CONFLICT;
+    }
     rc = 0;
 cleanup:
     PQclear(r);
@@ -276,10 +290,6 @@ cleanup:
     if (!again) settle(b, R_DB_DOWN);
     free(claimed);
     return again;
-}
-
-static int by_app_id(const void *x, const void *y) {
-    return strcmp((*(accept_job *const *)x)->app_id, (*(accept_job *const *)y)->app_id);
 }
 
 /* Stores the n jobs of one batch and answers each. */

@@ -29,6 +29,11 @@ int main(void) {
         /* Handlers hold a connection briefly (a grant not cached); each
          * committer holds one while its batch waits for Kafka. */
         .pg_pool_default = 40,
+        /* Applications are parsed on a worker and wait on a committer, so
+         * few workers suffice; fewer thread wake-ups per request make
+         * ingest faster (measured in docs/benchmarks.md). Exports,
+         * webhooks and callbacks still wait for Kafka on their worker. */
+        .http_workers_default = 8,
         .secrets = secrets,
     };
     ingest_config cfg;
