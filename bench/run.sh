@@ -69,5 +69,7 @@ if wants memory; then scenario_memory; fi
 if wants hostile; then scenario_hostile; fi
 wall=$(($(date +%s) - t0))
 report "$wall"
+"$root/bench/lib/figures.sh" --update "$root/docs/benchmarks.md"
+echo "docs/benchmarks.md: figures table regenerated from bench/results/latest.json"
 echo "wall time: ${wall} s (stack start, setup and every scenario)"
 ok=1
