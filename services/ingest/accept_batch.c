@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S(x) ((x) ? (x) : "")
 
@@ -23,6 +24,7 @@ struct accept_batcher {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* a job was queued, or the committers must stop */
     accept_job *head, *tail;
+    size_t queued;
     int stopping;
     pthread_t *threads;
     int nthreads;
@@ -275,6 +277,9 @@ static int store(batch *b) {
         size_t refused = produce_claimed(b, claimed);
         if (refused) {
             /* Kafka took the others: they are stored again without them. */
+            char counts[48];
+            snprintf(counts, sizeof counts, "%zu of %zu", refused, nclaimed);
+            log_warn("Kafka refused applications of a batch (answered 503, or 413 when too large); any others are stored without them", "refused", counts);
             pg_run(b->c, "ROLLBACK", 0, NULL);
             again = refused < nclaimed;
             goto cleanup;
@@ -347,7 +352,26 @@ static size_t take(accept_batcher *b, accept_job **out, size_t max) {
     if (j) last = b->tail;
     b->head = rest;
     b->tail = last;
+    b->queued -= n;
     return n;
+}
+
+/* With ATSB_INGEST_BATCH_LINGER_MS, waits that long after a job arrived for
+ * more to join its batch (fewer, larger batches at low load, at the cost
+ * of that latency), unless max are queued first. Called with b->mu held. */
+static void linger(accept_batcher *b, size_t max) {
+    int ms = b->ctx->cfg.batch_linger_ms;
+    if (ms <= 0) return;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (b->queued < max && !b->stopping && pthread_cond_timedwait(&b->cv, &b->mu, &until) == 0) {
+    }
 }
 
 static void *committer_main(void *arg) {
@@ -362,6 +386,7 @@ static void *committer_main(void *arg) {
     for (;;) {
         while (!b->head && !b->stopping) pthread_cond_wait(&b->cv, &b->mu);
         if (!b->head) break;
+        linger(b, max);
         size_t n = take(b, jobs, max);
         if (b->head) pthread_cond_signal(&b->cv); /* more for another committer */
         pthread_mutex_unlock(&b->mu);
@@ -386,6 +411,7 @@ void accept_batcher_submit(accept_batcher *b, accept_job *job) {
     else
         b->head = job;
     b->tail = job;
+    b->queued++;
     pthread_cond_signal(&b->cv);
     pthread_mutex_unlock(&b->mu);
 }
@@ -395,7 +421,11 @@ accept_batcher *accept_batcher_start(const ingest_ctx *ctx) {
     if (!b) return NULL;
     b->ctx = ctx;
     pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->cv, &ca);
+    pthread_condattr_destroy(&ca);
     b->threads = calloc((size_t)ctx->cfg.committers, sizeof *b->threads);
     if (!b->threads) goto fail;
     for (; b->nthreads < ctx->cfg.committers; b->nthreads++)

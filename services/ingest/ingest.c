@@ -26,6 +26,7 @@ void ingest_config_load(ingest_config *cfg) {
     cfg->lookup_cache_ms = (int)config_int("ATSB_INGEST_LOOKUP_CACHE_MS", 5000, 0, 600000);
     cfg->committers = (int)config_int("ATSB_INGEST_COMMITTERS", 4, 1, 64);
     cfg->batch_max = (int)config_int("ATSB_INGEST_BATCH_MAX", 256, 1, 4096);
+    cfg->batch_linger_ms = (int)config_int("ATSB_INGEST_BATCH_LINGER_MS", 0, 0, 1000);
     const char *base = config_str("ATSB_INGEST_STATUS_URL_BASE", "http://127.0.0.1:8084");
     if (strlen(base) >= sizeof cfg->status_url_base)
         config_fail("ATSB_INGEST_STATUS_URL_BASE", "longer than 255 characters");

@@ -21,6 +21,7 @@ typedef struct {
     int lookup_cache_ms;          /* ATSB_INGEST_LOOKUP_CACHE_MS (lookup_cache.h) */
     int committers;               /* ATSB_INGEST_COMMITTERS (accept_batch.h) */
     int batch_max;                /* ATSB_INGEST_BATCH_MAX (accept_batch.h) */
+    int batch_linger_ms;          /* ATSB_INGEST_BATCH_LINGER_MS (accept_batch.h) */
     char status_url_base[256];    /* ATSB_INGEST_STATUS_URL_BASE */
 } ingest_config;
 

@@ -100,7 +100,7 @@ void ingest_start(ingest_proc *p, int no_status) {
     snprintf(prefix_env, sizeof prefix_env, "ATSB_TOPIC_PREFIX=%s", p->prefix);
     char *argv[] = {bin, NULL};
     char *env[] = {addr, dsn_env, prefix_env, "ATSB_KAFKA_MESSAGE_TIMEOUT_MS=3000", "ATSB_PG_POOL=4",
-                   "ATSB_INGEST_RETRY_AFTER_S=2", NULL};
+                   "ATSB_INGEST_RETRY_AFTER_S=2", "ATSB_INGEST_BATCH_LINGER_MS=30", NULL};
     p->pid = harness_spawn(argv, env, p->log);
     char url[128];
     snprintf(url, sizeof url, "%s/readyz", p->base);

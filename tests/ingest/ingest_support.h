@@ -22,7 +22,8 @@ typedef struct {
 
 /* Creates a database (with status.accounts holding demo-lever (lever) and
  * demo-eploy (eploy) unless no_status), the four topics with one partition,
- * starts atsb-ingest with ATSB_KAFKA_MESSAGE_TIMEOUT_MS=3000 and waits for
+ * starts atsb-ingest with ATSB_KAFKA_MESSAGE_TIMEOUT_MS=3000 (and a group
+ * commit lingering 30 ms, so requests sent together share a batch) and waits for
  * /readyz. Registers dev-stepstone-key for stepstone_de. */
 void ingest_start(ingest_proc *p, int no_status);
 void ingest_stop(ingest_proc *p);

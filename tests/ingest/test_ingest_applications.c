@@ -221,6 +221,47 @@ Test(ingest_applications, concurrent_posts_accept_each_id_once) {
     for (int i = 0; i < CONC_POSTS; i++) free(posts[i].json);
 }
 
+/* An application larger than the broker takes (120 answers of 10 000
+ * characters: valid, but its message passes the producer's 1 MB) is 413,
+ * nothing stored; the applications sent with it, in its batch or not, are
+ * accepted, and it may be sent again (its idempotency row was not kept). */
+#define BIG_WITH 8
+
+Test(ingest_applications, too_large_for_the_broker_is_413_and_spares_its_batch) {
+    int64_t before = topic_count(received);
+    size_t cap = 140 * 10100 + 1024, n = 0;
+    char *big = malloc(cap);
+    cr_assert(big);
+    n += (size_t)snprintf(big + n, cap - n,
+                          "{\"board\":\"stepstone_de\",\"board_application_id\":\"BIG-1\",\"account_id\":\"demo-lever\","
+                          "\"posting_id\":\"demo-lever-posting\",\"candidate\":{\"first_name\":\"Zoe\",\"last_name\":\"M\","
+                          "\"email\":\"zoe@example.org\"},\"answers\":[");
+    for (int i = 0; i < 120; i++) {
+        n += (size_t)snprintf(big + n, cap - n, "%s{\"question_id\":\"q-%d\",\"value\":\"", i ? "," : "", i);
+        memset(big + n, 'a' + i % 26, 10000);
+        n += 10000;
+        n += (size_t)snprintf(big + n, cap - n, "\"}");
+    }
+    snprintf(big + n, cap - n,
+             "],\"consent\":{\"privacy_policy_accepted\":true,\"accepted_at\":\"2026-11-24T10:00:00Z\"}}");
+    conc_post posts[BIG_WITH + 1];
+    pthread_t threads[BIG_WITH + 1];
+    for (int i = 0; i <= BIG_WITH; i++) {
+        char bid[32];
+        snprintf(bid, sizeof bid, "WITH-BIG-%d", i);
+        posts[i] = (conc_post){.id = i, .json = i == BIG_WITH ? big : sample_application(bid, "Zoe", NULL)};
+    }
+    for (int i = 0; i <= BIG_WITH; i++) cr_assert_eq(pthread_create(&threads[i], NULL, conc_post_one, &posts[i]), 0);
+    for (int i = 0; i <= BIG_WITH; i++) pthread_join(threads[i], NULL);
+    for (int i = 0; i < BIG_WITH; i++) cr_assert_eq(posts[i].status, 202, "post %d: %ld %s", i, posts[i].status, posts[i].body);
+    cr_assert_eq(posts[BIG_WITH].status, 413, "%ld %s", posts[BIG_WITH].status, posts[BIG_WITH].body);
+    cr_assert(strstr(posts[BIG_WITH].body, "payload_too_large"), "%s", posts[BIG_WITH].body);
+    cr_assert_eq(topic_count(received), before + BIG_WITH);
+    conc_post_one(&posts[BIG_WITH]); /* again: refused the same way, not 200 */
+    cr_assert_eq(posts[BIG_WITH].status, 413, "%ld %s", posts[BIG_WITH].status, posts[BIG_WITH].body);
+    for (int i = 0; i <= BIG_WITH; i++) free(posts[i].json);
+}
+
 Test(ingest_applications, auth_errors) {
     char *json = sample_application("SS-auth", "Zoe", NULL);
     expect_error(json, NULL, 401, "unauthorized");
