@@ -37,6 +37,7 @@ if (has_lat) {
        "" using 3 title "p99" lc rgb "#3b75af", \
        "" using 4 title "baseline p50" lc rgb "#d0d0d0", \
        "" using 5 title "baseline p99" lc rgb "#909090"
+  unset logscale y
 } else { eval not_run }
 
 set title "ingest vs its bound by concurrency: accepted/s (left), p99 ms (right)"

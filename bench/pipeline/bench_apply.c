@@ -19,9 +19,14 @@
  *
  * Options: --accounts K (spread over accounts PREFIX0..K-1, default 1),
  * --account-prefix P (default bench-), --posting ID (load-lever-posting),
- * --run TAG (unique per run; default from the clock), --timeout S (300).
+ * --run TAG (unique per run; default from the clock), --timeout S (300),
+ * --rate R (open loop: application i is due at i/R seconds whatever the
+ * answers, C only caps what is in flight, and every latency counts from
+ * when the application was due: a late start is the system's delay too).
  * Prints one line: RESULT posted=.. ok=.. errors=.. done=.. elapsed_s=..
- * rate=.. post_rate=.. p50_ms=.. p99_ms=.. */
+ * rate=.. post_rate=.. p50_ms=.. p99_ms=.. p999_ms=.. late=.. cpu_ms=..
+ * (late: applications started more than 10 ms after they were due, C
+ * being all in flight; cpu_ms: this client's CPU per application). */
 #include "app_body.h"
 #include "event_watch.h"
 #include "topic_reader.h"
@@ -33,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 typedef struct {
@@ -55,6 +61,7 @@ typedef struct {
     int lookup; /* lever: look the opportunity up after the apply, as delivery does */
     const char *url, *wait, *events, *tokens_file, *prefix, *posting;
     long n, conc, accounts, timeout_s;
+    double rate; /* --rate: applications per second, open loop; 0: closed loop */
     char run[32];
     char **tokens;
     /* per application */
@@ -214,7 +221,7 @@ static double pct(const double *v, long n, double p) {
 
 static void usage(void) {
     fprintf(stderr, "usage: bench_apply ingest|lever URL N C [--wait TYPE --events TOPIC] [--tokens FILE] [--lookup]\n"
-                    "       [--accounts K] [--account-prefix P] [--posting ID] [--run TAG] [--timeout S]\n");
+                    "       [--accounts K] [--account-prefix P] [--posting ID] [--run TAG] [--timeout S] [--rate R]\n");
     exit(2);
 }
 
@@ -246,6 +253,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--posting")) b.posting = v;
         else if (!strcmp(a, "--run")) snprintf(b.run, sizeof b.run, "%s", v);
         else if (!strcmp(a, "--timeout")) b.timeout_s = arg_long(a, v, 1, 86400);
+        else if (!strcmp(a, "--rate")) b.rate = (double)arg_long(a, v, 1, 1000000);
         else usage();
         i++;
     }
@@ -267,14 +275,18 @@ int main(int argc, char **argv) {
     long next = 0, inflight = 0;
     double t0 = bench_now();
     for (long k = 0; k < b.conc; k++) slots[k].h = curl_easy_init();
+    long late = 0;
     while ((next < b.n || inflight) && bench_now() < deadline) {
         for (long k = 0; k < b.conc && next < b.n; k++) {
             slot *s = &slots[k];
             if (s->busy) continue;
+            double due = b.rate > 0 ? t0 + (double)next / b.rate : 0, now = bench_now();
+            if (b.rate > 0 && now < due) break;
+            late += b.rate > 0 && now - due > 0.010;
             s->busy = 1;
             s->idx = next++;
             s->step = 0;
-            b.t_start[s->idx] = bench_now();
+            b.t_start[s->idx] = b.rate > 0 ? due : now;
             prepare(&b, s);
             curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
             curl_multi_add_handle(m, s->h);
@@ -298,7 +310,12 @@ int main(int argc, char **argv) {
             inflight--;
             s->busy = 0;
         }
-        curl_multi_poll(m, NULL, 0, 50, &nfds);
+        int wait_ms = 50;
+        if (b.rate > 0 && next < b.n) {
+            double until = (t0 + (double)next / b.rate - bench_now()) * 1000;
+            wait_ms = until < 1 ? 0 : until < 50 ? (int)until : 50;
+        }
+        curl_multi_poll(m, NULL, 0, wait_ms, &nfds);
     }
     double t_posted = bench_now();
     long done = 0;
@@ -310,7 +327,9 @@ int main(int argc, char **argv) {
             if (!b.app_id[i]) continue;
             double t = event_watch_time(&w, b.app_id[i]);
             if (t < 0) continue;
-            lat[done++] = t - (b.t_ok[i] > 0 && t >= b.t_ok[i] ? b.t_ok[i] : b.t_start[i]);
+            /* Closed loop: from the 202 (what the pipeline adds to it);
+             * open loop: from when the application was due. */
+            lat[done++] = t - (b.rate <= 0 && b.t_ok[i] > 0 && t >= b.t_ok[i] ? b.t_ok[i] : b.t_start[i]);
             if (t > t_last) t_last = t;
         }
         event_watch_free(&w);
@@ -323,11 +342,15 @@ int main(int argc, char **argv) {
     }
     qsort(lat, (size_t)done, sizeof *lat, cmp_double);
     double el = t_last - t0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
     printf("RESULT posted=%ld ok=%ld errors=%ld done=%ld elapsed_s=%.3f rate=%.1f post_rate=%.1f p50_ms=%.2f "
-           "p99_ms=%.2f\n",
+           "p99_ms=%.2f p999_ms=%.2f late=%ld cpu_ms=%.3f\n",
            next, b.ok, b.errors, done, el, el > 0 ? (double)done / el : 0.0,
            t_posted > t0 ? (double)b.ok / (t_posted - t0) : 0.0, pct(lat, done, 0.50) * 1000,
-           pct(lat, done, 0.99) * 1000);
+           pct(lat, done, 0.99) * 1000, pct(lat, done, 0.999) * 1000, late, done > 0 ? cpu_ms / (double)done : 0.0);
     for (long k = 0; k < b.conc; k++) {
         curl_easy_cleanup(slots[k].h);
         curl_slist_free_all(slots[k].hdr);
