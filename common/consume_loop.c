@@ -58,7 +58,7 @@ int consume_loop_run(const loop_spec *spec) {
     size_t nt = spec->ntopics < 8 ? spec->ntopics : 8;
     for (size_t i = 0; i < nt; i++) topics[i] = kafka_topic(spec->topics[i], names[i], sizeof names[i]);
     size_t max_batch = spec->max_batch ? spec->max_batch : 500;
-    int max_wait = spec->max_wait_ms ? spec->max_wait_ms : 50;
+    int max_wait = spec->max_wait_ms;
     rd_kafka_message_t **batch = calloc(max_batch, sizeof *batch);
     kafka_consumer *c = NULL;
     if (!batch || kafka_consumer_new(spec->service, spec->group, topics, nt, &c, err, sizeof err)) {
@@ -76,8 +76,7 @@ int consume_loop_run(const loop_spec *spec) {
         batch[n++] = m;
         while (n < max_batch) {
             long long left = deadline - mono_ms();
-            if (left <= 0) break;
-            m = kafka_consumer_poll(c, (int)left);
+            m = kafka_consumer_poll(c, left > 0 ? (int)left : 0);
             if (!m) break;
             batch[n++] = m;
         }

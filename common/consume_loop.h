@@ -7,7 +7,8 @@
 #include <stddef.h>
 
 /* The consuming half of every service: polls a batch (up to max_batch
- * messages or max_wait_ms), hands it to the handler, and stores the offsets
+ * messages: what the consumer has already fetched, and with max_wait_ms
+ * what arrives within that long of the first), hands it to the handler, and stores the offsets
  * only when the handler says every message's effects are durable. A handler
  * that fails transiently (database or broker down) gets the same batch again
  * after a backoff (100 ms doubling to 5 s), until it succeeds or shutdown is
@@ -27,7 +28,7 @@ typedef struct {
     const char *const *topics; /* base names; ATSB_TOPIC_PREFIX is applied */
     size_t ntopics;
     size_t max_batch;          /* default 500 */
-    int max_wait_ms;           /* default 50 */
+    int max_wait_ms;           /* 0: no wait, only what is fetched already (low latency) */
     loop_handler_fn handle;
     void *ctx;
 } loop_spec;
