@@ -279,7 +279,9 @@ static int store(batch *b) {
             /* Kafka took the others: they are stored again without them. */
             char counts[48];
             snprintf(counts, sizeof counts, "%zu of %zu", refused, nclaimed);
-            log_warn("Kafka refused applications of a batch (answered 503, or 413 when too large); any others are stored without them", "refused", counts);
+            log_warn("Kafka refused applications of a batch (answered 503, or 413 when too large);"
+                     " any others are stored without them",
+                     "refused", counts);
             pg_run(b->c, "ROLLBACK", 0, NULL);
             again = refused < nclaimed;
             goto cleanup;
