@@ -14,14 +14,17 @@ fail_class backoff_classify(long status) {
     return FAIL_PERMANENT;
 }
 
-int64_t backoff_delay_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd) {
+int64_t backoff_step_ms(int attempt, int64_t base_ms, int64_t cap_ms) {
     if (attempt < 1) attempt = 1;
     if (base_ms < 1) base_ms = 1;
     if (cap_ms < base_ms) cap_ms = base_ms;
-    int64_t ceiling = base_ms;
-    for (int i = 1; i < attempt && ceiling < cap_ms; i++) ceiling *= 2;
-    if (ceiling > cap_ms) ceiling = cap_ms;
-    return (int64_t)((uint64_t)rnd % (uint64_t)(ceiling + 1));
+    int64_t step = base_ms;
+    for (int i = 1; i < attempt && step < cap_ms; i++) step *= 2;
+    return step > cap_ms ? cap_ms : step;
+}
+
+int64_t backoff_delay_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd) {
+    return (int64_t)((uint64_t)rnd % (uint64_t)(backoff_step_ms(attempt, base_ms, cap_ms) + 1));
 }
 
 int64_t backoff_retry_after_ms(const char *value, int64_t now_ms) {

@@ -18,9 +18,14 @@ typedef enum {
 /* Class of an HTTP outcome. status 0 means no response (transport error). */
 fail_class backoff_classify(long status);
 
+/* The exponential step: min(cap_ms, base_ms * 2^(attempt-1)), attempt < 1
+ * counting as 1. Never overflows. For local retries (a batch handled again
+ * after a database or broker failure). */
+int64_t backoff_step_ms(int attempt, int64_t base_ms, int64_t cap_ms);
+
 /* Exponential backoff with full jitter: a uniform value in
- * [0, min(cap_ms, base_ms * 2^(attempt-1))] picked with rnd (any 32-bit
- * random number). attempt < 1 counts as 1. Never overflows. */
+ * [0, backoff_step_ms(attempt, base_ms, cap_ms)] picked with rnd (any 32-bit
+ * random number). For retries that many workers or instances make at once. */
 int64_t backoff_delay_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint32_t rnd);
 
 /* Milliseconds to wait from a Retry-After header value: delta-seconds or an

@@ -1,5 +1,6 @@
 #include "consume_loop.h"
 
+#include "backoff.h"
 #include "events.h"
 #include "kafka_conf.h"
 #include "log.h"
@@ -11,6 +12,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A batch ends when no message came for this long (consume_loop.h). */
+#define BATCH_GAP_MS 5
 
 static long long mono_ms(void) {
     struct timespec ts;
@@ -58,7 +62,7 @@ int consume_loop_run(const loop_spec *spec) {
     size_t nt = spec->ntopics < 8 ? spec->ntopics : 8;
     for (size_t i = 0; i < nt; i++) topics[i] = kafka_topic(spec->topics[i], names[i], sizeof names[i]);
     size_t max_batch = spec->max_batch ? spec->max_batch : 500;
-    int max_wait = spec->max_wait_ms;
+    int max_wait = spec->max_wait_ms ? spec->max_wait_ms : 50;
     rd_kafka_message_t **batch = calloc(max_batch, sizeof *batch);
     kafka_consumer *c = NULL;
     if (!batch || kafka_consumer_new(spec->service, spec->group, topics, nt, &c, err, sizeof err)) {
@@ -74,18 +78,20 @@ int consume_loop_run(const loop_spec *spec) {
         rd_kafka_message_t *m = kafka_consumer_poll(c, 100);
         if (!m) continue;
         batch[n++] = m;
+        /* More while they keep coming (none for BATCH_GAP_MS ends the
+         * batch: little wait at low load, full batches under load), until
+         * the window closes; then only what is fetched already. */
         while (n < max_batch) {
             long long left = deadline - mono_ms();
-            m = kafka_consumer_poll(c, left > 0 ? (int)left : 0);
+            m = kafka_consumer_poll(c, left <= 0 ? 0 : left < BATCH_GAP_MS ? (int)left : BATCH_GAP_MS);
             if (!m) break;
             batch[n++] = m;
         }
-        int backoff = 100;
+        int tries = 0;
         loop_result r;
         while ((r = spec->handle(spec->ctx, batch, n)) == LOOP_RETRY && !shutdown_requested()) {
             metrics_counter_add("atsb_consume_retries_total", labels, 1);
-            usleep((useconds_t)backoff * 1000);
-            backoff = backoff < 2500 ? backoff * 2 : 5000;
+            shutdown_sleep_ms((long)backoff_step_ms(++tries, 100, 5000));
         }
         if (r == LOOP_DONE) {
             for (size_t i = 0; i < n; i++) kafka_consumer_store(c, batch[i]);

@@ -7,8 +7,9 @@
 #include <stddef.h>
 
 /* The consuming half of every service: polls a batch (up to max_batch
- * messages: what the consumer has already fetched, and with max_wait_ms
- * what arrives within that long of the first), hands it to the handler, and stores the offsets
+ * messages, taken while they keep coming: 5 ms without one ends it, and
+ * max_wait_ms after the first only what is fetched already is added), hands
+ * it to the handler, and stores the offsets
  * only when the handler says every message's effects are durable. A handler
  * that fails transiently (database or broker down) gets the same batch again
  * after a backoff (100 ms doubling to 5 s), until it succeeds or shutdown is
@@ -28,7 +29,7 @@ typedef struct {
     const char *const *topics; /* base names; ATSB_TOPIC_PREFIX is applied */
     size_t ntopics;
     size_t max_batch;          /* default 500 */
-    int max_wait_ms;           /* 0: no wait, only what is fetched already (low latency) */
+    int max_wait_ms;           /* default 50 */
     loop_handler_fn handle;
     void *ctx;
 } loop_spec;

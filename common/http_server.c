@@ -1,5 +1,6 @@
 #include "http_server.h"
 
+#include "cond_clock.h"
 #include "config.h"
 #include "http_budget.h"
 #include "json_bounded.h"
@@ -681,9 +682,7 @@ static void *sweeper_main(void *arg) {
     http_server *srv = arg;
     pthread_mutex_lock(&srv->tracks_mu);
     while (srv->sweeping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += 1;
+        struct timespec until = cond_deadline_ms(1000);
         pthread_cond_timedwait(&srv->sweep_cv, &srv->tracks_mu, &until);
         for (conn_track *t = srv->tracks; t && srv->sweeping; t = t->next) {
             if (!t->waiting || elapsed_s(&t->since) <= srv->header_timeout_s) continue;
@@ -783,11 +782,7 @@ int http_server_start(const char *host, int port, const http_route *routes, size
     pthread_cond_init(&s->work, NULL);
     pthread_cond_init(&s->idle, NULL);
     pthread_mutex_init(&s->tracks_mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->sweep_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    cond_init_monotonic(&s->sweep_cv);
     s->routes = routes;
     s->nroutes = nroutes;
     s->readyz = (http_route){"GET", "/readyz", readyz, s, 0, NULL, 0};

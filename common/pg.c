@@ -1,5 +1,6 @@
 #include "pg.h"
 
+#include "cond_clock.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
@@ -43,11 +44,7 @@ int pg_pool_new(const char *dsn, int size, pg_pool **out, char *err, size_t errl
     p->free_list = calloc((size_t)size, sizeof *p->free_list);
     if (!p->all || !p->free_list) goto oom;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    cond_init_monotonic(&p->cv);
     p->acquire_timeout_ms = (int)config_int("ATSB_PG_ACQUIRE_TIMEOUT_MS", 5000, 1, 600000);
     for (int i = 0; i < size; i++) {
         p->all[i] = open_conn(dsn, err, errlen);
@@ -65,14 +62,7 @@ fail:
 }
 
 PGconn *pg_pool_acquire(pg_pool *p) {
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += p->acquire_timeout_ms / 1000;
-    deadline.tv_nsec += (long)(p->acquire_timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = cond_deadline_ms(p->acquire_timeout_ms);
     pthread_mutex_lock(&p->mu);
     while (p->nfree == 0) {
         if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT && p->nfree == 0) {

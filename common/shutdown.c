@@ -1,6 +1,7 @@
 #include "shutdown.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t stop_flag = 0;
 
@@ -21,3 +22,8 @@ void shutdown_install(void) {
 
 bool shutdown_requested(void) { return stop_flag != 0; }
 void shutdown_request(void) { stop_flag = 1; }
+
+void shutdown_sleep_ms(long ms) {
+    for (long slept = 0; slept < ms && !stop_flag; slept += 50)
+        usleep((useconds_t)(ms - slept < 50 ? ms - slept : 50) * 1000);
+}

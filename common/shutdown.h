@@ -10,5 +10,8 @@ void shutdown_install(void);
 bool shutdown_requested(void);
 /* Lets code other than a signal (tests, fatal errors) request shutdown. */
 void shutdown_request(void);
+/* Sleeps ms milliseconds, returning early (within 50 ms) once shutdown is
+ * requested. */
+void shutdown_sleep_ms(long ms);
 
 #endif

@@ -1,6 +1,8 @@
 #include "dispatcher.h"
 
+#include "backoff.h"
 #include "commands.h"
+#include "cond_clock.h"
 #include "deliver.h"
 #include "events.h"
 #include "kafka_conf.h"
@@ -90,9 +92,8 @@ static void finished(void *arg, int ok) {
 }
 
 static void handle(pool *p, item *it) {
-    if (it->tries) { /* 100 ms doubling to 5 s */
-        int backoff = it->tries > 6 ? 5000 : 100 << (it->tries - 1);
-        for (int slept = 0; slept < backoff && !shutdown_requested(); slept += 50) usleep(50 * 1000);
+    if (it->tries) {
+        shutdown_sleep_ms((long)backoff_step_ms(it->tries, 100, 5000));
         if (shutdown_requested()) {
             finished(it, 0); /* left for redelivery */
             return;
@@ -149,13 +150,7 @@ static int has_room(const pool *p) { return p->n < p->cap && p->open < p->cap + 
 static int wait_room(pool *p) {
     pthread_mutex_lock(&p->mu);
     if (!has_room(p)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = cond_deadline_ms(100);
         pthread_cond_timedwait(&p->room, &p->mu, &ts);
     }
     int room = has_room(p);
@@ -228,14 +223,7 @@ static void hand_over(void *ctx, const rd_kafka_topic_partition_list_t *parts, i
     pool *p = ctx;
     item *dropped = NULL;
     size_t ndropped = 0, running;
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += (time_t)(p->x->cfg.handover_ms / 1000);
-    deadline.tv_nsec += (long)(p->x->cfg.handover_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = cond_deadline_ms(p->x->cfg.handover_ms);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         /* Again after every wake-up: a failed run goes back to the queue. */
@@ -290,7 +278,7 @@ int dispatcher_run(dctx *x) {
     p.rk = kafka_consumer_handle(c);
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.work, NULL);
-    pthread_cond_init(&p.room, NULL);
+    cond_init_monotonic(&p.room); /* timed waits: wait_room, hand_over */
     pthread_cond_init(&p.idle, NULL);
     for (; started < x->cfg.workers; started++)
         if (pthread_create(&threads[started], NULL, worker, &p) != 0) break;

@@ -1,5 +1,6 @@
 #include "accept_batch.h"
 
+#include "cond_clock.h"
 #include "data_keys.h"
 #include "documents.h"
 #include "log.h"
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define S(x) ((x) ? (x) : "")
 
@@ -364,14 +364,7 @@ static size_t take(accept_batcher *b, accept_job **out, size_t max) {
 static void linger(accept_batcher *b, size_t max) {
     int ms = b->ctx->cfg.batch_linger_ms;
     if (ms <= 0) return;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = cond_deadline_ms(ms);
     while (b->queued < max && !b->stopping && pthread_cond_timedwait(&b->cv, &b->mu, &until) == 0) {
     }
 }
@@ -423,11 +416,7 @@ accept_batcher *accept_batcher_start(const ingest_ctx *ctx) {
     if (!b) return NULL;
     b->ctx = ctx;
     pthread_mutex_init(&b->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&b->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    cond_init_monotonic(&b->cv);
     b->threads = calloc((size_t)ctx->cfg.committers, sizeof *b->threads);
     if (!b->threads) goto fail;
     for (; b->nthreads < ctx->cfg.committers; b->nthreads++)

@@ -29,6 +29,23 @@ static int decide(qconsume_ctx *c, qr_batch *b, rd_kafka_message_t *m) {
     return rc == 0 ? 0 : -1;
 }
 
+/* The data keys of the batch's applications in one round trip: each
+ * message's key is its application id. */
+static void prefetch_keys(qconsume_ctx *c, qr_batch *b, rd_kafka_message_t **msgs, size_t n) {
+    char(*ids)[64] = calloc(n, sizeof *ids);
+    const char **ptrs = calloc(n, sizeof *ptrs);
+    size_t k = 0;
+    for (size_t i = 0; ids && ptrs && i < n; i++) {
+        if (c->done[i] || !msgs[i]->key || msgs[i]->key_len == 0 || msgs[i]->key_len >= sizeof ids[0]) continue;
+        memcpy(ids[k], msgs[i]->key, msgs[i]->key_len);
+        ptrs[k] = ids[k];
+        k++;
+    }
+    qr_batch_prefetch_keys(b, c->rc, ptrs, k);
+    free(ids);
+    free(ptrs);
+}
+
 loop_result questions_consume_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
     qconsume_ctx *c = vctx;
     if (n > c->done_cap) {
@@ -47,6 +64,7 @@ loop_result questions_consume_batch(void *vctx, rd_kafka_message_t **msgs, size_
      * only once the broker has all of that batch's output. */
     qr_batch b;
     qr_batch_begin(&b, c->rc);
+    prefetch_keys(c, &b, msgs, n);
     size_t i = 0;
     int failed = 0;
     for (; i < n && !failed; i++)

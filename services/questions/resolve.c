@@ -151,7 +151,50 @@ int qr_batch_end(qr_batch *qb, const char *kind) {
     free(qb->memo);
     qb->memo = NULL;
     qb->nmemo = qb->cap = 0;
+    if (qb->keys) sodium_memzero(qb->keys, qb->nkeys * sizeof *qb->keys);
+    free(qb->keys);
+    qb->keys = NULL;
+    qb->nkeys = 0;
     return produce_batch_wait(&qb->out, kind) ? -1 : 0;
+}
+
+static int by_key_id(const void *a, const void *b) {
+    return strcmp(((const qr_key_entry *)a)->id, ((const qr_key_entry *)b)->id);
+}
+
+void qr_batch_prefetch_keys(qr_batch *qb, qr_ctx *ctx, const char *const *ids, size_t n) {
+    if (!n) return;
+    qr_key_entry *keys = calloc(n, sizeof *keys);
+    uint8_t *raw = calloc(n, DATA_KEY_BYTES);
+    data_key_status *st = calloc(n, sizeof *st);
+    PGconn *c = keys && raw && st ? pg_pool_acquire(ctx->db) : NULL;
+    if (c && data_keys_get(c, n, ids, 0, raw, st) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            snprintf(keys[i].id, sizeof keys[i].id, "%s", ids[i]);
+            keys[i].st = st[i];
+            memcpy(keys[i].key, raw + i * DATA_KEY_BYTES, DATA_KEY_BYTES);
+        }
+        qsort(keys, n, sizeof *keys, by_key_id);
+        qb->keys = keys;
+        qb->nkeys = n;
+        keys = NULL;
+    }
+    pg_pool_release(ctx->db, c);
+    if (raw) sodium_memzero(raw, n * DATA_KEY_BYTES);
+    free(raw);
+    free(st);
+    free(keys);
+}
+
+/* The prefetched key of id into key: its status, or DATA_KEY_UNAVAILABLE
+ * when it was not prefetched (or only UNAVAILABLE was). */
+static data_key_status prefetched_key(const qr_batch *qb, const char *id, uint8_t key[DATA_KEY_BYTES]) {
+    qr_key_entry probe;
+    snprintf(probe.id, sizeof probe.id, "%s", id);
+    const qr_key_entry *e = qb->nkeys ? bsearch(&probe, qb->keys, qb->nkeys, sizeof *qb->keys, by_key_id) : NULL;
+    if (!e || e->st != DATA_KEY_OK) return e ? e->st : DATA_KEY_UNAVAILABLE;
+    memcpy(key, e->key, DATA_KEY_BYTES);
+    return DATA_KEY_OK;
 }
 
 static qr_memo_entry *memo_find(qr_batch *qb, const char *account_id, const char *posting) {
@@ -208,8 +251,11 @@ int questions_resolve(qr_ctx *ctx, qr_batch *qb, const uint8_t *payload, size_t 
     uint8_t key[DATA_KEY_BYTES];
     const uint8_t *keyp = NULL;
     if (app->sealed.len) {
-        if (!(c = pg_pool_acquire(ctx->db))) goto done;
-        data_key_status ks = data_key_get(c, app->application_id, 0, key);
+        data_key_status ks = prefetched_key(qb, app->application_id, key);
+        if (ks == DATA_KEY_UNAVAILABLE) {
+            if (!(c = pg_pool_acquire(ctx->db))) goto done;
+            ks = data_key_get(c, app->application_id, 0, key);
+        }
         if (ks == DATA_KEY_ERASED) {
             skip_erased(app, trace_id, d);
             rc = 0;

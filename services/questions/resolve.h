@@ -3,6 +3,7 @@
 
 #include "kafka_producer.h"
 #include "accounts.h"
+#include "data_keys.h"
 #include "model.h"
 #include "pg.h"
 #include "produce_batch.h"
@@ -44,14 +45,27 @@ typedef struct {
     qs_set set;
 } qr_memo_entry;
 
+/* A data key read ahead for the batch (qr_batch_prefetch_keys). */
+typedef struct {
+    char id[64];
+    data_key_status st;
+    uint8_t key[DATA_KEY_BYTES];
+} qr_key_entry;
+
 typedef struct {
     produce_batch out;
     qr_memo_entry *memo;
     size_t nmemo, cap;
+    qr_key_entry *keys; /* sorted by id; wiped and freed by qr_batch_end */
+    size_t nkeys;
     char why[300]; /* the field QR_INVALID found (pb_validate.h) */
 } qr_batch;
 
 void qr_batch_begin(qr_batch *qb, qr_ctx *ctx);
+/* Reads the data keys of n applications (the consumed messages' keys, which
+ * are their ids) in one round trip, so questions_resolve does not read them
+ * one by one. On any failure nothing is kept: each is then read alone. */
+void qr_batch_prefetch_keys(qr_batch *qb, qr_ctx *ctx, const char *const *ids, size_t n);
 /* Waits until the broker has every message of the batch (kind labels the
  * metric) and frees it. 0, or -1 when one was not taken: nothing of the
  * batch may be treated as decided. */

@@ -256,7 +256,7 @@ static void *run(void *arg) {
     status_app *app = t->n->app;
     while (!shutdown_requested()) {
         if (notifier_round(app, t->index == 0) < 0) log_warn("notification round failed; retrying");
-        for (int ms = 0; ms < app->notify_poll_ms && !shutdown_requested(); ms += 100) usleep(100 * 1000);
+        shutdown_sleep_ms(app->notify_poll_ms);
     }
     return NULL;
 }

@@ -33,6 +33,15 @@ Test(backoff, full_jitter_bounds) {
     cr_assert_leq(backoff_delay_ms(0, 1000, 60000, 0xffffffffu), 1000);
 }
 
+Test(backoff, exponential_step) {
+    cr_assert_eq(backoff_step_ms(0, 100, 5000), 100, "attempt < 1 counts as 1");
+    cr_assert_eq(backoff_step_ms(1, 100, 5000), 100);
+    cr_assert_eq(backoff_step_ms(3, 100, 5000), 400);
+    cr_assert_eq(backoff_step_ms(6, 100, 5000), 3200);
+    cr_assert_eq(backoff_step_ms(7, 100, 5000), 5000, "capped");
+    cr_assert_eq(backoff_step_ms(1000000, 100, 5000), 5000, "no overflow");
+}
+
 Test(backoff, retry_after) {
     cr_assert_eq(backoff_retry_after_ms(NULL, 0), -1);
     cr_assert_eq(backoff_retry_after_ms("", 0), -1);
