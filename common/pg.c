@@ -192,15 +192,28 @@ PGresult *pg_exec_params(PGconn *c, const char *sql, int nparams, const char *co
     }
 }
 
-int pg_run_pipelined(PGconn *c, const pg_stmt *s, int n) {
+/* pg_run_pipelined and pg_exec_pipelined: a Sync after each statement (each
+ * its own transaction) or one after the last (one transaction, which a
+ * failing statement ends). out (NULL: not wanted) gets each statement's
+ * result. */
+static int pipeline(PGconn *c, const pg_stmt *s, int n, int sync_each, PGresult **out) {
     char names[PG_PIPELINE_MAX][24];
-    int kind[PG_PIPELINE_MAX], rc = 0, sent = 0;
+    int kind[PG_PIPELINE_MAX], rc = 0, sent = 0, syncs = 0;
+    for (int i = 0; out && i < n; i++) out[i] = NULL;
     for (int i = 0; i < n; i++) {
         PGresult *err = NULL;
         kind[i] = n <= PG_PIPELINE_MAX ? prepared(c, s[i].sql, s[i].nparams, names[i], &err) : -1;
         PQclear(err);
         if (kind[i] < 0) { /* one by one: each reports its own error */
-            for (int k = 0; k < n; k++) rc |= pg_run(c, s[k].sql, s[k].nparams, s[k].params);
+            int txn = !sync_each && PQtransactionStatus(c) == PQTRANS_IDLE;
+            if (txn && pg_run(c, "BEGIN", 0, NULL)) return -1;
+            for (int k = 0; k < n && (sync_each || rc == 0); k++) {
+                PGresult *r = pg_exec(c, s[k].sql, s[k].nparams, s[k].params);
+                if (!pg_ok(r)) rc = -1;
+                if (out) out[k] = r;
+                else PQclear(r);
+            }
+            if (txn && pg_run(c, rc ? "ROLLBACK" : "COMMIT", 0, NULL)) rc = -1;
             return rc;
         }
     }
@@ -208,22 +221,33 @@ int pg_run_pipelined(PGconn *c, const pg_stmt *s, int n) {
     for (; sent < n; sent++) {
         int ok = kind[sent] ? PQsendQueryPrepared(c, names[sent], s[sent].nparams, s[sent].params, NULL, NULL, 0)
                             : PQsendQueryParams(c, s[sent].sql, s[sent].nparams, NULL, s[sent].params, NULL, NULL, 0);
-        if (!ok || !PQpipelineSync(c)) {
+        if (ok && (sync_each || sent == n - 1)) ok = PQpipelineSync(c) ? ++syncs : 0;
+        if (!ok) {
             rc = -1;
             break;
         }
     }
-    /* Each statement: its result, NULL, then its Sync's PGRES_PIPELINE_SYNC. */
-    for (int synced = 0; synced < sent;) {
+    /* Each statement: its result (PGRES_PIPELINE_ABORTED for one skipped
+     * after an error in its transaction), NULL; each Sync: PGRES_PIPELINE_SYNC. */
+    for (int synced = 0, q = 0; synced < syncs;) {
         PGresult *r = PQgetResult(c);
         if (!r) {
-            if (PQstatus(c) != CONNECTION_OK) break;
+            if (PQstatus(c) != CONNECTION_OK) {
+                rc = -1;
+                break;
+            }
             continue;
         }
         ExecStatusType st = PQresultStatus(r);
-        if (st == PGRES_PIPELINE_SYNC) synced++;
-        else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) rc = -1;
-        PQclear(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            synced++;
+            PQclear(r);
+            continue;
+        }
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) rc = -1;
+        if (out && q < n) out[q] = r;
+        else PQclear(r);
+        q++;
     }
     if (!PQexitPipelineMode(c)) { /* results left behind: start the session afresh */
         rc = -1;
@@ -231,6 +255,10 @@ int pg_run_pipelined(PGconn *c, const pg_stmt *s, int n) {
     }
     return rc;
 }
+
+int pg_run_pipelined(PGconn *c, const pg_stmt *s, int n) { return pipeline(c, s, n, 1, NULL); }
+
+int pg_exec_pipelined(PGconn *c, const pg_stmt *s, int n, PGresult **out) { return pipeline(c, s, n, 0, out); }
 
 PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *params) {
     return pg_exec_params(c, sql, nparams, params, NULL, NULL, 0);

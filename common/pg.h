@@ -38,7 +38,7 @@ PGresult *pg_exec_params(PGconn *c, const char *sql, int nparams, const char *co
  * (the server's message is in PQerrorMessage(c)). */
 int pg_run(PGconn *c, const char *sql, int nparams, const char *const *params);
 
-/* One statement of pg_run_pipelined. */
+/* One statement of pg_run_pipelined or pg_exec_pipelined. */
 typedef struct {
     const char *sql;
     int nparams;
@@ -50,6 +50,14 @@ typedef struct {
  * (libpq pipeline mode), each in its own transaction, as n pg_run calls
  * would: one failing does not stop the next. 0 when all succeeded, else -1. */
 int pg_run_pipelined(PGconn *c, const pg_stmt *s, int n);
+
+/* Runs n (<= PG_PIPELINE_MAX) statements in order in one round trip, as ONE
+ * transaction (the caller's, when one is open): a statement after a failing
+ * one does not run. out[i] is statement i's result (PQclear each; an error
+ * result or NULL for one that did not run). 0 when all succeeded, else -1.
+ * For a caller that combines its own statement with a shared store's
+ * (accounts_connection_stmt) without a second round trip. */
+int pg_exec_pipelined(PGconn *c, const pg_stmt *s, int n, PGresult **out);
 
 /* True when the result succeeded. */
 bool pg_ok(const PGresult *r);

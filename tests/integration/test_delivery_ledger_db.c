@@ -197,3 +197,31 @@ Test(delivery_db, pipelined_statements_each_run_in_their_own_transaction) {
     cr_assert_eq(pg_run(c, "SELECT 1", 0, NULL), 0);   /* the connection is fine afterwards */
     PQfinish(c);
 }
+
+Test(delivery_db, pipelined_statements_with_results_run_as_one_transaction) {
+    PGconn *c = harness_connect(dsn);
+    cr_assert_eq(pg_run(c, "CREATE TABLE pipelined_one (x int PRIMARY KEY)", 0, NULL), 0);
+    const char *one[] = {"1"}, *two[] = {"2"}, *three[] = {"3"};
+    const pg_stmt ok[] = {{"INSERT INTO pipelined_one VALUES ($1::int) RETURNING x", 1, one},
+                          {"SELECT count(*) FROM pipelined_one", 0, NULL}};
+    PGresult *r[3];
+    cr_assert_eq(pg_exec_pipelined(c, ok, 2, r), 0);
+    cr_assert_str_eq(PQgetvalue(r[0], 0, 0), "1");
+    cr_assert_str_eq(PQgetvalue(r[1], 0, 0), "1"); /* sees the first statement's row */
+    PQclear(r[0]);
+    PQclear(r[1]);
+    const pg_stmt bad[] = {{"INSERT INTO pipelined_one VALUES ($1::int)", 1, two},
+                           {"INSERT INTO pipelined_one VALUES ($1::int)", 1, one}, /* duplicate */
+                           {"INSERT INTO pipelined_one VALUES ($1::int)", 1, three}};
+    cr_assert_eq(pg_exec_pipelined(c, bad, 3, r), -1);
+    cr_assert(pg_ok(r[0]));
+    cr_assert(!pg_ok(r[1]));
+    cr_assert(!pg_ok(r[2])); /* not run */
+    for (int i = 0; i < 3; i++) PQclear(r[i]);
+    PGresult *q = pg_exec(c, "SELECT string_agg(x::text, ',' ORDER BY x) FROM pipelined_one", 0, NULL);
+    cr_assert(pg_ok(q));
+    cr_assert_str_eq(PQgetvalue(q, 0, 0), "1"); /* the failed transaction left nothing */
+    PQclear(q);
+    cr_assert_eq(pg_run(c, "SELECT 1", 0, NULL), 0);
+    PQfinish(c);
+}
