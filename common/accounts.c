@@ -11,7 +11,17 @@ static char *dup_or_null(const PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
 }
 
-int accounts_parse(const PGresult *r, int row, int col, account *out) {
+/* The columns accounts_parse reads, in order. */
+#define ACCOUNT_COLUMNS                                                                         \
+    "account_id, ats, connection_name, run_mode, bgcheck_stage, bgcheck_tag_prefix, company_name," \
+    " privacy_policy_url, notification_url, source_labels::text, coalesce(daily_api_budget, 0),"   \
+    " coalesce(feed_interval_s, 0), coalesce(lever_perform_as, ''), features::text, lever_environment,"  \
+    " coalesce(export_stage, ''), coalesce(bgcheck_package, ''), coalesce(provider_client_id, '')"
+#define ACCOUNT_NCOLUMNS 18
+
+/* Fills out from row's ACCOUNT_COLUMNS starting at column col. 0, or 1 when
+ * they are NULL (no such account: an outer join found none). */
+static int accounts_parse(const PGresult *r, int row, int col, account *out) {
     if (PQgetisnull(r, row, col)) return 1;
 #define V(i) PQgetvalue(r, row, col + (i))
     memset(out, 0, sizeof *out);
@@ -57,6 +67,23 @@ int accounts_load(PGconn *c, const char *id, account *out) {
     int rc = PQntuples(r) == 0 ? 1 : accounts_parse(r, 0, 0, out);
     PQclear(r);
     return rc;
+}
+
+/* The account (a subquery, so its column names do not meet the
+ * connection's) joined with the connection it names. */
+static const char SQL_WITH_CONNECTION[] =
+    "SELECT a.*, " CRED_COLUMNS " FROM (SELECT " ACCOUNT_COLUMNS " FROM status.accounts WHERE account_id = $1) a"
+    " LEFT JOIN delivery.connections c ON c.account_id = a.account_id AND c.name = a.connection_name";
+
+pg_stmt accounts_connection_stmt(const char *const *id) { return (pg_stmt){SQL_WITH_CONNECTION, 1, id}; }
+
+int accounts_connection_parse(const PGresult *r, account *out, cred_connection *conn) {
+    if (conn) memset(conn, 0, sizeof *conn);
+    if (!pg_ok(r) || PQntuples(r) > 1 || PQnfields(r) != ACCOUNT_NCOLUMNS + CRED_NCOLUMNS) return -1;
+    if (PQntuples(r) == 0) return 1;
+    accounts_parse(r, 0, 0, out);
+    if (conn) credentials_connection_parse(r, 0, ACCOUNT_NCOLUMNS, conn);
+    return 0;
 }
 
 void account_free(account *a) {

@@ -1,12 +1,23 @@
 #ifndef ATSB_ACCOUNTS_H
 #define ATSB_ACCOUNTS_H
 
+#include "credentials.h"
+#include "pg.h"
+
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-/* Read access to account configuration. The status service owns and writes
- * status.accounts (admin API); questions, delivery and ingest only read it,
- * through this module, so the column list lives in one place. */
+/* The account store, status.accounts: status owns it (its migrations create
+ * and change it, its admin API is the only writer); ingest, questions and
+ * delivery read it, only through this module (DESIGN.md "Shared stores").
+ * They rely on: account_id, ats, connection_name, run_mode, company_name,
+ * privacy_policy_url, notification_url, source_labels, bgcheck_stage,
+ * bgcheck_tag_prefix, daily_api_budget, feed_interval_s, lever_perform_as,
+ * features, lever_environment, export_stage, bgcheck_package,
+ * provider_client_id (the account struct below) and grants
+ * (accounts_granted). A change to one of them is made in two steps: the
+ * owner's migration adds the new column, this module switches, a later
+ * migration drops the old one. */
 
 /* What an account uses beyond board applications (status.accounts.features). */
 enum { ACCOUNT_FEATURE_BGCHECKS = 1, ACCOUNT_FEATURE_EXPORTS = 2 };
@@ -34,19 +45,6 @@ typedef struct account_s {
     char provider_client_id[128]; /* the employer's Client ID at the provider; "" when none */
 } account;
 
-/* The columns accounts_parse reads, in order, for a select list over
- * status.accounts (a query that must join the account to something else). */
-#define ACCOUNT_COLUMNS                                                                         \
-    "account_id, ats, connection_name, run_mode, bgcheck_stage, bgcheck_tag_prefix, company_name," \
-    " privacy_policy_url, notification_url, source_labels::text, coalesce(daily_api_budget, 0),"   \
-    " coalesce(feed_interval_s, 0), coalesce(lever_perform_as, ''), features::text, lever_environment,"  \
-    " coalesce(export_stage, ''), coalesce(bgcheck_package, ''), coalesce(provider_client_id, '')"
-#define ACCOUNT_NCOLUMNS 18
-
-/* Fills out from row's ACCOUNT_COLUMNS starting at column col. 0, or 1 when
- * they are NULL (no such account: an outer join found none). */
-int accounts_parse(const PGresult *r, int row, int col, account *out);
-
 /* Loads account id. Returns 0 when found (free with account_free), 1 when
  * there is no such account, -1 on a database error (out untouched). */
 int accounts_load(PGconn *c, const char *id, account *out);
@@ -61,6 +59,19 @@ int accounts_load(PGconn *c, const char *id, account *out);
  * above), 0 when it does not exist or does not grant it, -1 on a database
  * error (the caller tells a missing table apart by the connection's state). */
 int accounts_granted(PGconn *c, const char *id, const char *kind, const char *owner);
+
+/* The account and the connection it names (delivery.connections, see
+ * credentials.h), read in one statement that a caller pipelines with its
+ * own (pg_exec_pipelined), so a job starts in one round trip (delivery's
+ * ledger_begin). The statement reads account *id (id must outlive it). */
+pg_stmt accounts_connection_stmt(const char *const *id);
+
+/* Reads accounts_connection_stmt's result r: 0 with out filled (free with
+ * account_free) and conn filled when not NULL (found 0 when the account
+ * names no connection there; free with credentials_connection_free), 1 when
+ * there is no such account (nothing filled, conn zeroed), -1 when r is an
+ * error. */
+int accounts_connection_parse(const PGresult *r, account *out, cred_connection *conn);
 
 /* Frees what accounts_load allocated. Safe on a zeroed struct. */
 void account_free(account *a);

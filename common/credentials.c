@@ -20,14 +20,7 @@
 #define ROTATION_WAIT_MS 15000 /* how long a caller waits for another's rotation */
 
 typedef struct {
-    char ats[16];
-    char site_url[512];
-    char client_id[256];
-    char environment[16]; /* Lever: lever_env.h */
-    char scopes[1024];    /* Lever: granted OAuth scopes */
-    int fresh;   /* access token valid for at least 60 more seconds */
-    int revoked;
-    int broken; /* 0, CRED_BROKEN or CRED_REAUTH: re-activation needed */
+    cred_connection k;   /* the columns; k.box is not owned here (freed once opened, or the caller's) */
     json_object *secret; /* decrypted {access_token, refresh_token, client_secret} */
 } conn_row;
 
@@ -36,28 +29,36 @@ static const char *secret_str(const conn_row *r, const char *key) {
     return r->secret && json_object_object_get_ex(r->secret, key, &v) ? json_object_get_string(v) : NULL;
 }
 
-/* Fills out from the CRED_COLUMNS of r's row 0 starting at column col. */
-static void parse_row(const PGresult *r, int col, conn_row *out) {
+void credentials_connection_parse(const PGresult *r, int row, int col, cred_connection *out) {
     memset(out, 0, sizeof *out);
-    snprintf(out->ats, sizeof out->ats, "%s", PQgetvalue(r, 0, col));
-    snprintf(out->site_url, sizeof out->site_url, "%s", PQgetvalue(r, 0, col + 1));
-    snprintf(out->client_id, sizeof out->client_id, "%s", PQgetvalue(r, 0, col + 2));
-    out->fresh = PQgetvalue(r, 0, col + 4)[0] == 't';
-    out->revoked = PQgetvalue(r, 0, col + 5)[0] == 't';
-    const char *unusable = PQgetvalue(r, 0, col + 6);
+    if (PQgetisnull(r, row, col)) return;
+    out->found = 1;
+    snprintf(out->ats, sizeof out->ats, "%s", PQgetvalue(r, row, col));
+    snprintf(out->site_url, sizeof out->site_url, "%s", PQgetvalue(r, row, col + 1));
+    snprintf(out->client_id, sizeof out->client_id, "%s", PQgetvalue(r, row, col + 2));
+    out->fresh = PQgetvalue(r, row, col + 4)[0] == 't';
+    out->revoked = PQgetvalue(r, row, col + 5)[0] == 't';
+    const char *unusable = PQgetvalue(r, row, col + 6);
     out->broken = !strcmp(unusable, "broken") ? CRED_BROKEN : !strcmp(unusable, "reauth") ? CRED_REAUTH : 0;
-    snprintf(out->environment, sizeof out->environment, "%s", PQgetvalue(r, 0, col + 7));
-    snprintf(out->scopes, sizeof out->scopes, "%s", PQgetvalue(r, 0, col + 8));
-    if (!PQgetisnull(r, 0, col + 3)) {
-        size_t blen = 0;
-        unsigned char *box = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, col + 3), &blen);
-        char *plain = box ? crypto_open(box, blen) : NULL;
-        PQfreemem(box);
-        out->secret = plain ? json_tokener_parse(plain) : NULL;
-        if (plain) {
-            explicit_bzero(plain, strlen(plain));
-            free(plain);
-        }
+    snprintf(out->environment, sizeof out->environment, "%s", PQgetvalue(r, row, col + 7));
+    snprintf(out->scopes, sizeof out->scopes, "%s", PQgetvalue(r, row, col + 8));
+    if (!PQgetisnull(r, row, col + 3))
+        out->box = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col + 3), &out->box_len);
+}
+
+void credentials_connection_free(cred_connection *conn) {
+    PQfreemem(conn->box);
+    memset(conn, 0, sizeof *conn);
+}
+
+/* Opens row->k's sealed secret into row->secret (NULL when there is none or
+ * it does not open). */
+static void open_secret(conn_row *row) {
+    char *plain = row->k.box ? crypto_open(row->k.box, row->k.box_len) : NULL;
+    row->secret = plain ? json_tokener_parse(plain) : NULL;
+    if (plain) {
+        explicit_bzero(plain, strlen(plain));
+        free(plain);
     }
 }
 
@@ -74,7 +75,11 @@ static int read_row(PGconn *c, const char *account, const char *name, int lock, 
     if (!pg_ok(r)) goto done;
     rc = CRED_NOT_FOUND;
     if (PQntuples(r) != 1) goto done;
-    parse_row(r, 0, out);
+    credentials_connection_parse(r, 0, 0, &out->k);
+    open_secret(out);
+    PQfreemem(out->k.box);
+    out->k.box = NULL;
+    out->k.box_len = 0;
     rc = 0;
 done:
     PQclear(r);
@@ -205,9 +210,9 @@ static int mark_unusable(PGconn *c, const char *account, const char *name, const
 static int grant(const conn_row *row, token_answer *t) {
     char form[4096] = "", url[600];
     int rc = -2;
-    if (!strcmp(row->ats, "lever")) {
+    if (!strcmp(row->k.ats, "lever")) {
         const char *rt = secret_str(row, "refresh_token");
-        const lever_env *env = lever_env_get(row->environment);
+        const lever_env *env = lever_env_get(row->k.environment);
         if (!rt || !env) return -1;
         if (!http_form_add(form, sizeof form, "grant_type", "refresh_token") &&
             !http_form_add(form, sizeof form, "client_id", env->client_id) &&
@@ -217,12 +222,12 @@ static int grant(const conn_row *row, token_answer *t) {
     } else {
         const char *cs = secret_str(row, "client_secret");
         if (!cs) return -1;
-        snprintf(url, sizeof url, "%s/api/token", row->site_url);
-        rc = credentials_client_grant(url, row->client_id, cs, t->access, t->alen, &t->expires_in);
+        snprintf(url, sizeof url, "%s/api/token", row->k.site_url);
+        rc = credentials_client_grant(url, row->k.client_id, cs, t->access, t->alen, &t->expires_in);
     }
     explicit_bzero(form, sizeof form);
     char labels[96];
-    snprintf(labels, sizeof labels, "ats=\"%s\",outcome=\"%s\"", row->ats,
+    snprintf(labels, sizeof labels, "ats=\"%s\",outcome=\"%s\"", row->k.ats,
              rc == 0 ? "ok" : rc == -1 ? "refused" : "unavailable");
     metrics_counter_add("atsb_token_refreshes_total", labels, 1);
     return rc;
@@ -233,7 +238,7 @@ static int grant(const conn_row *row, token_answer *t) {
 static cred_status refresh(PGconn *c, const char *account, const char *name, conn_row *row) {
     char access[2048] = "", rotated[2048] = "", scope[1024] = "";
     token_answer t = {access, sizeof access, rotated, sizeof rotated, scope, sizeof scope, 3600};
-    int rotates = !strcmp(row->ats, "lever");
+    int rotates = !strcmp(row->k.ats, "lever");
     int rc = grant(row, &t);
     if (rc == -2) {
         if (rotates) {
@@ -251,7 +256,7 @@ static cred_status refresh(PGconn *c, const char *account, const char *name, con
     if (rotated[0]) json_object_object_add(row->secret, "refresh_token", json_object_new_string(rotated));
     explicit_bzero(access, sizeof access);
     explicit_bzero(rotated, sizeof rotated);
-    if (scope[0]) snprintf(row->scopes, sizeof row->scopes, "%s", scope);
+    if (scope[0]) snprintf(row->k.scopes, sizeof row->k.scopes, "%s", scope);
     if (store_secret(c, account, name, row->secret, t.expires_in, scope) == 0) return CRED_OK;
     if (!rotates) return CRED_UNAVAILABLE;
     log_error("rotated token not stored: the connection needs re-activation", "account", account, "connection",
@@ -264,22 +269,22 @@ static cred_status fill(const conn_row *row, cred_token *out) {
     const char *at = secret_str(row, "access_token");
     if (!at) return CRED_BROKEN;
     memset(out, 0, sizeof *out);
-    snprintf(out->ats, sizeof out->ats, "%s", row->ats);
-    snprintf(out->site_url, sizeof out->site_url, "%s", row->site_url);
-    if (!strcmp(row->ats, "lever")) {
-        const lever_env *env = lever_env_get(row->environment);
+    snprintf(out->ats, sizeof out->ats, "%s", row->k.ats);
+    snprintf(out->site_url, sizeof out->site_url, "%s", row->k.site_url);
+    if (!strcmp(row->k.ats, "lever")) {
+        const lever_env *env = lever_env_get(row->k.environment);
         if (!env) return CRED_BROKEN;
         snprintf(out->site_url, sizeof out->site_url, "%s", env->api_url);
         snprintf(out->environment, sizeof out->environment, "%s", env->name);
     }
-    snprintf(out->scopes, sizeof out->scopes, "%s", row->scopes);
+    snprintf(out->scopes, sizeof out->scopes, "%s", row->k.scopes);
     snprintf(out->access_token, sizeof out->access_token, "%s", at);
     return CRED_OK;
 }
 
 static int usable(const conn_row *row, const char *rejected) {
     const char *at = secret_str(row, "access_token");
-    return row->fresh && at && (!rejected || strcmp(at, rejected) != 0);
+    return row->k.fresh && at && (!rejected || strcmp(at, rejected) != 0);
 }
 
 #define CLAIMED 1  /* claim: this caller refreshes */
@@ -292,11 +297,11 @@ static int usable(const conn_row *row, const char *rejected) {
 static int claim(PGconn *c, const char *account, const char *name, const char *rejected, conn_row *row) {
     int rc = read_row(c, account, name, 1, row);
     if (rc) return rc;
-    if (row->revoked) return CRED_REVOKED;
-    if (row->broken) return row->broken;
+    if (row->k.revoked) return CRED_REVOKED;
+    if (row->k.broken) return row->k.broken;
     if (!row->secret) return CRED_BROKEN;
     if (usable(row, rejected)) return CRED_OK;
-    if (strcmp(row->ats, "lever") != 0) return CLAIMED;
+    if (strcmp(row->k.ats, "lever") != 0) return CLAIMED;
     const char *p[] = {account, name};
     PGresult *r = pg_exec(c,
                           "SELECT CASE WHEN rotation_started_at IS NULL THEN 0"
@@ -321,8 +326,8 @@ static int claim(PGconn *c, const char *account, const char *name, const char *r
 static cred_status token_from_row(PGconn *c, const char *account, const char *name, const char *rejected_token,
                                   conn_row *row, cred_token *out) {
     int rc;
-    if (row->revoked || row->broken) {
-        rc = row->revoked ? CRED_REVOKED : row->broken;
+    if (row->k.revoked || row->k.broken) {
+        rc = row->k.revoked ? CRED_REVOKED : row->k.broken;
         goto done;
     }
     if (usable(row, rejected_token)) {
@@ -334,7 +339,7 @@ static cred_status token_from_row(PGconn *c, const char *account, const char *na
         row->secret = NULL;
         if (pg_run(c, "BEGIN", 0, NULL)) return CRED_UNAVAILABLE;
         rc = claim(c, account, name, rejected_token, row);
-        if (rc == CLAIMED && strcmp(row->ats, "lever") != 0) rc = refresh(c, account, name, row);
+        if (rc == CLAIMED && strcmp(row->k.ats, "lever") != 0) rc = refresh(c, account, name, row);
         if (rc == ROTATING || rc == CRED_UNAVAILABLE || rc == CRED_NOT_FOUND) {
             PQclear(PQexec(c, "ROLLBACK"));
         } else if (pg_run(c, "COMMIT", 0, NULL)) {
@@ -363,11 +368,13 @@ cred_status credentials_token(PGconn *c, const char *account, const char *name,
     return token_from_row(c, account, name, rejected_token, &row, out);
 }
 
-cred_status credentials_token_from(PGconn *c, const PGresult *r, int col, const char *account, const char *name,
+cred_status credentials_token_from(PGconn *c, const cred_connection *conn, const char *account, const char *name,
                                    cred_token *out) {
-    if (PQntuples(r) != 1 || PQnfields(r) < col + CRED_NCOLUMNS || PQgetisnull(r, 0, col)) return CRED_NOT_FOUND;
-    conn_row row;
-    parse_row(r, col, &row);
+    if (!conn || !conn->found) return CRED_NOT_FOUND;
+    conn_row row = {.k = *conn};
+    open_secret(&row);
+    row.k.box = NULL; /* the caller's */
+    row.k.box_len = 0;
     return token_from_row(c, account, name, NULL, &row, out);
 }
 

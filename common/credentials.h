@@ -4,11 +4,20 @@
 #include "lever_env.h"
 
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The credential store shared by questions (reads from the ATS) and delivery
  * (writes to it): one row per named connection in delivery.connections, the
  * secrets sealed with crypto_seal (never stored or logged in plaintext).
+ * delivery owns the table (its migrations; its connections API and OAuth
+ * flow save and revoke through this module); questions reads it only
+ * through this module (credentials_token), and delivery's job start through
+ * accounts_connection_stmt (common/accounts.c), DESIGN.md "Shared stores".
+ * Columns relied on: account_id, name, ats, site_url, client_id,
+ * secret_box, access_expires_at, revoked_at, last_error, environment,
+ * scopes, rotation_started_at (written too: last_error_at, last_success_at,
+ * updated_at).
  *
  * Refresh: the first replica to find the access token expiring claims the
  * refresh under the row lock (SELECT ... FOR UPDATE); the others wait, then
@@ -54,9 +63,11 @@ typedef struct {
 cred_status credentials_token(PGconn *c, const char *account, const char *name,
                               const char *rejected_token, cred_token *out);
 
-/* What credentials_token reads of a connection, for a caller that reads it
- * in its own query: CRED_NCOLUMNS columns of delivery.connections aliased c
- * (c.ats NULL when there is no such connection). */
+/* What credentials_token reads of a connection: CRED_NCOLUMNS columns of
+ * delivery.connections aliased c (c.ats NULL when there is no such
+ * connection), for a common/ module that reads the connection in its own
+ * query (accounts_connection_stmt) and hands it over with
+ * credentials_connection_parse. */
 #define CRED_COLUMNS                                                                                     \
     "c.ats, coalesce(c.site_url,''), coalesce(c.client_id,''), c.secret_box,"                          \
     " coalesce(c.access_expires_at > now() + interval '60 seconds', false), c.revoked_at IS NOT NULL," \
@@ -67,10 +78,34 @@ cred_status credentials_token(PGconn *c, const char *account, const char *name,
 /* SQL: the connection (delivery.connections, unqualified) needs re-activation. */
 #define CRED_UNUSABLE "coalesce(last_error IN ('invalid_grant', 'token_rotation_unsaved'), false)"
 
-/* credentials_token with the connection already read: the CRED_COLUMNS of
- * r's only row from column col. It reads again only when the access token
- * has to be replaced. */
-cred_status credentials_token_from(PGconn *c, const PGresult *r, int col, const char *account, const char *name,
+/* A connection as read, its secret still sealed: what credentials_token_from
+ * starts from. Zeroed (found 0) when there is no such connection. */
+typedef struct {
+    int found;
+    char ats[16];
+    char site_url[512];
+    char client_id[256];
+    char environment[16]; /* Lever: lever_env.h */
+    char scopes[1024];    /* Lever: granted OAuth scopes */
+    int fresh;            /* access token valid for at least 60 more seconds */
+    int revoked;
+    int broken;             /* 0, CRED_BROKEN or CRED_REAUTH: re-activation needed */
+    unsigned char *box;     /* the sealed secret (crypto_seal); NULL when none */
+    size_t box_len;
+} cred_connection;
+
+/* Fills out from the CRED_COLUMNS of r's row starting at column col (box
+ * NULL also when out of memory: the secret then reads as missing). Free
+ * with credentials_connection_free. */
+void credentials_connection_parse(const PGresult *r, int row, int col, cred_connection *out);
+
+/* Frees what credentials_connection_parse allocated and zeroes conn. Safe on
+ * a zeroed struct. */
+void credentials_connection_free(cred_connection *conn);
+
+/* credentials_token with the connection (account, name) already read: it
+ * reads again only when the access token has to be replaced. */
+cred_status credentials_token_from(PGconn *c, const cred_connection *conn, const char *account, const char *name,
                                    cred_token *out);
 
 /* Creates or replaces a connection. environment and scopes are Lever's (NULL

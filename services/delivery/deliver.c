@@ -37,7 +37,7 @@ typedef struct {
     PGconn *c;
     char key[300]; /* the application's advisory lock */
     int locked;    /* 1 while this job holds it */
-    PGresult *begun; /* ledger_begin's row: the account's connection for the first token */
+    cred_connection conn; /* read by ledger_begin: the account's connection for the first token */
     produce_batch *events; /* this job's audit events; their acknowledgement ends the job */
     account acc;
     int have_acc;
@@ -253,8 +253,7 @@ static int attempt(job *j, ledger_row *row) {
     ca.ndocs = ndocs;
 
     cred_token tok;
-    cred_status st =
-        credentials_token_from(j->c, j->begun, LEDGER_BEGIN_CRED_COL, j->acc.account_id, j->acc.connection_name, &tok);
+    cred_status st = credentials_token_from(j->c, &j->conn, j->acc.account_id, j->acc.connection_name, &tok);
     cx_result res = {.cls = FAIL_NONE, .retry_after_ms = -1};
     cx_ids ids = {0};
     int adopted = 0, verified_absent = 0;
@@ -419,7 +418,7 @@ void deliver_handle(dctx *x, const rd_kafka_message_t *m, deliver_done_fn done, 
     }
     snprintf(j.key, sizeof j.key, "app:%s", j.app_id);
     ledger_row row;
-    j.locked = ledger_begin(j.c, j.key, j.app_id, j.r->application->account_id, &row, &j.acc, &j.have_acc, &j.begun);
+    j.locked = ledger_begin(j.c, j.key, j.app_id, j.r->application->account_id, &row, &j.acc, &j.have_acc, &j.conn);
     if (j.locked < 0) goto out;
     if (j.locked == 0) { /* another worker or replica holds it right now */
         rc = defer(&j, x->cfg.busy_retry_ms, "busy");
@@ -436,7 +435,7 @@ out:
      * acknowledged: a repeat of this message only repeats its event. */
     if (j.locked == 1) ledger_unlock(j.c, j.key);
     if (j.have_acc) account_free(&j.acc);
-    PQclear(j.begun);
+    credentials_connection_free(&j.conn);
     if (j.c) pg_pool_release(x->svc.db, j.c);
     if (j.r) atsbridge__v1__application_resolved__free_unpacked(j.r, NULL);
     /* The job is complete only when the broker has its events. */

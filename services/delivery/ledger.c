@@ -1,7 +1,6 @@
 #include "ledger.h"
 
 #include "accounts.h"
-#include "credentials.h"
 #include "pg.h"
 
 #include <stdio.h>
@@ -44,28 +43,29 @@ static void parse_row(const PGresult *r, int col, ledger_row *out) {
 }
 
 int ledger_begin(PGconn *c, const char *key, const char *application_id, const char *account_id,
-                 ledger_row *row, account *acc, int *have_account, PGresult **begun) {
-    const char *p[] = {key, application_id, account_id};
-    PGresult *r = pg_exec(c,
-                          "SELECT j.locked, j.state, j.attempt, j.adopted, j.ats_candidate_id,"
-                          " j.ats_application_id, a.*, " CRED_COLUMNS " FROM delivery.begin_job($1, $2) j"
-                          " LEFT JOIN (SELECT " ACCOUNT_COLUMNS " FROM status.accounts WHERE account_id = $3) a"
-                          " ON j.locked"
-                          " LEFT JOIN delivery.connections c"
-                          " ON c.account_id = a.account_id AND c.name = a.connection_name",
-                          3, p);
-    int rc = -1;
-    if (!pg_ok(r) || PQntuples(r) != 1 || PQnfields(r) != LEDGER_BEGIN_CRED_COL + CRED_NCOLUMNS) goto out;
-    rc = PQgetvalue(r, 0, 0)[0] == 't';
-    if (!rc) goto out;
-    parse_row(r, 1, row);
-    *have_account = accounts_parse(r, 0, 6, acc) == 0;
-    if (begun) {
-        *begun = r;
-        r = NULL;
+                 ledger_row *row, account *acc, int *have_account, cred_connection *conn) {
+    const char *p[] = {key, application_id}, *q[] = {account_id};
+    /* One transaction: when the account's statement fails, begin_job (the
+     * lock) does not run. */
+    const pg_stmt s[] = {accounts_connection_stmt(q),
+                         {"SELECT locked, state, attempt, adopted, ats_candidate_id, ats_application_id"
+                          " FROM delivery.begin_job($1, $2)",
+                          2, p}};
+    PGresult *r[2];
+    if (conn) memset(conn, 0, sizeof *conn);
+    int rc = pg_exec_pipelined(c, s, 2, r) ? -1 : PQntuples(r[1]) == 1 ? PQgetvalue(r[1], 0, 0)[0] == 't' : -1;
+    if (rc != 1) goto out;
+    int found = accounts_connection_parse(r[0], acc, conn);
+    if (found < 0) { /* cannot happen for a result that succeeded; never keep the lock */
+        ledger_unlock(c, key);
+        rc = -1;
+        goto out;
     }
+    parse_row(r[1], 1, row);
+    *have_account = found == 0;
 out:
-    PQclear(r);
+    PQclear(r[0]);
+    PQclear(r[1]);
     return rc;
 }
 

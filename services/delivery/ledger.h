@@ -38,16 +38,17 @@ int ledger_lock(PGconn *c, const char *key);
 /* Releases the lock (errors ignored: a broken connection released it). */
 void ledger_unlock(PGconn *c, const char *key);
 
-/* Starts a delivery in one round trip: tries the lock on key and, only when
- * it is taken, reads the ledger row (LEDGER_NONE when absent) after the lock,
- * the account (*have_account 0 when there is no such account; else free it
- * with account_free) and the account's connection. 1 locked, 0 held by
- * someone else, -1 database error. When locked and begun is not NULL,
- * *begun is the result (PQclear it), the connection's CRED_COLUMNS from
- * column LEDGER_BEGIN_CRED_COL, for credentials_token_from. */
-#define LEDGER_BEGIN_CRED_COL (6 + ACCOUNT_NCOLUMNS)
+/* Starts a delivery in one round trip: reads the account with its
+ * connection (accounts_connection_stmt) and tries the lock on key and, only
+ * when it is taken, reads the ledger row (LEDGER_NONE when absent) after the
+ * lock; when the account cannot be read the lock is not tried. 1 locked, 0
+ * held by someone else, -1 database error. When locked: *have_account 0
+ * when there is no such account, else acc is filled (free it with
+ * account_free); conn, unless NULL, is the account's connection for
+ * credentials_token_from (free it with credentials_connection_free; zeroed
+ * when not locked). */
 int ledger_begin(PGconn *c, const char *key, const char *application_id, const char *account_id,
-                 ledger_row *row, account *acc, int *have_account, PGresult **begun);
+                 ledger_row *row, account *acc, int *have_account, cred_connection *conn);
 /* Records the application as PENDING when it has no row. 0 or -1. */
 int ledger_pending(PGconn *c, const char *application_id, const char *account_id);
 /* Sets IN_FLIGHT(attempt). 0 or -1. */

@@ -134,15 +134,17 @@ Test(delivery_db, begin_locks_then_reads_ledger_account_and_connection) {
     ledger_row row;
     account acc;
     int have = -1;
-    PGresult *begun = NULL;
-    cr_assert_eq(ledger_begin(c, "app:app-1", "app-1", "acc-1", &row, &acc, &have, &begun), 1);
+    cred_connection conn;
+    cr_assert_eq(ledger_begin(c, "app:app-1", "app-1", "acc-1", &row, &acc, &have, &conn), 1);
     cr_assert_eq(have, 1);
     cr_assert_str_eq(acc.account_id, "acc-1");
     /* The account's own connection, usable without reading it again. */
     cred_token tok;
-    cr_assert_eq(credentials_token_from(c, begun, LEDGER_BEGIN_CRED_COL, "acc-1", "Conn-A", &tok), CRED_OK);
+    cr_assert(conn.found);
+    cr_assert_str_eq(conn.ats, "lever");
+    cr_assert_eq(credentials_token_from(c, &conn, "acc-1", "Conn-A", &tok), CRED_OK);
     cr_assert_str_eq(tok.access_token, "at-a");
-    PQclear(begun);
+    credentials_connection_free(&conn);
     cr_assert_str_eq(acc.run_mode, "live");
     cr_assert_eq(row.state, LEDGER_DELIVERED);
     cr_assert_eq(row.attempt, 2);
@@ -153,10 +155,11 @@ Test(delivery_db, begin_locks_then_reads_ledger_account_and_connection) {
     ledger_unlock(c, "app:app-1");
     /* No ledger row, no account. */
     have = -1;
-    cr_assert_eq(ledger_begin(other, "app:app-2", "app-2", "nobody", &row, &acc, &have, &begun), 1);
+    cr_assert_eq(ledger_begin(other, "app:app-2", "app-2", "nobody", &row, &acc, &have, &conn), 1);
     cr_assert_eq(have, 0);
-    cr_assert_eq(credentials_token_from(other, begun, LEDGER_BEGIN_CRED_COL, "nobody", "Conn-A", &tok), CRED_NOT_FOUND);
-    PQclear(begun);
+    cr_assert(!conn.found);
+    cr_assert_eq(credentials_token_from(other, &conn, "nobody", "Conn-A", &tok), CRED_NOT_FOUND);
+    credentials_connection_free(&conn);
     cr_assert_eq(row.state, LEDGER_NONE);
     ledger_unlock(other, "app:app-2");
     PQfinish(c);
@@ -224,4 +227,23 @@ Test(delivery_db, pipelined_statements_with_results_run_as_one_transaction) {
     PQclear(q);
     cr_assert_eq(pg_run(c, "SELECT 1", 0, NULL), 0);
     PQfinish(c);
+}
+
+Test(delivery_db, begin_takes_no_lock_when_the_account_cannot_be_read) {
+    PGconn *c = harness_connect(dsn), *other = harness_connect(dsn);
+    cr_assert_eq(pg_run(c, "ALTER TABLE status.accounts RENAME TO accounts_away", 0, NULL), 0);
+    ledger_row row;
+    account acc;
+    int have = -1;
+    cred_connection conn;
+    cr_assert_eq(ledger_begin(c, "app:app-4", "app-4", "acc-4", &row, &acc, &have, &conn), -1);
+    cr_assert_eq(have, -1);
+    cr_assert_eq(ledger_lock(other, "app:app-4"), 1); /* nobody holds it */
+    ledger_unlock(other, "app:app-4");
+    cr_assert_eq(pg_run(c, "ALTER TABLE status.accounts_away RENAME TO accounts", 0, NULL), 0);
+    cr_assert_eq(ledger_begin(c, "app:app-4", "app-4", "acc-4", &row, &acc, &have, &conn), 1);
+    cr_assert_eq(have, 0);
+    ledger_unlock(c, "app:app-4");
+    PQfinish(c);
+    PQfinish(other);
 }
