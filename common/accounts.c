@@ -86,6 +86,25 @@ int accounts_connection_parse(const PGresult *r, account *out, cred_connection *
     return 0;
 }
 
+int accounts_out_of_test_mode(PGconn *c, const char *id) {
+    const char *p[] = {id};
+    PGresult *r = pg_exec(c, "SELECT run_mode <> 'test' FROM status.accounts WHERE account_id = $1", 1, p);
+    int rc = !pg_ok(r) ? -1 : PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t") ? 1 : 0;
+    PQclear(r);
+    return rc;
+}
+
+char *accounts_in_test_mode(PGconn *c, const char *id) {
+    const char *p[] = {id ? id : ""};
+    PGresult *r = pg_exec(c,
+                          "SELECT coalesce(array_agg(account_id), '{}')::text FROM status.accounts"
+                          " WHERE run_mode = 'test' AND ($1 = '' OR account_id = $1)",
+                          1, p);
+    char *ids = pg_ok(r) && PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    return ids;
+}
+
 void account_free(account *a) {
     free(a->company_name);
     free(a->privacy_policy_url);

@@ -73,6 +73,16 @@ pg_stmt accounts_connection_stmt(const char *const *id);
  * error. */
 int accounts_connection_parse(const PGresult *r, account *out, cred_connection *conn);
 
+/* 1 when account id exists and is out of test mode (live or dry-run), 0
+ * when it is in test mode or does not exist, -1 on a database error. */
+int accounts_out_of_test_mode(PGconn *c, const char *id);
+
+/* The ids of the accounts in test mode (only id's, when id is not NULL) as
+ * the text of a PostgreSQL array ("{a,b}"), to pass as one text[]
+ * parameter. malloc'ed (free it); NULL on a database error or when out of
+ * memory. */
+char *accounts_in_test_mode(PGconn *c, const char *id);
+
 /* Frees what accounts_load allocated. Safe on a zeroed struct. */
 void account_free(account *a);
 

@@ -1,5 +1,6 @@
 #include "held.h"
 
+#include "accounts.h"
 #include "atsbridge/v1/events.pb-c.h"
 #include "events.h"
 #include "produce_batch.h"
@@ -27,19 +28,22 @@ int held_release(qr_ctx *ctx, const char *account) {
     pthread_mutex_lock(&release_mu);
     int decided = 0, rc = -1, nrows = 0;
     PGresult *r = NULL;
+    char *test_mode = NULL;
     qr_decision *dec = NULL;
     PGconn *c = pg_pool_acquire(ctx->db);
     if (!c) goto done;
-    const char *p[] = {account ? account : ""};
+    /* 'test_mode' rows wait while their account is in test mode. */
+    test_mode = accounts_in_test_mode(c, account);
+    if (!test_mode) goto done;
+    const char *p[] = {account ? account : "", test_mode};
     r = pg_exec(c,
                 "SELECT application_id, payload, coalesce(trace_id, '') FROM questions.held h"
                 " WHERE ($1 = '' OR h.account_id = $1)"
-                " AND (h.reason <> 'test_mode' OR NOT EXISTS (SELECT 1 FROM status.accounts a"
-                "      WHERE a.account_id = h.account_id AND a.run_mode = 'test'))"
+                " AND (h.reason <> 'test_mode' OR h.account_id <> ALL ($2::text[]))"
                 " AND (h.reason <> 'connection' OR h.last_attempt_at IS NULL"
                 "      OR h.last_attempt_at < now() - interval '60 seconds')"
                 " ORDER BY h.held_at LIMIT " BATCH,
-                1, p);
+                2, p);
     if (!pg_ok(r)) goto done;
     nrows = PQntuples(r);
     dec = calloc((size_t)nrows + 1, sizeof *dec);
@@ -84,6 +88,7 @@ int held_release(qr_ctx *ctx, const char *account) {
     }
 done:
     free(dec);
+    free(test_mode);
     PQclear(r);
     if (c) pg_pool_release(ctx->db, c);
     pthread_mutex_unlock(&release_mu);
@@ -99,13 +104,10 @@ done:
  * releases later), -1 on a database error. */
 #define GO_LIVE_WAIT_MS 15000
 static int wait_out_of_test_mode(qr_ctx *ctx, const char *account) {
-    const char *p[] = {account};
     for (int waited = 0;; waited += 100) {
         PGconn *c = pg_pool_acquire(ctx->db);
         if (!c) return -1;
-        PGresult *r = pg_exec(c, "SELECT run_mode <> 'test' FROM status.accounts WHERE account_id = $1", 1, p);
-        int rc = !pg_ok(r) ? -1 : PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t") ? 1 : 0;
-        PQclear(r);
+        int rc = accounts_out_of_test_mode(c, account);
         pg_pool_release(ctx->db, c);
         if (rc != 0 || waited >= GO_LIVE_WAIT_MS || shutdown_requested()) return rc;
         usleep(100 * 1000);
