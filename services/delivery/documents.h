@@ -5,9 +5,8 @@
 
 #include <libpq-fe.h>
 
-/* Documents come from ingest's claim-check store, ingest.documents(sha256,
- * content_type, size_bytes, content), read with a binary-format result so
- * the bytes arrive without bytea hex/escape decoding. */
+/* Documents come from ingest's claim-check store, read through
+ * common/stored_documents.h. */
 
 /* Loads the application's documents into a freshly allocated array (*out,
  * *n; free with documents_free). Returns 0, 1 when a referenced document is
