@@ -111,17 +111,31 @@ void produce_batch_then(produce_batch *b, const char *kind, produce_batch_done_f
     if (now) complete(b);
 }
 
+/* One event of type about application app_id of account_id. */
+static void app_event(produce_batch *b, const char *service, const char *type, const char *detail,
+                      const char *app_id, const char *account_id) {
+    Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    ev.application_id = (char *)app_id;
+    ev.account_id = (char *)account_id;
+    ev.type = (char *)type;
+    ev.detail = (char *)detail;
+    produce_batch_event(b, &ev, service, NULL);
+}
+
 rd_kafka_resp_err_t produce_batch_app_events(kafka_producer *p, const char *service, const char *type,
                                              const char *detail, const PGresult *r) {
     produce_batch b;
     produce_batch_init(&b, p, service);
-    for (int i = 0; i < PQntuples(r); i++) {
-        Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
-        ev.application_id = PQgetvalue(r, i, 0);
-        ev.account_id = PQgetvalue(r, i, 1);
-        ev.type = (char *)type;
-        ev.detail = (char *)detail;
-        produce_batch_event(&b, &ev, service, NULL);
-    }
+    for (int i = 0; i < PQntuples(r); i++)
+        app_event(&b, service, type, detail, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    return produce_batch_wait(&b, type);
+}
+
+rd_kafka_resp_err_t produce_batch_app_events_ids(kafka_producer *p, const char *service, const char *type,
+                                                 const char *detail, char *const *application_ids,
+                                                 char *const *account_ids, size_t n) {
+    produce_batch b;
+    produce_batch_init(&b, p, service);
+    for (size_t i = 0; i < n; i++) app_event(&b, service, type, detail, application_ids[i], account_ids[i]);
     return produce_batch_wait(&b, type);
 }

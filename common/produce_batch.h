@@ -57,6 +57,12 @@ rd_kafka_resp_err_t produce_batch_wait(produce_batch *b, const char *kind);
 rd_kafka_resp_err_t produce_batch_app_events(kafka_producer *p, const char *service, const char *type,
                                              const char *detail, const PGresult *r);
 
+/* produce_batch_app_events for n applications given by id: application_ids[i]
+ * of account account_ids[i]. */
+rd_kafka_resp_err_t produce_batch_app_events_ids(kafka_producer *p, const char *service, const char *type,
+                                                 const char *detail, char *const *application_ids,
+                                                 char *const *account_ids, size_t n);
+
 /* produce_batch_wait without waiting, for a batch from produce_batch_new:
  * once every report is in, records the metric, frees b and calls fn(arg,
  * err), on this thread when they already are, else on the thread that

@@ -1,5 +1,6 @@
 #include "retention.h"
 
+#include "application_states.h"
 #include "config.h"
 #include "log.h"
 #include "pg.h"
@@ -18,50 +19,29 @@ struct retention {
     pthread_t thread;
 };
 
-/* A document without a final application behind every ref (or with a ref
- * status does not know) is kept: the LEFT JOIN makes those NULL, and NULL
- * counts as not expired. Refs go with their documents in the same statement
- * (the foreign key is checked at its end). */
-static const char SQL_EXPIRE[] =
-    "WITH expired AS ("
-    " SELECT r.sha256 FROM ingest.document_refs r"
-    " LEFT JOIN status.applications a ON a.application_id = r.application_id"
-    " GROUP BY r.sha256"
-    " HAVING bool_and(coalesce(a.state IN ('delivered', 'failed', 'rejected')"
-    "  AND a.updated_at < now() - $1::int * interval '1 day', false))"
-    " LIMIT 500"
-    "), refs AS ("
-    " DELETE FROM ingest.document_refs r USING expired e WHERE r.sha256 = e.sha256 RETURNING r.application_id"
-    "), docs AS ("
-    " DELETE FROM ingest.documents d USING expired e WHERE d.sha256 = e.sha256 RETURNING 1"
-    ")"
-    " SELECT DISTINCT refs.application_id, a.account_id, (SELECT count(*) FROM docs)"
-    " FROM refs JOIN status.applications a ON a.application_id = refs.application_id";
-
 int retention_documents(service *svc, int days) {
-    char d[16];
-    snprintf(d, sizeof d, "%d", days);
-    const char *p[] = {d};
-    PGresult *r = NULL;
+    expired_documents e = {0};
     int rc = -1;
     PGconn *c = pg_pool_acquire(svc->db);
     if (!c || pg_run(c, "BEGIN", 0, NULL)) goto out;
-    r = pg_exec(c, SQL_EXPIRE, 1, p);
-    if (!pg_ok(r)) {
-        if (pg_is_undefined_table(r)) rc = 0; /* no status schema here: nothing is final */
+    int x = application_states_expire_documents(c, days, &e);
+    if (x) {
+        if (x == 1) rc = 0; /* no status schema here: nothing is final */
         goto out;
     }
-    if (produce_batch_app_events(svc->producer, "ingest", "documents_expired", "retention", r) ||
+    if (produce_batch_app_events_ids(svc->producer, "ingest", "documents_expired", "retention", e.application_ids,
+                                     e.account_ids, e.n) ||
         pg_run(c, "COMMIT", 0, NULL))
         goto out;
-    rc = PQntuples(r);
+    rc = (int)e.n;
     if (rc > 0) {
-        char n[16];
+        char n[16], docs[24];
         snprintf(n, sizeof n, "%d", rc);
-        log_info("documents expired", "applications", n, "documents", PQgetvalue(r, 0, 2));
+        snprintf(docs, sizeof docs, "%ld", e.documents);
+        log_info("documents expired", "applications", n, "documents", docs);
     }
 out:
-    PQclear(r);
+    expired_documents_free(&e);
     if (c) pg_pool_release(svc->db, c); /* rolls back an open transaction */
     return rc;
 }
