@@ -6,10 +6,12 @@
 #include <stddef.h>
 
 /* The API keys of job boards and sourcing tools, read through this module:
- * ingest owns and writes ingest.board_keys (its admin API registers keys)
- * and checks submissions with it; status reads it to scope what a key may
- * read. A key is stored as its SHA-256 only and belongs to one owner: a
- * board id ("stepstone_de") or a sourcing-tool id ("provenbase"). */
+ * ingest owns and writes ingest.board_keys (its migrations; its admin API
+ * registers keys) and checks submissions with it; status reads it, only
+ * through this module, to scope what a key may read (DESIGN.md "Shared
+ * stores"). Columns relied on: key_sha256, board (the owner's id), kind.
+ * A key is stored as its SHA-256 only and belongs to one owner: a board id
+ * ("stepstone_de") or a sourcing-tool id ("provenbase"). */
 
 #define API_KEY_KIND_BOARD "board"
 #define API_KEY_KIND_SOURCE_TOOL "source_tool"

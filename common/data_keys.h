@@ -7,7 +7,9 @@
 
 /* Per-application data keys for crypto-shredding (keys.data_keys, the one
  * store every service reads through this module; its migrations are the
- * "keys" component every service applies at start).
+ * "keys" component every service applies at start, owned by common/: no
+ * service's SQL names keys.*, DESIGN.md "Shared stores"). Columns: subject_id,
+ * wrapped, destroyed_at.
  *
  * A data key is 32 random bytes, stored wrapped (crypto_seal with the
  * service master key ATSB_SECRET_KEY). ingest creates an application's key

@@ -7,9 +7,11 @@
 
 /* Named operators: people (or their tools) with an admin token of their
  * own, so every admin action's audit event can say who did it. status owns
- * status.operators (PUT /v1/admin/operators/{name} with the bootstrap admin
- * token); every service's admin endpoints read it through this module.
- * Tokens are stored as SHA-256 only. */
+ * status.operators (its migrations; PUT /v1/admin/operators/{name} with the
+ * bootstrap admin token writes it through this module); every service's
+ * admin endpoints read it through this module (DESIGN.md "Shared stores").
+ * Columns relied on: name, token_sha256, updated_at. Tokens are stored as
+ * SHA-256 only. */
 
 /* Registers (or re-keys) operator name with token. Returns 0 (new), 1
  * (existing operator, token replaced), 2 when the token is another
