@@ -46,9 +46,9 @@ typedef struct {
 
 static const service SERVICES[] = {
     {"ingest", "ATSB_INGEST_ADDR", "services/ingest/routes.c"},
-    {"questions", "ATSB_QUESTIONS_ADDR", "services/questions/main.c"},
-    {"delivery", "ATSB_DELIVERY_ADDR", "services/delivery/main.c"},
-    {"status", "ATSB_STATUS_ADDR", "services/status/main.c"},
+    {"questions", "ATSB_QUESTIONS_ADDR", "services/questions/routes.h"},
+    {"delivery", "ATSB_DELIVERY_ADDR", "services/delivery/routes.h"},
+    {"status", "ATSB_STATUS_ADDR", "services/status/routes.h"},
 };
 
 typedef struct {
@@ -57,7 +57,8 @@ typedef struct {
     char pattern[256];
 } route;
 
-/* Routes of a table written as {"METHOD", "/pattern", ...} entries. */
+/* Routes of a table written as {"METHOD", "/pattern", ...} entries or as
+ * an X-macro's R("METHOD", "/pattern", ...). */
 static size_t read_routes(const char *rel, route *out, size_t max) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", ATSB_SOURCE_DIR, rel);
@@ -65,8 +66,9 @@ static size_t read_routes(const char *rel, route *out, size_t max) {
     cr_assert_not_null(src, "%s", path);
     static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH"};
     size_t n = 0;
-    for (const char *p = strstr(src, "{\""); p && n < max; p = strstr(p + 1, "{\"")) {
-        const char *m = p + 2;
+    for (const char *p = strchr(src, '"'); p && n < max; p = strchr(p + 1, '"')) {
+        if (p == src || (p[-1] != '{' && p[-1] != '(')) continue;
+        const char *m = p + 1;
         size_t ml = strcspn(m, "\"");
         int known = 0;
         for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
