@@ -163,21 +163,21 @@ static int execute(cjob *j, cx_session *s, cx_result *res, char *result, size_t 
                                sizeof opp_posting, res);
         if (rc) goto order_out;
         const char *posting = *cmd->posting_id ? cmd->posting_id : opp_posting;
-        int t = 1;
+        cx_find_result t = CX_NOT_FOUND;
         const char *package_source = "";
         if (*posting) {
             t = lever_posting_tag(s, posting, j->acc.bgcheck_tag_prefix, tag, sizeof tag, res);
-            if (t < 0) {
+            if (t == CX_FIND_FAILED) {
                 rc = -1;
                 goto order_out;
             }
         }
-        if (t == 1 && *j->acc.bgcheck_package) { /* the account's default package */
+        if (t == CX_NOT_FOUND && *j->acc.bgcheck_package) { /* the account's default package */
             snprintf(tag, sizeof tag, "%s%s", j->acc.bgcheck_tag_prefix, j->acc.bgcheck_package);
             package_source = " (the account's default package)";
-            t = 0;
+            t = CX_FOUND;
         }
-        if (t == 1) {
+        if (t == CX_NOT_FOUND) {
             char note[1024];
             if (*posting)
                 snprintf(note, sizeof note,

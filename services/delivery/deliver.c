@@ -272,13 +272,13 @@ static int attempt(job *j, ledger_row *row) {
         memset(&ids, 0, sizeof ids);
         memset(&res, 0, sizeof res);
         res.retry_after_ms = -1;
-        int found = 1;
+        cx_find_result found = CX_NOT_FOUND;
         if (search) {
             found = cx->find(&s, &ca, &ids, &res);
-            if (found == 0) adopted = 1;
-            if (found == 1) verified_absent = 1;
+            if (found == CX_FOUND) adopted = 1;
+            if (found == CX_NOT_FOUND) verified_absent = 1;
         }
-        if (found == 1 && cx->create(&s, &ca, &ids, &res) == 0) res.cls = FAIL_NONE;
+        if (found == CX_NOT_FOUND && cx->create(&s, &ca, &ids, &res) == 0) res.cls = FAIL_NONE;
         if (res.cls != FAIL_UNAUTHORIZED || pass == 1) break;
         /* 401: the token was refused; refresh once (unless another worker did) and try again. */
         metrics_counter_add("atsb_delivery_unauthorized_total", "", 1);

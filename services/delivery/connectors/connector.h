@@ -19,6 +19,13 @@
  * delivery is not left without the ATS's ids. No function logs personal
  * data. */
 
+/* Outcome of a search (find, lever_posting_tag); the failure is negative. */
+typedef enum {
+    CX_FOUND = 0,       /* the ids (or the tag) are filled */
+    CX_NOT_FOUND = 1,   /* the ATS answered: there is none */
+    CX_FIND_FAILED = -1 /* no answer to rely on: the cx_result says why */
+} cx_find_result;
+
 /* Outcome of a failed call (cls FAIL_NONE after success). */
 typedef struct {
     fail_class cls;
@@ -68,10 +75,10 @@ typedef struct {
 
 typedef struct {
     const char *name;
-    /* Searches by e-mail + posting. 0 found (ids filled), 1 not found (Eploy:
-     * ids->candidate_id may hold an existing candidate without the
-     * application), -1 failed (res filled). */
-    int (*find)(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res);
+    /* Searches by e-mail + posting: CX_FOUND (ids filled), CX_NOT_FOUND
+     * (Eploy: ids->candidate_id may hold an existing candidate without the
+     * application), CX_FIND_FAILED (res filled). */
+    cx_find_result (*find)(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res);
     /* Creates what ids does not already name. 0 (ids filled) or -1 (res). */
     int (*create)(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res);
     /* The create request(s) with personal data redacted, for dry-run. */
@@ -90,9 +97,10 @@ extern const cx_connector connector_eploy;
 int lever_change_tags(cx_session *s, const char *opportunity, char *const *tags, size_t n, int remove,
                       cx_result *res);
 int lever_add_note(cx_session *s, const char *opportunity, const char *note, cx_result *res);
-/* The posting's first tag starting with prefix: 0 found, 1 none, -1 failed. */
-int lever_posting_tag(cx_session *s, const char *posting, const char *prefix, char *tag, size_t taglen,
-                      cx_result *res);
+/* The posting's first tag starting with prefix: CX_FOUND (tag filled),
+ * CX_NOT_FOUND (no such tag), CX_FIND_FAILED (res filled). */
+cx_find_result lever_posting_tag(cx_session *s, const char *posting, const char *prefix, char *tag, size_t taglen,
+                                 cx_result *res);
 /* The opportunity's name and e-mail (personal data: never log) and its
  * first posting into posting ("" when it has none; posting may be NULL).
  * 0 or -1. */

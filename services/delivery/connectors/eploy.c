@@ -40,28 +40,30 @@ static json_object *search_body(json_object *filters) {
     return o;
 }
 
-/* POSTs a search and reads member of the first record: 0 found, 1 none, -1 failed. */
-static int search_first(cx_session *s, const char *path, json_object *body, const char *endpoint,
-                        const char *member, char *out, size_t outlen, cx_result *res) {
+/* POSTs a search and reads member of the first record into out. */
+static cx_find_result search_first(cx_session *s, const char *path, json_object *body, const char *endpoint,
+                                   const char *member, char *out, size_t outlen, cx_result *res) {
     http_result r;
     int rc = cx_send_json(s, "POST", path, body, endpoint, &r, res);
     json_object_put(body);
-    if (rc) return -1;
+    if (rc) return CX_FIND_FAILED;
     rc = parse_eploy_first(r.body, r.body_len, member, out, outlen);
     http_result_free(&r);
     if (rc < 0) {
         cx_fail(res, FAIL_TRANSIENT, "bad_response", "search answer is not JSON");
-        return -1;
+        return CX_FIND_FAILED;
     }
-    return rc;
+    return rc == 0 ? CX_FOUND : CX_NOT_FOUND;
 }
 
-static int eploy_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+/* The candidate by e-mail, then (unless the export has no vacancy) its
+ * application on the vacancy. */
+static cx_find_result eploy_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
     json_object *f = json_object_new_array();
     json_object_array_add(f, filter("Candidate.EmailAddress", json_object_new_string(email_of(a))));
-    int rc = search_first(s, "/api/candidates/search", search_body(f), "search_candidates", "CandidateId",
-                          ids->candidate_id, sizeof ids->candidate_id, res);
-    if (rc != 0 || candidate_only(a)) return rc;
+    cx_find_result found = search_first(s, "/api/candidates/search", search_body(f), "search_candidates",
+                                        "CandidateId", ids->candidate_id, sizeof ids->candidate_id, res);
+    if (found != CX_FOUND || candidate_only(a)) return found;
     f = json_object_new_array();
     json_object_array_add(f, filter("Application.CandidateId", json_object_new_string(ids->candidate_id)));
     json_object_array_add(f, filter("Application.VacancyId", json_object_new_string(vacancy_of(a))));

@@ -239,27 +239,27 @@ static const char *email_of(const cx_application *a) {
     return r && r->candidate ? r->candidate->email : "";
 }
 
-static int lever_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+static cx_find_result lever_find(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
     /* An applications-only grant (the job-board link) cannot read
      * opportunities: nothing to search, and a repeated apply is safe because
      * Lever deduplicates an application by e-mail and posting. */
-    if (!lever_scope_has(s->scopes, LEVER_SCOPE_OPPORTUNITIES_READ)) return 1;
+    if (!lever_scope_has(s->scopes, LEVER_SCOPE_OPPORTUNITIES_READ)) return CX_NOT_FOUND;
     char email[600], posting[400], path[1200];
     if (cx_urlencode(email_of(a), email, sizeof email) || cx_urlencode(posting_of(a), posting, sizeof posting)) {
         cx_fail(res, FAIL_PERMANENT, "invalid_input", "e-mail or posting id too long");
-        return -1;
+        return CX_FIND_FAILED;
     }
     if (*posting) snprintf(path, sizeof path, "/opportunities?email=%s&posting_id=%s&limit=1", email, posting);
     else snprintf(path, sizeof path, "/opportunities?email=%s&limit=1", email);
     http_result r;
-    if (cx_send(s, "GET", path, NULL, NULL, 0, "list_opportunities", &r, res)) return -1;
+    if (cx_send(s, "GET", path, NULL, NULL, 0, "list_opportunities", &r, res)) return CX_FIND_FAILED;
     int rc = parse_lever_first_id(r.body, r.body_len, ids->candidate_id, sizeof ids->candidate_id);
     http_result_free(&r);
     if (rc < 0) {
         cx_fail(res, FAIL_TRANSIENT, "bad_response", "opportunity search answer is not JSON");
-        return -1;
+        return CX_FIND_FAILED;
     }
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? CX_FOUND : CX_NOT_FOUND;
 }
 
 /* The create body of a sourcing-tool export: the recruiter sources the
@@ -403,7 +403,7 @@ static int lever_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_
      * rather than leaving the delivery without its opportunity id. */
     for (int attempt = 0; lever_scope_has(s->scopes, LEVER_SCOPE_OPPORTUNITIES_READ); attempt++) {
         cx_result lookup = {.cls = FAIL_NONE, .retry_after_ms = -1};
-        if (lever_find(s, a, ids, &lookup) == 0) break;
+        if (lever_find(s, a, ids, &lookup) == CX_FOUND) break;
         ids->candidate_id[0] = '\0';
         if (attempt == 3) break;
         int64_t wait_ms = 500LL << attempt;
@@ -480,23 +480,23 @@ int lever_add_note(cx_session *s, const char *opportunity, const char *note, cx_
     return rc;
 }
 
-int lever_posting_tag(cx_session *s, const char *posting, const char *prefix, char *tag, size_t taglen,
-                      cx_result *res) {
+cx_find_result lever_posting_tag(cx_session *s, const char *posting, const char *prefix, char *tag, size_t taglen,
+                                 cx_result *res) {
     char p[300], path[400];
     if (cx_urlencode(posting, p, sizeof p)) {
         cx_fail(res, FAIL_PERMANENT, "invalid_input", "posting id too long");
-        return -1;
+        return CX_FIND_FAILED;
     }
     snprintf(path, sizeof path, "/postings/%s", p);
     http_result r;
-    if (cx_send(s, "GET", path, NULL, NULL, 0, "get_posting", &r, res)) return -1;
+    if (cx_send(s, "GET", path, NULL, NULL, 0, "get_posting", &r, res)) return CX_FIND_FAILED;
     int rc = parse_lever_posting_tag(r.body, r.body_len, prefix, tag, taglen);
     http_result_free(&r);
     if (rc < 0) {
         cx_fail(res, FAIL_TRANSIENT, "bad_response", "posting answer is not JSON");
-        return -1;
+        return CX_FIND_FAILED;
     }
-    return rc;
+    return rc == 0 ? CX_FOUND : CX_NOT_FOUND;
 }
 
 int lever_contact(cx_session *s, const char *opportunity, char *name, size_t namelen, char *email,
