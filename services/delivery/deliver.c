@@ -241,14 +241,15 @@ static int attempt(job *j, ledger_row *row) {
     uint64_t doc_bytes = 0;
     for (size_t i = 0; i < a->n_documents; i++) doc_bytes += a->documents[i]->size_bytes;
     doc_budget_take(&j->x->docs, doc_bytes);
-    int d = documents_load(j->c, a, &docs, &ndocs);
-    if (d != 0) doc_budget_give(&j->x->docs, doc_bytes);
-    if (d < 0) return -1;
+    documents_result d = documents_load(j->c, a, &docs, &ndocs);
+    if (d != DOCUMENTS_LOADED) doc_budget_give(&j->x->docs, doc_bytes);
+    if (d == DOCUMENTS_ERROR) return -1;
     /* ingest commits the documents right after Kafka acknowledged the
      * message, so a fast consumer can get here first; and a request whose
      * commit failed stores them on the board's retry. Not there yet is
-     * transient; after the last attempt it is a permanent failure. */
-    if (d > 0) return transient(j, "document_missing", "a referenced document is not in ingest.documents", 0);
+     * transient; after the last attempt it is a permanent failure
+     * (documents.h). */
+    if (d == DOCUMENTS_MISSING) return transient(j, "document_missing", "a referenced document is not in ingest.documents", 0);
     ca.docs = docs;
     ca.ndocs = ndocs;
 

@@ -36,20 +36,21 @@ static int load_one(PGconn *c, const Atsbridge__V1__DocumentRef *ref, cx_documen
     return 0;
 }
 
-int documents_load(PGconn *c, const Atsbridge__V1__ApplicationReceived *app, cx_document **out, size_t *n) {
+documents_result documents_load(PGconn *c, const Atsbridge__V1__ApplicationReceived *app, cx_document **out,
+                                size_t *n) {
     *out = NULL;
     *n = 0;
-    if (!app || app->n_documents == 0) return 0;
+    if (!app || app->n_documents == 0) return DOCUMENTS_LOADED;
     cx_document *docs = calloc(app->n_documents, sizeof *docs);
-    if (!docs) return -1;
+    if (!docs) return DOCUMENTS_ERROR;
     for (size_t i = 0; i < app->n_documents; i++) {
         int rc = load_one(c, app->documents[i], &docs[i]);
         if (rc) {
             documents_free(docs, i + 1);
-            return rc;
+            return rc < 0 ? DOCUMENTS_ERROR : DOCUMENTS_MISSING;
         }
     }
     *out = docs;
     *n = app->n_documents;
-    return 0;
+    return DOCUMENTS_LOADED;
 }

@@ -8,12 +8,25 @@
 /* Documents come from ingest's claim-check store, read through
  * common/stored_documents.h. */
 
+typedef enum {
+    DOCUMENTS_LOADED = 0,
+    DOCUMENTS_MISSING = 1, /* a referenced document is not stored (nothing allocated) */
+    DOCUMENTS_ERROR = -1,  /* database error or out of memory (nothing allocated) */
+} documents_result;
+
 /* Loads the application's documents into a freshly allocated array (*out,
- * *n; free with documents_free). Returns 0, 1 when a referenced document is
- * missing (not stored yet, or erased: the caller retries it as transient
- * until its attempts run out), or -1 on a database error (nothing
- * allocated). */
-int documents_load(PGconn *c, const Atsbridge__V1__ApplicationReceived *app, cx_document **out, size_t *n);
+ * *n; free with documents_free).
+ *
+ * A missing document is temporary for delivery (deliver.c): the attempt
+ * fails as transient (`document_missing`, retry tiers with backoff) and
+ * becomes permanent (dead letter, FAILED) only when it was the last attempt.
+ * It is missing because ingest stores documents just after Kafka has the
+ * message, so a fast consumer comes first, or because it is gone: erased
+ * (an attempt after status has destroyed the application's key ends as
+ * erased, nothing sent) or removed by retention (a re-driven application:
+ * retried until its attempts run out). */
+documents_result documents_load(PGconn *c, const Atsbridge__V1__ApplicationReceived *app, cx_document **out,
+                                size_t *n);
 
 void documents_free(cx_document *docs, size_t n);
 
