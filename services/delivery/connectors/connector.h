@@ -13,10 +13,16 @@
  * candidate by e-mail + posting, create candidate/application with answers,
  * documents, source and origin) and from Lever for commands (tags, notes,
  * posting tags, contact), plus the background-check provider. Connectors
- * only speak HTTP through the engine; ledger, rate limits, tokens and
- * retries are the caller's business, except one: a lookup after a create
- * that succeeded is retried in place (a few times, within seconds) so the
- * delivery is not left without the ATS's ids. No function logs personal
+ * only speak HTTP through the engine; ledger, rate limits and tokens are the
+ * caller's business, and so are retries (deliver.c: the retry tiers with
+ * backoff, one token refresh after a 401), with one exception: Lever's
+ * create, once its apply has succeeded, looks the opportunity up and tries
+ * that lookup again in place when it fails (429, 5xx, not found yet): up to
+ * four lookups, waiting backoff_step_ms 0.5, 1 and 2 s between them (a
+ * 429's Retry-After instead, at most 2 s). The caller could retry the lookup
+ * only by repeating the create (or by a later attempt's search, which would
+ * report the application as a duplicate). When every lookup fails the create
+ * still succeeds, with ids->candidate_id "". No function logs personal
  * data. */
 
 /* Outcome of a search (find, lever_posting_tag); the failure is negative. */

@@ -6,6 +6,7 @@
  * commands. */
 #include "connector.h"
 
+#include "backoff.h"
 #include "config.h"
 #include "crypto.h"
 #include "lever_scopes.h"
@@ -366,23 +367,21 @@ static int is_export(const cx_application *a) {
     return a->app->application && *a->app->application->export_task_id;
 }
 
-static int lever_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
-    if (is_export(a)) return lever_create_sourced(s, a, ids, res);
-    if (!*posting_of(a)) {
-        cx_fail(res, FAIL_PERMANENT, "posting_required", "Lever applications need a posting");
-        return -1;
-    }
-    char (*uris)[URI_LEN] = calloc(a->ndocs ? a->ndocs : 1, URI_LEN);
-    json_object *body = NULL;
-    int rc = -1;
-    if (!uris) {
-        cx_fail(res, FAIL_TRANSIENT, "out_of_memory", "out of memory");
-        return -1;
-    }
+/* Uploads each document (POST /uploads): uris[i] is the URI of a->docs[i].
+ * 0, or -1 (res filled). */
+static int upload_documents(cx_session *s, const cx_application *a, char (*uris)[URI_LEN], cx_result *res) {
     for (size_t i = 0; i < a->ndocs; i++)
-        if (upload(s, &a->docs[i], uris[i], URI_LEN, res)) goto done;
-    body = apply_body(a, uris);
+        if (upload(s, &a->docs[i], uris[i], URI_LEN, res)) return -1;
+    return 0;
+}
+
+/* POST /postings/{id}/apply with the uploaded documents' URIs; Lever answers
+ * the application id only. 0 (ids->application_id filled), or -1 (res
+ * filled; unknown_outcome when the application may exist all the same). */
+static int apply(cx_session *s, const cx_application *a, char (*uris)[URI_LEN], cx_ids *ids, cx_result *res) {
     char posting[400], path[600];
+    json_object *body = apply_body(a, uris);
+    int rc = -1;
     if (cx_urlencode(posting_of(a), posting, sizeof posting)) {
         cx_fail(res, FAIL_PERMANENT, "invalid_input", "posting id too long");
         goto done;
@@ -396,24 +395,53 @@ static int lever_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_
     }
     parse_lever_application_id(r.body, r.body_len, ids->application_id, sizeof ids->application_id);
     http_result_free(&r);
-    /* apply answers with the application id only: look the opportunity up
-     * (when the grant may read opportunities).
-     * The application exists now, so a failed lookup (429, 5xx) is tried
-     * again in place (after Retry-After, at most 2 s, else 0.5, 1, 2 s)
-     * rather than leaving the delivery without its opportunity id. */
-    for (int attempt = 0; lever_scope_has(s->scopes, LEVER_SCOPE_OPPORTUNITIES_READ); attempt++) {
-        cx_result lookup = {.cls = FAIL_NONE, .retry_after_ms = -1};
-        if (lever_find(s, a, ids, &lookup) == CX_FOUND) break;
-        ids->candidate_id[0] = '\0';
-        if (attempt == 3) break;
-        int64_t wait_ms = 500LL << attempt;
-        if (lookup.retry_after_ms >= 0 && lookup.status == 429)
-            wait_ms = lookup.retry_after_ms < 2000 ? lookup.retry_after_ms : 2000;
-        usleep((useconds_t)(wait_ms * 1000));
-    }
     rc = 0;
 done:
     json_object_put(body);
+    return rc;
+}
+
+#define LOOKUP_TRIES 4
+#define LOOKUP_BASE_MS 500
+#define LOOKUP_CAP_MS 2000
+
+/* After an apply: the opportunity id into ids->candidate_id ("" when the
+ * grant may not read opportunities or every lookup failed). The application
+ * exists now, and the caller could retry a failed lookup (429, 5xx, not
+ * found yet) only by applying again, so it is tried again here, in place
+ * (connector.h): LOOKUP_TRIES lookups, waiting backoff_step_ms (0.5, 1,
+ * 2 s) between them, after a 429 with Retry-After that instead (at most
+ * LOOKUP_CAP_MS). */
+static void find_the_opportunity(cx_session *s, const cx_application *a, cx_ids *ids) {
+    if (!lever_scope_has(s->scopes, LEVER_SCOPE_OPPORTUNITIES_READ)) return;
+    for (int lookup = 1;; lookup++) {
+        cx_result res = {.cls = FAIL_NONE, .retry_after_ms = -1};
+        if (lever_find(s, a, ids, &res) == CX_FOUND) return;
+        ids->candidate_id[0] = '\0';
+        if (lookup == LOOKUP_TRIES) return;
+        int64_t wait_ms = backoff_step_ms(lookup, LOOKUP_BASE_MS, LOOKUP_CAP_MS);
+        if (res.retry_after_ms >= 0 && res.status == 429)
+            wait_ms = res.retry_after_ms < LOOKUP_CAP_MS ? res.retry_after_ms : LOOKUP_CAP_MS;
+        usleep((useconds_t)(wait_ms * 1000));
+    }
+}
+
+/* An export creates the opportunity; a board application uploads its
+ * documents, applies and looks the opportunity up. */
+static int lever_create(cx_session *s, const cx_application *a, cx_ids *ids, cx_result *res) {
+    if (is_export(a)) return lever_create_sourced(s, a, ids, res);
+    if (!*posting_of(a)) {
+        cx_fail(res, FAIL_PERMANENT, "posting_required", "Lever applications need a posting");
+        return -1;
+    }
+    char (*uris)[URI_LEN] = calloc(a->ndocs ? a->ndocs : 1, URI_LEN);
+    if (!uris) {
+        cx_fail(res, FAIL_TRANSIENT, "out_of_memory", "out of memory");
+        return -1;
+    }
+    int rc = upload_documents(s, a, uris, res);
+    if (!rc) rc = apply(s, a, uris, ids, res);
+    if (!rc) find_the_opportunity(s, a, ids);
     free(uris);
     return rc;
 }
