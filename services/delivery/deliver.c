@@ -112,11 +112,31 @@ static const char *source_label(job *j) {
     return j->have_acc && a ? account_source_label(&j->acc, a->board) : "";
 }
 
+/* What one attempt sends and what the ATS answered: filled step by step by
+ * attempt's helpers below. */
+typedef struct {
+    const cx_connector *cx;
+    cx_application ca;   /* its documents once load_what_to_send has them */
+    int search;          /* look for the candidate before creating it */
+    uint64_t doc_bytes;  /* taken from the process's document budget while the documents are loaded */
+    cred_status st;      /* of the last token asked for */
+    char gap[640];       /* Lever: what the grant lacks for this delivery ("" when nothing) */
+    cx_result res;       /* the ATS's answer to the last pass */
+    cx_ids ids;
+    int adopted;         /* the search found the candidate: delivered as a duplicate */
+    int verified_absent; /* the search proved nothing was created before */
+} delivery;
+
+/* The application as the connector sees it (documents not loaded). */
+static cx_application application_of(job *j) {
+    return (cx_application){.app = j->r, .source_label = source_label(j),
+                           .origin = *j->r->application->export_task_id ? "sourced" : "applied",
+                           .default_stage = j->acc.export_stage};
+}
+
 /* dry-run: records the redacted request instead of sending it. */
 static int dry_run(job *j, const cx_connector *cx) {
-    cx_application ca = {.app = j->r, .source_label = source_label(j),
-                         .origin = *j->r->application->export_task_id ? "sourced" : "applied",
-                         .default_stage = j->acc.export_stage};
+    cx_application ca = application_of(j);
     /* Documents are described by reference only: the preview needs no bytes. */
     size_t n = j->r->application->n_documents;
     cx_document *docs = n ? calloc(n, sizeof *docs) : NULL;
@@ -139,17 +159,24 @@ static int dry_run(job *j, const cx_connector *cx) {
     return 0;
 }
 
-/* Takes the tokens this delivery needs and, in the same round trip where
- * no daily quota follows, records the attempt IN_FLIGHT (*in_flight set).
- * 0 taken, > 0 wait ms (the ledger then shows the application PENDING),
- * -1 error. */
-static int64_t take_limits(job *j, const cx_connector *cx, const cx_application *ca, const ledger_row *row,
-                           int search, int *quota_remaining, int *in_flight) {
+typedef enum {
+    LIMITS_TAKEN = 0,
+    LIMITS_WAIT = 1,   /* short of tokens or quota for *wait_ms (the ledger shows the application PENDING) */
+    LIMITS_ERROR = -1, /* database error */
+} limits_result;
+
+/* Takes the tokens this delivery needs (the connector's estimate, counting
+ * the documents the message names) and, in the same round trip where no
+ * daily quota follows, records the attempt IN_FLIGHT (*in_flight set). */
+static limits_result take_limits(job *j, const delivery *d, const ledger_row *row, int64_t *wait_ms,
+                                 int *quota_remaining, int *in_flight) {
     const dconfig *cfg = &j->x->cfg;
     const char *acct = j->acc.account_id;
-    int n = cx->estimate(ca, search);
+    cx_application estimated = d->ca;
+    estimated.ndocs = j->r->application->n_documents;
+    int n = d->cx->estimate(&estimated, d->search);
     *quota_remaining = -1;
-    int lever = !strcmp(cx->name, "lever");
+    int lever = !strcmp(d->cx->name, "lever");
     int quota = !lever && j->acc.daily_api_budget > 0;
     rl_ledger led = {j->app_id, j->attempt, !quota};
     int64_t w;
@@ -162,13 +189,15 @@ static int64_t take_limits(job *j, const cx_connector *cx, const cx_application 
         w = ratelimit_take(j->c, acct, &b, 1, &led);
     }
     *in_flight = w == 0 && led.mark_in_flight;
-    if (w != 0 || !quota) return w;
-    w = ratelimit_quota_take(j->c, acct, j->acc.daily_api_budget, n, events_now_ms(), quota_remaining);
-    if (w > 0) {
-        ratelimit_refund(j->c, acct, "eploy", cfg->eploy_burst, n);
-        if (row->state == LEDGER_NONE && ledger_pending(j->c, j->app_id, acct)) return -1;
+    if (w == 0 && quota) {
+        w = ratelimit_quota_take(j->c, acct, j->acc.daily_api_budget, n, events_now_ms(), quota_remaining);
+        if (w > 0) {
+            ratelimit_refund(j->c, acct, "eploy", cfg->eploy_burst, n);
+            if (row->state == LEDGER_NONE && ledger_pending(j->c, j->app_id, acct)) return LIMITS_ERROR;
+        }
     }
-    return w;
+    *wait_ms = w;
+    return w < 0 ? LIMITS_ERROR : w > 0 ? LIMITS_WAIT : LIMITS_TAKEN;
 }
 
 static void quota_gauge(const char *account, int remaining) {
@@ -178,34 +207,206 @@ static void quota_gauge(const char *account, int remaining) {
     metrics_gauge_set("atsb_delivery_quota_remaining", labels, remaining);
 }
 
+typedef enum {
+    REDRIVE_RECORDED = 0,     /* recorded as `redriven`: attempt it */
+    REDRIVE_NOT_REPLAYED = 1, /* the message is no operator's replay: the application stays FAILED */
+    REDRIVE_ERROR = -1,       /* database error */
+} redrive_result;
+
 /* A FAILED application whose dead letter an operator replayed (trail dlq
  * replay: headers replayed-from, redrive-by, redrive-reason) goes back to
- * work: recorded as `redriven`, then attempted with a fresh budget. 1 when
- * re-driven, 0 when the message is no re-drive, -1 on a database error. */
-static int redrive(job *j, ledger_row *row) {
+ * work: recorded as `redriven`, then attempted with a fresh budget. */
+static redrive_result redrive(job *j, ledger_row *row) {
     char from[128], by[160], reason[256], detail[600];
-    if (!kafka_header(j->m, "replayed-from", from, sizeof from)) return 0;
+    if (!kafka_header(j->m, "replayed-from", from, sizeof from)) return REDRIVE_NOT_REPLAYED;
     if (!kafka_header(j->m, "redrive-by", by, sizeof by)) snprintf(by, sizeof by, "unknown");
     if (!kafka_header(j->m, "redrive-reason", reason, sizeof reason)) reason[0] = '\0';
-    if (ledger_redrive(j->c, j->app_id)) return -1;
+    if (ledger_redrive(j->c, j->app_id)) return REDRIVE_ERROR;
     row->state = LEDGER_IN_FLIGHT;
     snprintf(detail, sizeof detail, "from %s by %s%s%s", from, by, *reason ? ": " : "", reason);
     emit(j, "redriven", NULL, NULL, detail, NULL, from);
     log_event(LOG_INFO, j->trace, "dead letter re-driven", "application", j->app_id, "from", from,
               (const char *)NULL);
-    return 1;
+    return REDRIVE_RECORDED;
 }
 
-/* The attempt proper, with the lock held and the account loaded. */
-static int attempt(job *j, ledger_row *row) {
+/* A repeat of a delivered application's message: its event again (its id
+ * makes it a no-op downstream). */
+static int repeat_delivered(job *j, const ledger_row *row) {
+    emit(j, "delivered", "delivered", NULL, row->adopted ? "duplicate" : "", row->candidate_id, "");
+    return 0;
+}
+
+/* Whether to look for the candidate before creating it: after an attempt
+ * whose outcome is unknown (IN_FLIGHT), and for exports whose
+ * duplicate_policy is skip (or merge, which we do not implement beyond not
+ * duplicating), which report an existing candidate as a duplicate instead
+ * of creating it. */
+static int must_search_first(const job *j, const ledger_row *row) {
     const Atsbridge__V1__ApplicationReceived *a = j->r->application;
-    if (row->state == LEDGER_DELIVERED) { /* repeat the event: its id makes it a no-op downstream */
-        emit(j, "delivered", "delivered", NULL, row->adopted ? "duplicate" : "", row->candidate_id, "");
-        return 0;
+    const char *policy = a->duplicate_policy ? a->duplicate_policy : "";
+    int dup_check = *a->export_task_id && (!strcmp(policy, "skip") || !strcmp(policy, "merge"));
+    return row->state == LEDGER_IN_FLIGHT || dup_check;
+}
+
+/* The ledger shows the attempt IN_FLIGHT (durable, before any ATS call;
+ * take_limits may have recorded it already: in_flight), then the event
+ * `delivering`. 0 or -1. */
+static int mark_in_flight(job *j, const delivery *d, int in_flight) {
+    if (!in_flight && ledger_in_flight(j->c, j->app_id, j->r->application->account_id, j->attempt)) return -1;
+    emit(j, "delivering", "delivering", NULL, d->search ? "searching first" : "", NULL, "");
+    return 0;
+}
+
+/* The application's documents into d->ca, once the process's document
+ * budget has room for them (given back by put_back_documents, or here when
+ * they are not loaded). */
+static documents_result load_what_to_send(job *j, delivery *d) {
+    const Atsbridge__V1__ApplicationReceived *a = j->r->application;
+    for (size_t i = 0; i < a->n_documents; i++) d->doc_bytes += a->documents[i]->size_bytes;
+    doc_budget_take(&j->x->docs, d->doc_bytes);
+    documents_result loaded = documents_load(j->c, a, &d->ca.docs, &d->ca.ndocs);
+    if (loaded != DOCUMENTS_LOADED) doc_budget_give(&j->x->docs, d->doc_bytes);
+    return loaded;
+}
+
+static void put_back_documents(job *j, delivery *d) {
+    documents_free(d->ca.docs, d->ca.ndocs);
+    d->ca.docs = NULL;
+    d->ca.ndocs = 0;
+    doc_budget_give(&j->x->docs, d->doc_bytes);
+}
+
+/* One pass with the session's token: the search when d->search, then the
+ * create when nothing was found. d->res.cls is FAIL_NONE when the
+ * application is in the ATS (found or created). */
+static void find_or_create(cx_session *s, delivery *d) {
+    memset(&d->ids, 0, sizeof d->ids);
+    memset(&d->res, 0, sizeof d->res);
+    d->res.retry_after_ms = -1;
+    cx_find_result found = CX_NOT_FOUND;
+    if (d->search) {
+        found = d->cx->find(s, &d->ca, &d->ids, &d->res);
+        if (found == CX_FOUND) d->adopted = 1;
+        if (found == CX_NOT_FOUND) d->verified_absent = 1;
     }
+    if (found == CX_NOT_FOUND && d->cx->create(s, &d->ca, &d->ids, &d->res) == 0) d->res.cls = FAIL_NONE;
+}
+
+/* Sends the application with the account's token (d->st says when there is
+ * none). A token the ATS refuses (401) is refreshed once (unless another
+ * worker did) and the pass repeated. */
+static void send_application(job *j, delivery *d) {
+    const Atsbridge__V1__ApplicationReceived *a = j->r->application;
+    cred_token tok;
+    d->st = credentials_token_from(j->c, &j->conn, j->acc.account_id, j->acc.connection_name, &tok);
+    cx_session s = {.http = j->x->http, .ats = d->cx->name};
+    snprintf(s.perform_as, sizeof s.perform_as, "%s", j->acc.lever_perform_as);
+    /* Nothing is sent that the Lever grant would refuse: an export needs
+     * opportunities:write:admin, which the applications-only link lacks. */
+    if (d->st == CRED_OK && !strcmp(d->cx->name, "lever"))
+        lever_grant_gap(&j->acc, tok.environment, tok.scopes,
+                        *a->export_task_id ? "opportunities:write:admin" : LEVER_SCOPES_APPLY, d->gap,
+                        sizeof d->gap);
+    for (int pass = 0; pass < 2 && d->st == CRED_OK && !d->gap[0]; pass++) {
+        snprintf(s.base_url, sizeof s.base_url, "%s", tok.site_url);
+        snprintf(s.scopes, sizeof s.scopes, "%s", tok.scopes);
+        snprintf(s.token, sizeof s.token, "%s", tok.access_token);
+        find_or_create(&s, d);
+        if (d->res.cls != FAIL_UNAUTHORIZED || pass == 1) break;
+        /* 401: the token was refused; refresh once (unless another worker did) and try again. */
+        metrics_counter_add("atsb_delivery_unauthorized_total", "", 1);
+        char rejected[sizeof tok.access_token];
+        snprintf(rejected, sizeof rejected, "%s", tok.access_token);
+        d->st = credentials_token(j->c, j->acc.account_id, j->acc.connection_name, rejected, &tok);
+        explicit_bzero(rejected, sizeof rejected);
+        d->search = 1; /* earlier calls of this pass may have created something */
+        d->verified_absent = 0;
+    }
+    explicit_bzero(&tok, sizeof tok);
+    explicit_bzero(s.token, sizeof s.token);
+}
+
+/* The ATS has the application: ledger DELIVERED (which releases the lock),
+ * event, metric, log line. 0 or -1. */
+static int record_delivered(job *j, const delivery *d) {
+    credentials_record(j->c, j->acc.account_id, j->acc.connection_name, NULL);
+    int recorded = ledger_delivered(j->c, j->app_id, d->ids.candidate_id, d->ids.application_id, d->adopted, j->key);
+    j->locked = recorded != 0;
+    if (recorded) return -1;
+    emit(j, "delivered", "delivered", NULL, d->adopted ? "duplicate" : "", d->ids.candidate_id, "");
+    metrics_counter_add("atsb_delivery_delivered_total", d->adopted ? "adopted=\"true\"" : "adopted=\"false\"", 1);
+    log_event(LOG_INFO, j->trace, "delivered", "application", j->app_id, "ats", d->cx->name, "adopted",
+              d->adopted ? "true" : "false", (const char *)NULL);
+    return 0;
+}
+
+/* The ATS said 429 (Eploy: or the site's daily quota is spent): deferred
+ * through the retry tiers, not an attempt. 0 or -1. */
+static int wait_for_the_ats(job *j, const delivery *d, int maybe_created) {
+    const cx_result *res = &d->res;
+    if (!maybe_created) ledger_back_to_pending(j->c, j->app_id, res->code);
+    if (res->quota) ratelimit_quota_exhaust(j->c, j->acc.account_id, j->acc.daily_api_budget);
+    int64_t w = res->retry_after_ms >= 0 ? res->retry_after_ms
+                                         : backoff_delay_ms(j->deferrals + 1, 1000, 60000, rnd32()) + 1000;
+    /* A spent Eploy quota resets at midnight UTC (Retry-After), but the
+     * customer's account manager may raise it during the day: look again
+     * at most every ATSB_EPLOY_QUOTA_RECHECK_S (one refused request). */
+    if (res->quota && w > j->x->cfg.eploy_quota_recheck_ms) w = j->x->cfg.eploy_quota_recheck_ms;
+    if (defer(j, w, res->quota ? "quota_exhausted" : "rate_limited")) return -1;
+    emit(j, "retrying", "retrying", res->quota ? "quota_exhausted" : "rate_limited", res->message, NULL,
+         "rate_limited");
+    return 0;
+}
+
+/* What the attempt came to: delivered, deferred (429), retried (transient)
+ * or failed (permanent), each in the ledger with its event. 0 or -1. */
+static int record_outcome(job *j, const delivery *d) {
+    if (d->st != CRED_OK) {
+        const char *code = connection_cred_code(d->st);
+        if (d->st != CRED_UNAVAILABLE) connection_unusable(j->c, j->x->svc.producer, &j->acc, code);
+        return transient(j, code, "no usable ATS credentials", d->search && !d->verified_absent);
+    }
+    if (d->gap[0]) {
+        connection_unusable(j->c, j->x->svc.producer, &j->acc, "reauthorization_required");
+        return transient(j, "reauthorization_required", d->gap, d->search);
+    }
+    int maybe_created = d->res.unknown_outcome || (d->search && !d->verified_absent);
+    switch (d->res.cls) {
+    case FAIL_NONE:
+        return record_delivered(j, d);
+    case FAIL_RATE_LIMITED:
+        return wait_for_the_ats(j, d, maybe_created);
+    case FAIL_UNAUTHORIZED:
+        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "unauthorized");
+        return transient(j, "unauthorized", d->res.message, maybe_created);
+    case FAIL_TRANSIENT:
+        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, d->res.code);
+        if (d->res.connection) connection_broken_event(j->x->svc.producer, &j->acc, d->res.code);
+        return transient(j, d->res.code, d->res.message, maybe_created);
+    case FAIL_PERMANENT:
+    default:
+        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, d->res.code);
+        return fail(j, d->res.code, d->res.message);
+    }
+}
+
+/* The attempt proper, with the lock held and the account loaded. 0 when its
+ * outcome is recorded (delivered, held, dry run, deferred, retrying,
+ * failed), -1 when the database or the broker failed: the message is
+ * handled again. */
+static int attempt(job *j, ledger_row *row) {
+    if (row->state == LEDGER_DELIVERED) return repeat_delivered(j, row);
     if (row->state == LEDGER_FAILED) {
-        int r = redrive(j, row);
-        if (r <= 0) return r;
+        switch (redrive(j, row)) {
+        case REDRIVE_RECORDED:
+            break;
+        case REDRIVE_NOT_REPLAYED:
+            return 0;
+        case REDRIVE_ERROR:
+        default:
+            return -1;
+        }
     }
     const cx_connector *cx = connector_for(j->acc.ats);
     if (!cx) return fail(j, "unknown_ats", "account has no supported ATS");
@@ -218,130 +419,38 @@ static int attempt(job *j, ledger_row *row) {
         emit(j, "held", "held", "test_mode", "test mode: only test postings are delivered", NULL, "");
         return 0;
     }
-    /* Exports with duplicate_policy skip (or merge, which we do not
-     * implement beyond not duplicating) look for the candidate first and
-     * report an existing one as a duplicate instead of creating it. */
-    const char *policy = a->duplicate_policy ? a->duplicate_policy : "";
-    int dup_check = *a->export_task_id && (!strcmp(policy, "skip") || !strcmp(policy, "merge"));
-    int search = row->state == LEDGER_IN_FLIGHT || dup_check;
-    cx_application ca = {.app = j->r, .source_label = source_label(j),
-                         .origin = *a->export_task_id ? "sourced" : "applied", .default_stage = j->acc.export_stage};
-    ca.ndocs = a->n_documents;
-    int quota_remaining, in_flight = 0;
-    int64_t wait = take_limits(j, cx, &ca, row, search, &quota_remaining, &in_flight);
-    ca.ndocs = 0;
-    if (wait < 0) return -1;
-    if (wait > 0) return defer(j, wait, "rate_limited");
-    quota_gauge(j->acc.account_id, quota_remaining);
-    if (!in_flight && ledger_in_flight(j->c, j->app_id, a->account_id, j->attempt)) return -1;
-    emit(j, "delivering", "delivering", NULL, search ? "searching first" : "", NULL, "");
 
-    cx_document *docs = NULL;
-    size_t ndocs = 0;
-    uint64_t doc_bytes = 0;
-    for (size_t i = 0; i < a->n_documents; i++) doc_bytes += a->documents[i]->size_bytes;
-    doc_budget_take(&j->x->docs, doc_bytes);
-    documents_result d = documents_load(j->c, a, &docs, &ndocs);
-    if (d != DOCUMENTS_LOADED) doc_budget_give(&j->x->docs, doc_bytes);
-    if (d == DOCUMENTS_ERROR) return -1;
-    /* ingest commits the documents right after Kafka acknowledged the
-     * message, so a fast consumer can get here first; and a request whose
-     * commit failed stores them on the board's retry. Not there yet is
-     * transient; after the last attempt it is a permanent failure
-     * (documents.h). */
-    if (d == DOCUMENTS_MISSING) return transient(j, "document_missing", "a referenced document is not in ingest.documents", 0);
-    ca.docs = docs;
-    ca.ndocs = ndocs;
-
-    cred_token tok;
-    cred_status st = credentials_token_from(j->c, &j->conn, j->acc.account_id, j->acc.connection_name, &tok);
-    cx_result res = {.cls = FAIL_NONE, .retry_after_ms = -1};
-    cx_ids ids = {0};
-    int adopted = 0, verified_absent = 0;
-    cx_session s = {.http = j->x->http, .ats = cx->name};
-    snprintf(s.perform_as, sizeof s.perform_as, "%s", j->acc.lever_perform_as);
-    /* Nothing is sent that the Lever grant would refuse: an export needs
-     * opportunities:write:admin, which the applications-only link lacks. */
-    char gap[640] = "";
-    if (st == CRED_OK && !strcmp(cx->name, "lever"))
-        lever_grant_gap(&j->acc, tok.environment, tok.scopes,
-                        *a->export_task_id ? "opportunities:write:admin" : LEVER_SCOPES_APPLY, gap, sizeof gap);
-    for (int pass = 0; pass < 2 && st == CRED_OK && !gap[0]; pass++) {
-        snprintf(s.base_url, sizeof s.base_url, "%s", tok.site_url);
-        snprintf(s.scopes, sizeof s.scopes, "%s", tok.scopes);
-        snprintf(s.token, sizeof s.token, "%s", tok.access_token);
-        memset(&ids, 0, sizeof ids);
-        memset(&res, 0, sizeof res);
-        res.retry_after_ms = -1;
-        cx_find_result found = CX_NOT_FOUND;
-        if (search) {
-            found = cx->find(&s, &ca, &ids, &res);
-            if (found == CX_FOUND) adopted = 1;
-            if (found == CX_NOT_FOUND) verified_absent = 1;
-        }
-        if (found == CX_NOT_FOUND && cx->create(&s, &ca, &ids, &res) == 0) res.cls = FAIL_NONE;
-        if (res.cls != FAIL_UNAUTHORIZED || pass == 1) break;
-        /* 401: the token was refused; refresh once (unless another worker did) and try again. */
-        metrics_counter_add("atsb_delivery_unauthorized_total", "", 1);
-        char rejected[sizeof tok.access_token];
-        snprintf(rejected, sizeof rejected, "%s", tok.access_token);
-        st = credentials_token(j->c, j->acc.account_id, j->acc.connection_name, rejected, &tok);
-        explicit_bzero(rejected, sizeof rejected);
-        search = 1; /* earlier calls of this pass may have created something */
-        verified_absent = 0;
-    }
-    explicit_bzero(&tok, sizeof tok);
-    explicit_bzero(s.token, sizeof s.token);
-    documents_free(docs, ndocs);
-    doc_budget_give(&j->x->docs, doc_bytes);
-
-    if (st != CRED_OK) {
-        const char *code = connection_cred_code(st);
-        if (st != CRED_UNAVAILABLE) connection_unusable(j->c, j->x->svc.producer, &j->acc, code);
-        return transient(j, code, "no usable ATS credentials", search && !verified_absent);
-    }
-    if (gap[0]) {
-        connection_unusable(j->c, j->x->svc.producer, &j->acc, "reauthorization_required");
-        return transient(j, "reauthorization_required", gap, search);
-    }
-    int maybe_created = res.unknown_outcome || (search && !verified_absent);
-    switch (res.cls) {
-    case FAIL_NONE:
-        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, NULL);
-        int recorded = ledger_delivered(j->c, j->app_id, ids.candidate_id, ids.application_id, adopted, j->key);
-        j->locked = recorded != 0;
-        if (recorded) return -1;
-        emit(j, "delivered", "delivered", NULL, adopted ? "duplicate" : "", ids.candidate_id, "");
-        metrics_counter_add("atsb_delivery_delivered_total", adopted ? "adopted=\"true\"" : "adopted=\"false\"", 1);
-        log_event(LOG_INFO, j->trace, "delivered", "application", j->app_id, "ats", cx->name, "adopted",
-                  adopted ? "true" : "false", (const char *)NULL);
-        return 0;
-    case FAIL_RATE_LIMITED: {
-        if (!maybe_created) ledger_back_to_pending(j->c, j->app_id, res.code);
-        if (res.quota) ratelimit_quota_exhaust(j->c, j->acc.account_id, j->acc.daily_api_budget);
-        int64_t w = res.retry_after_ms >= 0 ? res.retry_after_ms
-                                            : backoff_delay_ms(j->deferrals + 1, 1000, 60000, rnd32()) + 1000;
-        /* A spent Eploy quota resets at midnight UTC (Retry-After), but the
-         * customer's account manager may raise it during the day: look again
-         * at most every ATSB_EPLOY_QUOTA_RECHECK_S (one refused request). */
-        if (res.quota && w > j->x->cfg.eploy_quota_recheck_ms) w = j->x->cfg.eploy_quota_recheck_ms;
-        if (defer(j, w, res.quota ? "quota_exhausted" : "rate_limited")) return -1;
-        emit(j, "retrying", "retrying", res.quota ? "quota_exhausted" : "rate_limited", res.message, NULL,
-             "rate_limited");
-        return 0;
-    }
-    case FAIL_UNAUTHORIZED:
-        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, "unauthorized");
-        return transient(j, "unauthorized", res.message, maybe_created);
-    case FAIL_TRANSIENT:
-        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, res.code);
-        if (res.connection) connection_broken_event(j->x->svc.producer, &j->acc, res.code);
-        return transient(j, res.code, res.message, maybe_created);
-    case FAIL_PERMANENT:
+    delivery d = {.cx = cx, .ca = application_of(j), .search = must_search_first(j, row)};
+    int64_t wait = 0;
+    int quota_remaining = -1, in_flight = 0;
+    switch (take_limits(j, &d, row, &wait, &quota_remaining, &in_flight)) {
+    case LIMITS_TAKEN:
+        break;
+    case LIMITS_WAIT:
+        return defer(j, wait, "rate_limited");
+    case LIMITS_ERROR:
     default:
-        credentials_record(j->c, j->acc.account_id, j->acc.connection_name, res.code);
-        return fail(j, res.code, res.message);
+        return -1;
     }
+    quota_gauge(j->acc.account_id, quota_remaining);
+    if (mark_in_flight(j, &d, in_flight)) return -1;
+    switch (load_what_to_send(j, &d)) {
+    case DOCUMENTS_LOADED:
+        break;
+    case DOCUMENTS_MISSING:
+        /* ingest commits the documents right after Kafka acknowledged the
+         * message, so a fast consumer can get here first; and a request
+         * whose commit failed stores them on the board's retry. Not there
+         * yet is transient; after the last attempt it is a permanent
+         * failure (documents.h). */
+        return transient(j, "document_missing", "a referenced document is not in ingest.documents", 0);
+    case DOCUMENTS_ERROR:
+    default:
+        return -1;
+    }
+    send_application(j, &d);
+    put_back_documents(j, &d);
+    return record_outcome(j, &d);
 }
 
 int deliver_decode(const void *payload, size_t len, Atsbridge__V1__ApplicationResolved **out,

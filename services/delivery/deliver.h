@@ -12,8 +12,9 @@
  * nothing sent; one that does not open is dead-lettered; an unreachable key
  * store fails the job like the database) ->
  * lock the application (advisory lock) -> ledger -> run mode -> rate limits
- * -> ledger IN_FLIGHT (durable) -> event `delivering` -> token -> search when
- * the previous outcome is unknown -> documents + create -> ledger -> event.
+ * -> ledger IN_FLIGHT (durable) -> event `delivering` -> documents read ->
+ * token -> search when the previous outcome is unknown (or an export's
+ * duplicate policy asks) -> create, documents included -> ledger -> event.
  * Failures end in the retry tiers (transient, rate limited, busy) or the
  * dead-letter topic (permanent, attempts exhausted), each with its event.
  *
