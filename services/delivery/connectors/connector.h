@@ -25,7 +25,8 @@
  * still succeeds, with ids->candidate_id "". No function logs personal
  * data. */
 
-/* Outcome of a search (find, lever_posting_tag); the failure is negative. */
+/* Outcome of a search (find, lever_posting_tag); the failure is negative
+ * (docs/CONTRIBUTING.md, "Style: results"). */
 typedef enum {
     CX_FOUND = 0,       /* the ids (or the tag) are filled */
     CX_NOT_FOUND = 1,   /* the ATS answered: there is none */
