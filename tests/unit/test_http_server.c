@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,4 +229,94 @@ Test(http_server, a_trickle_of_header_bytes_is_cut_off) {
     }
     close(fd);
     cr_assert(closed, "the connection was still open after 10 s of trickled headers");
+}
+
+/* Deferred answers: N requests on a server with ONE worker, each handler
+ * deferring; the last to arrive answers them all. This completes only if a
+ * deferred request gives its worker back (else the second handler never
+ * runs), and each answer must carry its own request's data (path param and
+ * body, still valid until answered). */
+#define DEFERRED_N 6
+
+static pthread_mutex_t deferred_mu = PTHREAD_MUTEX_INITIALIZER;
+static http_deferred *pending[DEFERRED_N];
+static char pending_id[DEFERRED_N][32];
+static size_t pending_len[DEFERRED_N];
+static int npending;
+
+static void *answer_all(void *arg) {
+    (void)arg;
+    for (int i = 0; i < DEFERRED_N; i++) {
+        http_response resp = {0};
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_string(pending_id[i]));
+        json_object_object_add(o, "len", json_object_new_int((int)pending_len[i]));
+        http_json(&resp, 202, o);
+        http_deferred_answer(pending[i], &resp);
+    }
+    return NULL;
+}
+
+static void deferring(const http_request *req, http_response *resp, void *ctx) {
+    (void)resp;
+    (void)ctx;
+    pthread_mutex_lock(&deferred_mu);
+    int i = npending++;
+    snprintf(pending_id[i], sizeof pending_id[i], "%s", req->params[0]);
+    pending_len[i] = strlen(req->body);
+    pending[i] = http_defer(req);
+    int last = npending == DEFERRED_N;
+    pthread_mutex_unlock(&deferred_mu);
+    if (last) { /* from another thread, as a committer or a delivery report would */
+        pthread_t t;
+        cr_assert_eq(pthread_create(&t, NULL, answer_all, NULL), 0);
+        pthread_detach(t);
+    }
+}
+
+static const http_route deferred_routes[] = {{"POST", "/v1/later/{id}", deferring, NULL, 0, NULL, 0}};
+static http_server *dsrv;
+
+static void start_one_worker(void) {
+    setenv("ATSB_HTTP_WORKERS", "1", 1);
+    char err[256];
+    cr_assert_eq(http_server_start("127.0.0.1", 0, deferred_routes, 1, NULL, NULL, &dsrv, err, sizeof err), 0, "%s",
+                 err);
+    unsetenv("ATSB_HTTP_WORKERS");
+}
+
+static void stop_one_worker(void) { http_server_stop(dsrv); }
+
+typedef struct {
+    int k;
+    long status;
+    char *body;
+} deferred_call;
+
+static void *post_later(void *arg) {
+    deferred_call *c = arg;
+    char u[128], body[32];
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/v1/later/r%d", http_server_port(dsrv), c->k);
+    snprintf(body, sizeof body, "%.*s", c->k + 1, "xxxxxxxxxxxx");
+    c->status = harness_http("POST", u, body, NULL, &c->body);
+    return NULL;
+}
+
+TestSuite(http_deferred, .init = start_one_worker, .fini = stop_one_worker, .timeout = 60);
+
+Test(http_deferred, waiting_requests_hold_no_worker_and_get_their_own_answer) {
+    deferred_call calls[DEFERRED_N];
+    pthread_t t[DEFERRED_N];
+    for (int k = 0; k < DEFERRED_N; k++) {
+        calls[k] = (deferred_call){.k = k};
+        cr_assert_eq(pthread_create(&t[k], NULL, post_later, &calls[k]), 0);
+    }
+    for (int k = 0; k < DEFERRED_N; k++) pthread_join(t[k], NULL);
+    for (int k = 0; k < DEFERRED_N; k++) {
+        char want[64];
+        snprintf(want, sizeof want, "{\"id\":\"r%d\",\"len\":%d}", k, k + 1);
+        cr_assert_eq(calls[k].status, 202, "request %d: %ld %s", k, calls[k].status, calls[k].body);
+        cr_assert_str_eq(calls[k].body, want);
+        free(calls[k].body);
+    }
 }
