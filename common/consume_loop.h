@@ -7,9 +7,7 @@
 #include <stddef.h>
 
 /* The consuming half of every service: polls a batch (up to max_batch
- * messages, taken while they keep coming: 5 ms without one ends it, and
- * max_wait_ms after the first only what is fetched already is added), hands
- * it to the handler, and stores the offsets
+ * messages or max_wait_ms), hands it to the handler, and stores the offsets
  * only when the handler says every message's effects are durable. A handler
  * that fails transiently (database or broker down) gets the same batch again
  * after a backoff (100 ms doubling to 5 s), until it succeeds or shutdown is
