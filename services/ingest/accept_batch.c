@@ -115,11 +115,11 @@ static int by_app_id(const void *x, const void *y) {
     return strcmp((*(accept_job *const *)x)->app_id, (*(accept_job *const *)y)->app_id);
 }
 
+static int id_vs_job(const void *id, const void *job) { return strcmp(id, (*(accept_job *const *)job)->app_id); }
+
 /* The index of the job with app_id (the jobs are sorted by it), or -1. */
 static long job_index(const batch *b, const char *app_id) {
-    accept_job key, *kp = &key;
-    snprintf(key.app_id, sizeof key.app_id, "%s", app_id);
-    accept_job **hit = bsearch(&kp, b->jobs, b->n, sizeof *b->jobs, by_app_id);
+    accept_job **hit = bsearch(app_id, b->jobs, b->n, sizeof *b->jobs, id_vs_job);
     return hit ? hit - b->jobs : -1;
 }
 

@@ -186,12 +186,13 @@ void qr_batch_prefetch_keys(qr_batch *qb, qr_ctx *ctx, const char *const *ids, s
     free(keys);
 }
 
+/* Compares the whole id (never a truncated copy) with an entry's. */
+static int id_vs_entry(const void *id, const void *entry) { return strcmp(id, ((const qr_key_entry *)entry)->id); }
+
 /* The prefetched key of id into key: its status, or DATA_KEY_UNAVAILABLE
  * when it was not prefetched (or only UNAVAILABLE was). */
 static data_key_status prefetched_key(const qr_batch *qb, const char *id, uint8_t key[DATA_KEY_BYTES]) {
-    qr_key_entry probe;
-    snprintf(probe.id, sizeof probe.id, "%s", id);
-    const qr_key_entry *e = qb->nkeys ? bsearch(&probe, qb->keys, qb->nkeys, sizeof *qb->keys, by_key_id) : NULL;
+    const qr_key_entry *e = qb->nkeys ? bsearch(id, qb->keys, qb->nkeys, sizeof *qb->keys, id_vs_entry) : NULL;
     if (!e || e->st != DATA_KEY_OK) return e ? e->st : DATA_KEY_UNAVAILABLE;
     memcpy(key, e->key, DATA_KEY_BYTES);
     return DATA_KEY_OK;
