@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A batch ends when no message came for this long (consume_loop.h). */
+#define BATCH_GAP_MS 5
+
 static long long mono_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -75,10 +78,12 @@ int consume_loop_run(const loop_spec *spec) {
         rd_kafka_message_t *m = kafka_consumer_poll(c, 100);
         if (!m) continue;
         batch[n++] = m;
+        /* More while they keep coming (none for BATCH_GAP_MS ends the
+         * batch: little wait at low load, full batches under load), until
+         * the window closes; then only what is fetched already. */
         while (n < max_batch) {
             long long left = deadline - mono_ms();
-            if (left <= 0) break;
-            m = kafka_consumer_poll(c, (int)left);
+            m = kafka_consumer_poll(c, left <= 0 ? 0 : left < BATCH_GAP_MS ? (int)left : BATCH_GAP_MS);
             if (!m) break;
             batch[n++] = m;
         }

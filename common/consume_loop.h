@@ -7,7 +7,8 @@
 #include <stddef.h>
 
 /* The consuming half of every service: polls a batch (up to max_batch
- * messages or max_wait_ms), hands it to the handler, and stores the offsets
+ * messages; it ends when no message came for 5 ms, and at the latest after
+ * max_wait_ms, then taking only what is fetched already), hands it to the handler, and stores the offsets
  * only when the handler says every message's effects are durable. A handler
  * that fails transiently (database or broker down) gets the same batch again
  * after a backoff (100 ms doubling to 5 s), until it succeeds or shutdown is

@@ -67,7 +67,7 @@ int kafka_producer_new(const char *service, kafka_producer **out, char *err, siz
     snprintf(p->service, sizeof p->service, "%s", service);
     snprintf(timeout, sizeof timeout, "%lld",
              (long long)config_int("ATSB_KAFKA_MESSAGE_TIMEOUT_MS", 15000, 1000, 600000));
-    snprintf(linger, sizeof linger, "%lld", (long long)config_int("ATSB_KAFKA_LINGER_MS", 10, 0, 1000));
+    snprintf(linger, sizeof linger, "%lld", (long long)config_int("ATSB_KAFKA_LINGER_MS", 1, 0, 1000));
     conf = kafka_conf_new(service, err, errlen);
     if (!conf) goto fail;
     if (kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) ||

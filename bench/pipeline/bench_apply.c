@@ -22,7 +22,10 @@
  * --run TAG (unique per run; default from the clock), --timeout S (300),
  * --rate R (open loop: application i is due at i/R seconds whatever the
  * answers, C only caps what is in flight, and every latency counts from
- * when the application was due: a late start is the system's delay too).
+ * when the application was due: a late start is the system's delay too),
+ * --warmup W (the first W applications are sent like the others but left
+ * out of the latencies: connections, prepared statements and consumer
+ * fetches of a just-started stack).
  * Prints one line: RESULT posted=.. ok=.. errors=.. done=.. elapsed_s=..
  * rate=.. post_rate=.. p50_ms=.. p99_ms=.. p999_ms=.. late=.. cpu_ms=..
  * (late: applications started more than 10 ms after they were due, C
@@ -60,7 +63,7 @@ typedef struct {
     int lever;
     int lookup; /* lever: look the opportunity up after the apply, as delivery does */
     const char *url, *wait, *events, *tokens_file, *prefix, *posting;
-    long n, conc, accounts, timeout_s;
+    long n, conc, accounts, timeout_s, warmup;
     double rate; /* --rate: applications per second, open loop; 0: closed loop */
     char run[32];
     char **tokens;
@@ -254,6 +257,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--run")) snprintf(b.run, sizeof b.run, "%s", v);
         else if (!strcmp(a, "--timeout")) b.timeout_s = arg_long(a, v, 1, 86400);
         else if (!strcmp(a, "--rate")) b.rate = (double)arg_long(a, v, 1, 1000000);
+        else if (!strcmp(a, "--warmup")) b.warmup = arg_long(a, v, 0, 10000000);
         else usage();
         i++;
     }
@@ -318,7 +322,7 @@ int main(int argc, char **argv) {
         curl_multi_poll(m, NULL, 0, wait_ms, &nfds);
     }
     double t_posted = bench_now();
-    long done = 0;
+    long done = 0, nlat = 0;
     double *lat = calloc((size_t)b.n, sizeof *lat), t_last = t0;
     if (b.wait) {
         atomic_store(&w.want, b.ok);
@@ -329,18 +333,21 @@ int main(int argc, char **argv) {
             if (t < 0) continue;
             /* Closed loop: from the 202 (what the pipeline adds to it);
              * open loop: from when the application was due. */
-            lat[done++] = t - (b.rate <= 0 && b.t_ok[i] > 0 && t >= b.t_ok[i] ? b.t_ok[i] : b.t_start[i]);
+            done++;
+            if (i >= b.warmup)
+                lat[nlat++] = t - (b.rate <= 0 && b.t_ok[i] > 0 && t >= b.t_ok[i] ? b.t_ok[i] : b.t_start[i]);
             if (t > t_last) t_last = t;
         }
         event_watch_free(&w);
     } else {
         for (long i = 0; i < b.n; i++) {
             if (b.t_ok[i] <= 0) continue;
-            lat[done++] = b.t_ok[i] - b.t_start[i];
+            done++;
+            if (i >= b.warmup) lat[nlat++] = b.t_ok[i] - b.t_start[i];
             if (b.t_ok[i] > t_last) t_last = b.t_ok[i];
         }
     }
-    qsort(lat, (size_t)done, sizeof *lat, cmp_double);
+    qsort(lat, (size_t)nlat, sizeof *lat, cmp_double);
     double el = t_last - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -349,8 +356,8 @@ int main(int argc, char **argv) {
     printf("RESULT posted=%ld ok=%ld errors=%ld done=%ld elapsed_s=%.3f rate=%.1f post_rate=%.1f p50_ms=%.2f "
            "p99_ms=%.2f p999_ms=%.2f late=%ld cpu_ms=%.3f\n",
            next, b.ok, b.errors, done, el, el > 0 ? (double)done / el : 0.0,
-           t_posted > t0 ? (double)b.ok / (t_posted - t0) : 0.0, pct(lat, done, 0.50) * 1000,
-           pct(lat, done, 0.99) * 1000, pct(lat, done, 0.999) * 1000, late, done > 0 ? cpu_ms / (double)done : 0.0);
+           t_posted > t0 ? (double)b.ok / (t_posted - t0) : 0.0, pct(lat, nlat, 0.50) * 1000,
+           pct(lat, nlat, 0.99) * 1000, pct(lat, nlat, 0.999) * 1000, late, done > 0 ? cpu_ms / (double)done : 0.0);
     for (long k = 0; k < b.conc; k++) {
         curl_easy_cleanup(slots[k].h);
         curl_slist_free_all(slots[k].hdr);

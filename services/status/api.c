@@ -62,6 +62,12 @@ PGconn *api_db_for_id(status_app *app, const char *id, const char *not_found_msg
     return api_db(app, resp);
 }
 
+int api_snapshot(PGconn *c, http_response *resp) {
+    if (!pg_run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL)) return 0;
+    api_db_error(resp);
+    return -1;
+}
+
 void api_db_error(http_response *resp) {
     http_unavailable(resp, 1, "database_unavailable", "The database is unavailable; try again.");
 }

@@ -37,6 +37,11 @@ PGconn *api_db(status_app *app, http_response *resp);
  * not_found_msg ("No such account.") and returns NULL when id is not a
  * well-formed id (text_id_ok), before touching the database. */
 PGconn *api_db_for_id(status_app *app, const char *id, const char *not_found_msg, http_response *resp);
+/* Starts a read-only REPEATABLE READ transaction on c, so that the several
+ * queries of one answer (a check and its updates, an application and its
+ * timeline) read one snapshot, not a row from before a commit and its
+ * details from after. pg_pool_release ends it. 0, or -1 after answering 503. */
+int api_snapshot(PGconn *c, http_response *resp);
 /* Answers 503 for a failed query (the database went away mid-request). */
 void api_db_error(http_response *resp);
 

@@ -115,6 +115,7 @@ void query_application_get(const http_request *req, http_response *resp, void *c
         return;
     }
     if (!(c = api_db(app, resp))) return;
+    if (api_snapshot(c, resp)) goto cleanup;
     const char *p[] = {id};
     r = pg_exec(c, "SELECT " APP_COLS " FROM status.applications WHERE application_id = $1", 1, p);
     if (!pg_ok(r)) {
@@ -412,6 +413,7 @@ void query_check_get(const http_request *req, http_response *resp, void *ctx) {
     if (!reads_all(req, resp)) return;
     const char *id = req->params[0];
     if (!(c = api_db_for_id(app, id, "No such background check.", resp))) return;
+    if (api_snapshot(c, resp)) goto cleanup;
     const char *p[] = {id};
     r = pg_exec(c, "SELECT " CHECK_COLS " FROM status.background_checks WHERE check_id = $1", 1, p);
     u = pg_exec(c,
