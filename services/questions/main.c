@@ -34,14 +34,18 @@ static service svc;
 static qr_ctx rctx;
 static char group[160];
 static char events_group[200];
-static int sweep_s, held_days;
+static int sweep_s, held_days, consumers;
+static size_t batch_max;
+
+/* Most threads questions runs: ATSB_QUESTIONS_CONSUMERS + events + sweep. */
+#define MAX_CONSUMERS 16
 
 static void *received_thread(void *arg) {
     (void)arg;
     static const char *const topics[] = {TOPIC_APPLICATIONS_RECEIVED};
     qconsume_ctx cctx = {.rc = &rctx};
     loop_spec spec = {.service = "questions", .group = group, .topics = topics, .ntopics = 1,
-                      .max_batch = (size_t)config_int("ATSB_QUESTIONS_BATCH_MAX", 500, 1, 10000),
+                      .max_batch = batch_max,
                       .handle = questions_consume_batch, .ctx = &cctx};
     if (consume_loop_run(&spec) != 0) shutdown_request();
     qconsume_ctx_free(&cctx);
@@ -95,15 +99,20 @@ int main(void) {
     snprintf(events_group, sizeof events_group, "%s-golive", group);
     sweep_s = (int)config_int("ATSB_QUESTIONS_HELD_SWEEP_S", 60, 1, 86400);
     held_days = (int)config_int("ATSB_HELD_RETENTION_DAYS", 30, 0, 36500);
+    batch_max = (size_t)config_int("ATSB_QUESTIONS_BATCH_MAX", 500, 1, 10000);
+    /* Consumers of applications.received in one group: while one waits for
+     * its batch's acknowledgements (or its data keys), another resolves. */
+    consumers = (int)config_int("ATSB_QUESTIONS_CONSUMERS", 2, 1, MAX_CONSUMERS);
 
     if (service_start(&spec, &svc) != 0) return EXIT_FAILURE;
     rctx.db = svc.db;
     rctx.producer = svc.producer;
-    pthread_t th[3];
-    void *(*fns[3])(void *) = {received_thread, events_thread, sweep_thread};
-    int started = 0, rc = EXIT_SUCCESS;
-    for (; started < 3; started++)
-        if (pthread_create(&th[started], NULL, fns[started], NULL) != 0) {
+    pthread_t th[MAX_CONSUMERS + 2];
+    int nth = consumers + 2, started = 0, rc = EXIT_SUCCESS;
+    for (; started < nth; started++)
+        if (pthread_create(&th[started], NULL,
+                           started == 0 ? events_thread : started == 1 ? sweep_thread : received_thread,
+                           NULL) != 0) {
             fprintf(stderr, "questions: cannot start threads\n");
             shutdown_request();
             rc = EXIT_FAILURE;
