@@ -79,12 +79,15 @@ static int account_granted(const ingest_ctx *ctx, PGconn *c, const char *account
     snprintf(key, sizeof key, "grant:%s:%s:%s", kind, owner, account_id);
     /* A key longer than a slot's is stored truncated and never matches. */
     if (lookup_cache_get(key, ctx->cfg.lookup_cache_ms, v, sizeof v)) return 1;
+    PGconn *own = c ? NULL : pg_pool_acquire(ctx->svc->db);
+    if (!c && !(c = own)) return -1;
     int rc = accounts_granted(c, account_id, kind, owner);
     if (rc == 1) lookup_cache_put(key, "1");
     if (rc < 0 && PQstatus(c) == CONNECTION_OK) {
         log_warn("status.accounts unreadable; treating the account as not granted", "account_id", account_id);
-        return 0;
+        rc = 0;
     }
+    pg_pool_release(ctx->svc->db, own);
     return rc;
 }
 

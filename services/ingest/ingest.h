@@ -65,7 +65,10 @@ int ingest_account_lookup(PGconn *c, const char *account_id, account *a);
  * errs then says it is required): 403 not_granted unless the account
  * exists and grants owner, the same answer either way so a key holder
  * cannot learn which accounts exist; then any error of errs is answered.
- * Grants are cached for ATSB_INGEST_LOOKUP_CACHE_MS. 0 to go on; -1 when
+ * Grants are cached for ATSB_INGEST_LOOKUP_CACHE_MS; on a miss the check
+ * reads through c, or, when c is NULL, through a connection it borrows for
+ * that read alone (a caller that holds none then holds none while the
+ * cache answers). 0 to go on; -1 when
  * resp holds the answer (403, those errors, or 503 when the database is
  * unreachable). */
 int ingest_check_grant(const ingest_ctx *ctx, PGconn *c, const char *account_id, const char *kind,
