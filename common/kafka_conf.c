@@ -27,16 +27,17 @@ int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, c
     return 0;
 }
 
-rd_kafka_conf_t *kafka_conf_new(const char *client_id, char *err, size_t errlen) {
+/* Properties the delivery guarantees rest on (DESIGN.md): not overridable. */
+static int fixed_property(const char *name) {
+    static const char *const fixed[] = {"enable.idempotence", "acks", "enable.auto.offset.store",
+                                        "group.id", "isolation.level", NULL};
+    for (size_t i = 0; fixed[i]; i++)
+        if (!strcmp(name, fixed[i])) return 1;
+    return 0;
+}
+
+int kafka_conf_overrides(rd_kafka_conf_t *conf, char *err, size_t errlen) {
     static const char prefix[] = "ATSB_KAFKA_PROP_";
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (kafka_conf_set(conf, "bootstrap.servers", config_str("ATSB_KAFKA_BROKERS", "127.0.0.1:9092"),
-                       err, errlen) ||
-        kafka_conf_set(conf, "client.id", client_id, err, errlen) ||
-        /* Small request/response traffic: Nagle would hold a produce
-         * request back until the previous one is acknowledged. */
-        kafka_conf_set(conf, "socket.nagle.disable", "true", err, errlen))
-        goto fail;
     for (char **e = environ; *e; e++) {
         if (strncmp(*e, prefix, sizeof prefix - 1) != 0) continue;
         const char *kv = *e + sizeof prefix - 1;
@@ -46,8 +47,25 @@ rd_kafka_conf_t *kafka_conf_new(const char *client_id, char *err, size_t errlen)
         size_t n = (size_t)(eq - kv);
         for (size_t i = 0; i < n; i++) name[i] = kv[i] == '_' ? '.' : (char)tolower((unsigned char)kv[i]);
         name[n] = '\0';
-        if (kafka_conf_set(conf, name, eq + 1, err, errlen)) goto fail;
+        if (fixed_property(name)) {
+            snprintf(err, errlen, "kafka property %s is fixed by atsbridge (delivery guarantees)", name);
+            return -1;
+        }
+        if (kafka_conf_set(conf, name, eq + 1, err, errlen)) return -1;
     }
+    return 0;
+}
+
+rd_kafka_conf_t *kafka_conf_new(const char *client_id, char *err, size_t errlen) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (kafka_conf_set(conf, "bootstrap.servers", config_str("ATSB_KAFKA_BROKERS", "127.0.0.1:9092"),
+                       err, errlen) ||
+        kafka_conf_set(conf, "client.id", client_id, err, errlen) ||
+        /* Small request/response traffic: Nagle would hold a produce
+         * request back until the previous one is acknowledged. */
+        kafka_conf_set(conf, "socket.nagle.disable", "true", err, errlen) ||
+        kafka_conf_overrides(conf, err, errlen))
+        goto fail;
     return conf;
 fail:
     rd_kafka_conf_destroy(conf);

@@ -47,11 +47,18 @@ const char *kafka_topic(const char *base, char *buf, size_t len);
 const char *kafka_group(const char *env, const char *dflt, char *buf, size_t len);
 
 /* A new librdkafka configuration with bootstrap servers (ATSB_KAFKA_BROKERS,
- * default 127.0.0.1:9092), client.id, and every ATSB_KAFKA_PROP_<name>
- * variable passed through as librdkafka property <name> (underscores become
- * dots, so ATSB_KAFKA_PROP_security_protocol=SSL sets security.protocol).
- * Returns NULL and fills err on a rejected property. Caller owns the result. */
+ * default 127.0.0.1:9092), client.id, and kafka_conf_overrides. Returns
+ * NULL and fills err on a rejected property. Caller owns the result. */
 rd_kafka_conf_t *kafka_conf_new(const char *client_id, char *err, size_t errlen);
+
+/* Sets every ATSB_KAFKA_PROP_<name> variable as librdkafka property <name>
+ * (underscores become dots, so ATSB_KAFKA_PROP_security_protocol=SSL sets
+ * security.protocol). The producer and the consumer apply it again after
+ * their own settings, so an operator's value wins, except for the
+ * properties the delivery guarantees rest on (enable.idempotence, acks,
+ * enable.auto.offset.store, group.id, isolation.level), which are refused.
+ * 0, or -1 with err filled. */
+int kafka_conf_overrides(rd_kafka_conf_t *conf, char *err, size_t errlen);
 
 /* Sets one property; returns 0 or -1 with err filled. */
 int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,

@@ -90,7 +90,7 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
     kafka_consumer *c = calloc(1, sizeof *c);
     rd_kafka_conf_t *conf = NULL;
     rd_kafka_topic_partition_list_t *subs = NULL;
-    char session[32], heartbeat[32], queue_kb[32], partition_fetch[32];
+    char session[32], heartbeat[32], queue_kb[32], partition_fetch[32], fetch_wait[32];
     if (!c) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -109,6 +109,12 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
      * while it is alive: a service holding messages of many responses at
      * once (delivery's workers) holds many responses. */
     snprintf(partition_fetch, sizeof partition_fetch, "%lld", qkb * 1024 / 16);
+    /* The broker answers a fetch when 64 KiB are there or after this long:
+     * under load one answer carries many messages instead of one each (the
+     * broker's CPU per application fell by a sixth with 5 ms); at low load
+     * each hop waits up to this long. */
+    snprintf(fetch_wait, sizeof fetch_wait, "%lld",
+             (long long)config_int("ATSB_KAFKA_FETCH_WAIT_MS", 5, 0, 500));
     conf = kafka_conf_new(service, err, errlen);
     if (!conf) goto fail;
     if (kafka_conf_set(conf, "group.id", group, err, errlen) ||
@@ -127,8 +133,11 @@ int kafka_consumer_new(const char *service, const char *group, const char *const
         kafka_conf_set(conf, "heartbeat.interval.ms", heartbeat, err, errlen) ||
         kafka_conf_set(conf, "queued.max.messages.kbytes", queue_kb, err, errlen) ||
         kafka_conf_set(conf, "max.partition.fetch.bytes", partition_fetch, err, errlen) ||
+        kafka_conf_set(conf, "fetch.wait.max.ms", fetch_wait, err, errlen) ||
+        kafka_conf_set(conf, "fetch.min.bytes", "65536", err, errlen) ||
         kafka_conf_set(conf, "max.poll.interval.ms", "600000", err, errlen) ||
-        kafka_conf_set(conf, "statistics.interval.ms", "5000", err, errlen))
+        kafka_conf_set(conf, "statistics.interval.ms", "5000", err, errlen) ||
+        kafka_conf_overrides(conf, err, errlen))
         goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_stats_cb(conf, on_stats);

@@ -74,7 +74,8 @@ int kafka_producer_new(const char *service, kafka_producer **out, char *err, siz
         kafka_conf_set(conf, "acks", "all", err, errlen) ||
         kafka_conf_set(conf, "message.timeout.ms", timeout, err, errlen) ||
         kafka_conf_set(conf, "linger.ms", linger, err, errlen) ||
-        kafka_conf_set(conf, "compression.type", "lz4", err, errlen))
+        kafka_conf_set(conf, "compression.type", "lz4", err, errlen) ||
+        kafka_conf_overrides(conf, err, errlen))
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_error);

@@ -1,7 +1,9 @@
 #include "config.h"
+#include "kafka_conf.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <string.h>
 
 Test(config, parses_integers_within_bounds) {
     int64_t v;
@@ -94,4 +96,22 @@ Test(config, unknown_secret_has_no_development_default, .exit_code = 2) {
     setenv("ATSB_DEV", "1", 1);
     unsetenv("ATSB_T_SECRET");
     config_secret("ATSB_T_SECRET");
+}
+
+Test(kafka_conf, overrides_win_except_the_guarantees) {
+    char err[256], v[64];
+    size_t len = sizeof v;
+    rd_kafka_conf_t *conf = kafka_conf_new("t", err, sizeof err);
+    cr_assert(conf, "%s", err);
+    cr_assert_eq(kafka_conf_set(conf, "compression.type", "lz4", err, sizeof err), 0);
+    setenv("ATSB_KAFKA_PROP_compression_type", "none", 1);
+    cr_assert_eq(kafka_conf_overrides(conf, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(rd_kafka_conf_get(conf, "compression.type", v, &len), RD_KAFKA_CONF_OK);
+    cr_assert_str_eq(v, "none");
+    setenv("ATSB_KAFKA_PROP_enable_auto_offset_store", "true", 1);
+    cr_assert_eq(kafka_conf_overrides(conf, err, sizeof err), -1);
+    cr_assert(strstr(err, "enable.auto.offset.store is fixed"), "%s", err);
+    unsetenv("ATSB_KAFKA_PROP_enable_auto_offset_store");
+    unsetenv("ATSB_KAFKA_PROP_compression_type");
+    rd_kafka_conf_destroy(conf);
 }
