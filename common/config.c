@@ -75,6 +75,7 @@ static const struct {
     {"ATSB_LEVER_CLIENT_SECRET", "atsbridge-dev-secret"},
     {"ATSB_LEVER_SANDBOX_CLIENT_SECRET", "atsbridge-dev-secret"},
     {"ATSB_PROVIDER_API_KEY", "dev-provider-key"},
+    {"ATSB_CONSOLE_SESSION_KEY", "dev-console-session-key-do-not-use-in-production"},
 };
 
 bool config_dev(void) { return config_bool("ATSB_DEV", false); }

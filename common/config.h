@@ -26,9 +26,10 @@ int config_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Prints "<prog>: bad value for NAME: reason" and exits 2. */
 _Noreturn void config_fail(const char *name, const char *reason);
 
-/* Secrets: ATSB_ADMIN_TOKEN, ATSB_SECRET_KEY, ATSB_LEVER_CLIENT_SECRET and
- * ATSB_PROVIDER_API_KEY. Each has a development default (one table, in
- * config.c) that is accepted only in development, ATSB_DEV=1: outside it a
+/* Secrets: ATSB_ADMIN_TOKEN, ATSB_SECRET_KEY, ATSB_LEVER_CLIENT_SECRET,
+ * ATSB_PROVIDER_API_KEY and ATSB_CONSOLE_SESSION_KEY. Each has a development
+ * default (one table, in config.c) that is accepted only in development,
+ * ATSB_DEV=1: outside it a
  * service refuses to start with a secret unset or equal to its development
  * default. */
 

@@ -268,6 +268,7 @@ static int media_type_ok(unsigned accept, const char *ct) {
     size_t n = strcspn(ct, "; \t");
     if ((accept & HTTP_ACCEPT_JSON) && n == 16 && !strncasecmp(ct, "application/json", n)) return 1;
     if ((accept & HTTP_ACCEPT_MULTIPART) && n == 19 && !strncasecmp(ct, "multipart/form-data", n)) return 1;
+    if ((accept & HTTP_ACCEPT_FORM) && n == 33 && !strncasecmp(ct, "application/x-www-form-urlencoded", n)) return 1;
     return 0;
 }
 
@@ -449,6 +450,7 @@ static enum MHD_Result on_headers(http_server *srv, req_state *st, const char *u
         refused("media_type");
         http_error(&st->resp, 415, "unsupported_media_type",
                    (st->route->accept & HTTP_ACCEPT_MULTIPART) ? "Send application/json or multipart/form-data."
+                   : (st->route->accept & HTTP_ACCEPT_FORM)    ? "Send application/x-www-form-urlencoded."
                                                                : "Send application/json.");
         return send_response(st->conn, &st->resp);
     }

@@ -25,7 +25,7 @@
  * ATSB_HTTP_REQUEST_TIMEOUT_S. */
 
 #define HTTP_MAX_PARAMS 6
-#define HTTP_MAX_HEADERS 6
+#define HTTP_MAX_HEADERS 9
 
 typedef struct http_request {
     const char *method;
@@ -45,7 +45,7 @@ typedef struct http_response {
     const char *content_type;
     struct {
         const char *name;
-        char value[256];
+        char value[512]; /* longer values are cut (a Location or Set-Cookie must fit) */
     } headers[HTTP_MAX_HEADERS];
     size_t nheaders;
 } http_response;
@@ -62,6 +62,7 @@ typedef int (*http_authorize_fn)(http_request *req, http_response *resp, void *c
 /* Media types a route accepts for a body (bits); 0 accepts any. */
 #define HTTP_ACCEPT_JSON 1u      /* application/json */
 #define HTTP_ACCEPT_MULTIPART 2u /* multipart/form-data */
+#define HTTP_ACCEPT_FORM 4u      /* application/x-www-form-urlencoded (the console's forms) */
 
 typedef struct {
     const char *method;

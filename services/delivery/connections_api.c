@@ -179,7 +179,7 @@ static void reauthorization(dctx *x, PGconn *c, const account *a, const http_req
     }
     json_object_object_add(o, "status", json_object_new_string("reauthorization_required"));
     json_object_object_add(o, "reauthorization_reason", json_object_new_string(why));
-    if (oauth_lever_link(x, c, a, name, auth_actor(req), url, sizeof url, expires, sizeof expires) == OAUTH_LINK_OK) {
+    if (oauth_lever_link(x, c, a, name, auth_actor(req), NULL, url, sizeof url, expires, sizeof expires) == OAUTH_LINK_OK) {
         json_object_object_add(o, "activation_url", json_object_new_string(url));
         json_object_object_add(o, "activation_expires_at", json_object_new_string(expires));
     }

@@ -24,6 +24,7 @@ void dconfig_load(dconfig *c) {
      * database and the event acknowledgements. */
     c->handover_ms = config_int("ATSB_DELIVERY_HANDOVER_MS", c->connect_timeout_ms + c->timeout_ms + 5000, 0, 3600000);
     c->lever_redirect_uri = config_str("ATSB_LEVER_REDIRECT_URI", "http://127.0.0.1:8083/oauth/lever/callback");
+    c->return_origins = config_str("ATSB_DELIVERY_RETURN_ORIGINS", "");
     c->lever_rate = rate("ATSB_LEVER_RATE", 10);
     c->lever_burst = rate("ATSB_LEVER_BURST", 20);
     c->lever_apply_rate = rate("ATSB_LEVER_APPLY_RATE", 2);

@@ -23,6 +23,7 @@ typedef struct {
     int64_t handover_ms;     /* ATSB_DELIVERY_HANDOVER_MS: revoke waits this long for work in flight */
     char group[160];         /* ATSB_DELIVERY_GROUP, prefixed (kafka_group) */
     const char *lever_redirect_uri;
+    const char *return_origins; /* ATSB_DELIVERY_RETURN_ORIGINS: origins a return_to may name */
     double lever_rate, lever_burst, lever_apply_rate, lever_apply_burst;
     double eploy_rate, eploy_burst;
     const char *provider_url;

@@ -202,7 +202,7 @@ static void redirect(http_response *resp, const char *uri, const char *k1, const
     if (!loc || strlen(loc) >= sizeof resp->headers[0].value) {
         reply_oauth(resp, 400, "invalid_request",
                     "The redirect URL (redirect_uri + code + state) is too long for the simulator "
-                    "(255 characters at most).");
+                    "(511 characters at most).");
     } else {
         http_set_header(resp, "Location", loc);
         util_sb hb = {0};

@@ -1,0 +1,400 @@
+/* The read-mostly pages: applications and their timeline, dead letters with
+ * re-drive, export tasks, background checks. */
+#include "console.h"
+
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A text input of a GET filter form, its value the current query's. */
+static void filter_input(html_buf *b, const page *p, const char *name, const char *label, const char *hint) {
+    html_raw(b, "<div class=\"field\"><label for=\"q-");
+    html_raw(b, name);
+    html_raw(b, "\">");
+    html_text(b, label);
+    html_raw(b, "</label><input id=\"q-");
+    html_raw(b, name);
+    html_raw(b, "\" name=\"");
+    html_raw(b, name);
+    html_raw(b, "\" value=\"");
+    html_text(b, http_query(p->req, name));
+    html_raw(b, "\"");
+    if (hint) {
+        html_raw(b, " placeholder=\"");
+        html_text(b, hint);
+        html_raw(b, "\"");
+    }
+    html_raw(b, "></div>");
+}
+
+/* "Next page" keeping the filters of names. */
+static void next_link(html_buf *b, const page *p, json_object *answer, const char *base, const char *const *names,
+                      size_t n) {
+    json_object *next = NULL;
+    if (!json_object_object_get_ex(answer, "next_cursor", &next) || !json_object_is_type(next, json_type_string))
+        return;
+    char q[1200] = "";
+    snprintf(q, sizeof q, "%s", base);
+    for (size_t i = 0; i < n; i++) page_query_add(q, sizeof q, names[i], http_query(p->req, names[i]));
+    page_query_add(q, sizeof q, "cursor", json_object_get_string(next));
+    html_raw(b, "<p><a href=\"");
+    html_text(b, q);
+    html_raw(b, "\">Next page</a></p>");
+}
+
+/* An ISO-8601 time from a datetime-local input (2026-11-24T10:00) gets
+ * seconds and a UTC zone; anything else goes to the API as typed. */
+static void since_param(const char *in, char *out, size_t len) {
+    if (in && strlen(in) == 16 && in[10] == 'T')
+        snprintf(out, len, "%s:00Z", in);
+    else
+        snprintf(out, len, "%s", in ? in : "");
+}
+
+void console_applications(const http_request *req, http_response *resp, void *ctx) {
+    page p;
+    if (page_begin(&p, ctx, req, resp)) return;
+    static const char *const names[] = {"account", "state", "since"};
+    char path[1200] = "/v1/applications?limit=50", since[64];
+    since_param(http_query(req, "since"), since, sizeof since);
+    page_query_add(path, sizeof path, "account", http_query(req, "account"));
+    page_query_add(path, sizeof path, "state", http_query(req, "state"));
+    page_query_add(path, sizeof path, "since", since);
+    page_query_add(path, sizeof path, "cursor", http_query(req, "cursor"));
+    api_answer r;
+    if (api_call(p.app, API_STATUS, "GET", path, p.token, NULL, &r) || (r.status != 200 && r.status != 400)) {
+        page_api_error(&p, "Applications", &r);
+        goto out;
+    }
+    const char *board = http_query(req, "board");
+    html_buf b = {0};
+    page_head(&b, &p, "Applications");
+    html_raw(&b, "<form method=\"get\" action=\"/applications\" class=\"filters\">");
+    filter_input(&b, &p, "account", "Account", NULL);
+    filter_input(&b, &p, "board", "Board", NULL);
+    filter_input(&b, &p, "state", "State", "delivered");
+    filter_input(&b, &p, "since", "Updated since", "2026-11-24T00:00:00Z");
+    html_raw(&b, "<p><button type=\"submit\">Filter</button></p></form>");
+    if (r.status == 400) {
+        html_raw(&b, "<p class=\"error\" role=\"alert\">");
+        html_text(&b, api_error_message(&r));
+        html_raw(&b, "</p>");
+    } else {
+        json_object *arr = NULL;
+        json_object_object_get_ex(r.json, "applications", &arr);
+        /* status filters by account, state and time; the board on the page shown. */
+        json_object *shown = json_object_new_array();
+        size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+        for (size_t i = 0; i < n; i++) {
+            json_object *a = json_object_array_get_idx(arr, i), *bv = NULL;
+            if (board && *board &&
+                (!json_object_object_get_ex(a, "board", &bv) || strcmp(json_object_get_string(bv), board)))
+                continue;
+            json_object_array_add(shown, json_object_get(a));
+        }
+        static const char *const keys[] = {"application_id", "account_id", "board", "posting_id", "state",
+                                           "attempts", "last_error", "received_at", "updated_at"};
+        static const char *const heads[] = {"Application", "Account", "Board", "Posting", "State",
+                                            "Attempts", "Last error", "Received", "Updated"};
+        page_table(&b, shown, "Applications, newest first", keys, heads, 9, "application_id", "/applications/");
+        json_object_put(shown);
+        next_link(&b, &p, r.json, "/applications", names, 3);
+    }
+    page_foot(&b);
+    page_send(&p, 200, &b);
+out:
+    api_answer_free(&r);
+    page_end(&p);
+}
+
+void console_application(const http_request *req, http_response *resp, void *ctx) {
+    page p;
+    if (page_begin(&p, ctx, req, resp)) return;
+    char path[800];
+    html_buf u = {0};
+    html_url(&u, req->params[0]);
+    snprintf(path, sizeof path, "/v1/applications/%s", u.p ? u.p : "");
+    html_free(&u);
+    api_answer r;
+    if (api_call(p.app, API_STATUS, "GET", path, p.token, NULL, &r) || r.status != 200) {
+        page_api_error(&p, "Application", &r);
+        goto out;
+    }
+    html_buf b = {0};
+    char title[200];
+    snprintf(title, sizeof title, "Application %s", req->params[0]);
+    page_head(&b, &p, title);
+    static const char *const keys[] = {"account_id", "board", "posting_id", "state", "ats", "ats_candidate_id",
+                                       "attempts", "last_error"};
+    static const char *const heads[] = {"Account", "Board", "Posting", "State", "ATS", "ATS candidate",
+                                        "Attempts", "Last error"};
+    html_raw(&b, "<dl class=\"facts\">");
+    for (size_t i = 0; i < 8; i++) {
+        html_raw(&b, "<dt>");
+        html_text(&b, heads[i]);
+        html_raw(&b, i == 3 ? "</dt><dd id=\"application-state\">" : "</dt><dd>");
+        page_value(&b, r.json, keys[i]);
+        html_raw(&b, "</dd>");
+    }
+    html_raw(&b, "</dl><h2>Timeline</h2>");
+    json_object *ev = NULL;
+    json_object_object_get_ex(r.json, "events", &ev);
+    static const char *const ek[] = {"at", "type", "service", "detail"};
+    static const char *const eh[] = {"At", "Event", "Service", "Detail"};
+    page_table(&b, ev, "Events, oldest first", ek, eh, 4, NULL, NULL);
+    page_foot(&b);
+    page_send(&p, 200, &b);
+out:
+    api_answer_free(&r);
+    page_end(&p);
+}
+
+void console_deadletters(const http_request *req, http_response *resp, void *ctx) {
+    page p;
+    if (page_begin(&p, ctx, req, resp)) return;
+    char path[1200] = "/v1/deadletters?limit=100";
+    page_query_add(path, sizeof path, "account", http_query(req, "account"));
+    page_query_add(path, sizeof path, "error_code", http_query(req, "error_code"));
+    api_answer r;
+    if (api_call(p.app, API_DELIVERY, "GET", path, p.token, NULL, &r) || (r.status != 200 && r.status != 400)) {
+        page_api_error(&p, "Dead letters", &r);
+        goto out;
+    }
+    html_buf b = {0};
+    page_head(&b, &p, "Dead letters");
+    html_raw(&b, "<form method=\"get\" action=\"/deadletters\" class=\"filters\">");
+    filter_input(&b, &p, "account", "Account", NULL);
+    filter_input(&b, &p, "error_code", "Error code", NULL);
+    html_raw(&b, "<p><button type=\"submit\">Filter</button></p></form>");
+    if (r.status == 400) {
+        html_raw(&b, "<p class=\"error\" role=\"alert\">");
+        html_text(&b, api_error_message(&r));
+        html_raw(&b, "</p>");
+        goto done;
+    }
+    json_object *arr = NULL;
+    json_object_object_get_ex(r.json, "deadletters", &arr);
+    size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    if (!n) {
+        html_raw(&b, "<p>No dead letters match.</p>");
+        goto done;
+    }
+    html_raw(&b, "<form method=\"post\" action=\"/deadletters/replay\">");
+    page_csrf_input(&b, &p);
+    html_raw(&b, "<div class=\"scroll\"><table><caption>Dead letters, newest first</caption><thead><tr>"
+                 "<th scope=\"col\">Re-drive</th><th scope=\"col\">Application</th><th scope=\"col\">Account</th>"
+                 "<th scope=\"col\">Error code</th><th scope=\"col\">Error</th><th scope=\"col\">Dead-lettered</th>"
+                 "</tr></thead><tbody>");
+    for (size_t i = 0; i < n; i++) {
+        json_object *d = json_object_array_get_idx(arr, i), *idv = NULL;
+        if (!json_object_object_get_ex(d, "id", &idv)) continue;
+        html_rawf(&b, "<tr><td><input type=\"checkbox\" name=\"id\" id=\"dl-%zu\" value=\"", i);
+        html_text(&b, json_object_get_string(idv));
+        html_rawf(&b, "\"><label for=\"dl-%zu\" class=\"visually-hidden\">Re-drive ", i);
+        html_text(&b, json_object_get_string(idv));
+        html_raw(&b, "</label></td><th scope=\"row\">");
+        json_object *av = NULL;
+        if (json_object_object_get_ex(d, "application_id", &av) && json_object_is_type(av, json_type_string)) {
+            html_raw(&b, "<a href=\"/applications/");
+            html_url(&b, json_object_get_string(av));
+            html_raw(&b, "\">");
+            html_text(&b, json_object_get_string(av));
+            html_raw(&b, "</a>");
+        }
+        html_raw(&b, "</th><td>");
+        page_value(&b, d, "account_id");
+        html_raw(&b, "</td><td>");
+        page_value(&b, d, "error_code");
+        html_raw(&b, "</td><td>");
+        page_value(&b, d, "error_message");
+        html_raw(&b, "</td><td>");
+        page_value(&b, d, "dead_lettered_at");
+        html_raw(&b, "</td></tr>");
+    }
+    html_raw(&b, "</tbody></table></div><div class=\"field\"><label for=\"reason\">Reason</label>"
+                 "<input id=\"reason\" name=\"reason\" required maxlength=\"500\"></div>"
+                 "<p><button type=\"submit\">Re-drive selected</button></p></form>");
+    json_object *more = NULL;
+    if (json_object_object_get_ex(r.json, "more", &more) && json_object_get_boolean(more))
+        html_raw(&b, "<p>Older dead letters match too; narrow the filter to see them.</p>");
+done:
+    page_foot(&b);
+    page_send(&p, 200, &b);
+out:
+    api_answer_free(&r);
+    page_end(&p);
+}
+
+void console_deadletters_replay(const http_request *req, http_response *resp, void *ctx) {
+    page p;
+    if (page_begin_post(&p, ctx, req, resp)) return;
+    json_object *body = json_object_new_object(), *ids = json_object_new_array();
+    for (size_t i = 0; i < p.form.n; i++)
+        if (!strcmp(p.form.name[i], "id")) json_object_array_add(ids, json_object_new_string(p.form.value[i]));
+    json_object_object_add(body, "ids", ids);
+    const char *reason = form_get(&p.form, "reason");
+    json_object_object_add(body, "reason", json_object_new_string(reason ? reason : ""));
+    api_answer r;
+    if (api_call(p.app, API_DELIVERY, "POST", "/v1/deadletters/replay", p.token, body, &r) ||
+        (r.status != 200 && r.status != 422)) {
+        page_api_error(&p, "Re-drive", &r);
+        goto out;
+    }
+    html_buf b = {0};
+    page_head(&b, &p, "Re-drive");
+    if (r.status == 422) {
+        html_raw(&b, "<p class=\"error\" role=\"alert\">");
+        html_text(&b, api_error_message(&r));
+        html_raw(&b, "</p>");
+        json_object *e = NULL, *d = NULL;
+        if (json_object_object_get_ex(r.json, "error", &e) && json_object_object_get_ex(e, "details", &d)) {
+            static const char *const k[] = {"field", "code", "message"};
+            static const char *const h[] = {"Field", "Code", "Message"};
+            page_table(&b, d, "What to correct", k, h, 3, NULL, NULL);
+        }
+    } else {
+        log_info("console re-drive");
+        static const char *const k[] = {"id", "application_id", "error_code"};
+        static const char *const h[] = {"Dead letter", "Application", "Error code"};
+        html_raw(&b, "<h2>Re-driven</h2>");
+        json_object *a = NULL;
+        json_object_object_get_ex(r.json, "redriven", &a);
+        page_table(&b, a, "Re-driven", k, h, 3, NULL, NULL);
+        static const char *const sk[] = {"id", "application_id", "error_code", "reason"};
+        static const char *const sh[] = {"Dead letter", "Application", "Error code", "Why skipped"};
+        html_raw(&b, "<h2>Skipped</h2>");
+        json_object_object_get_ex(r.json, "skipped", &a);
+        page_table(&b, a, "Skipped", sk, sh, 4, NULL, NULL);
+    }
+    html_raw(&b, "<p><a href=\"/deadletters\">Back to the dead letters</a></p>");
+    page_foot(&b);
+    page_send(&p, r.status == 422 ? 422 : 200, &b);
+out:
+    json_object_put(body);
+    api_answer_free(&r);
+    page_end(&p);
+}
+
+static const char *const export_keys[] = {"export_task_id", "account_id", "name", "source_tool", "state", "total",
+                                          "delivered", "duplicates", "failed", "pending", "created_at"};
+static const char *const export_heads[] = {"Task", "Account", "Name", "Tool", "State", "Total",
+                                           "Delivered", "Duplicates", "Failed", "Pending", "Created"};
+
+void console_exports(const http_request *req, http_response *resp, void *ctx) {
+    page p;
+    if (page_begin(&p, ctx, req, resp)) return;
+    static const char *const names[] = {"source_tool"};
+    char path[1200] = "/v1/exports?limit=50";
+    page_query_add(path, sizeof path, "source_tool", http_query(req, "source_tool"));
+    page_query_add(path, sizeof path, "cursor", http_query(req, "cursor"));
+    api_answer r;
+    if (api_call(p.app, API_STATUS, "GET", path, p.token, NULL, &r) || r.status != 200) {
+        page_api_error(&p, "Export tasks", &r);
+        goto out;
+    }
+    html_buf b = {0};
+    page_head(&b, &p, "Export tasks");
+    html_raw(&b, "<form method=\"get\" action=\"/exports\" class=\"filters\">");
+    filter_input(&b, &p, "source_tool", "Sourcing tool", NULL);
+    html_raw(&b, "<p><button type=\"submit\">Filter</button></p></form>");
+    json_object *arr = NULL;
+    json_object_object_get_ex(r.json, "exports", &arr);
+    page_table(&b, arr, "Export tasks, newest first", export_keys, export_heads, 11, "export_task_id", "/exports/");
+    next_link(&b, &p, r.json, "/exports", names, 1);
+    page_foot(&b);
+    page_send(&p, 200, &b);
+out:
+    api_answer_free(&r);
+    page_end(&p);
+}
+
+void console_export(const http_request *req, http_response *resp, void *ctx) {
+    page p;
+    if (page_begin(&p, ctx, req, resp)) return;
+    char path[800];
+    html_buf u = {0};
+    html_url(&u, req->params[0]);
+    snprintf(path, sizeof path, "/v1/exports/%s", u.p ? u.p : "");
+    html_free(&u);
+    api_answer r;
+    if (api_call(p.app, API_STATUS, "GET", path, p.token, NULL, &r) || r.status != 200) {
+        page_api_error(&p, "Export task", &r);
+        goto out;
+    }
+    html_buf b = {0};
+    char title[200];
+    snprintf(title, sizeof title, "Export task %s", req->params[0]);
+    page_head(&b, &p, title);
+    html_raw(&b, "<dl class=\"facts\">");
+    for (size_t i = 1; i < 11; i++) {
+        html_raw(&b, "<dt>");
+        html_text(&b, export_heads[i]);
+        html_raw(&b, "</dt><dd>");
+        page_value(&b, r.json, export_keys[i]);
+        html_raw(&b, "</dd>");
+    }
+    html_raw(&b, "</dl>");
+    page_foot(&b);
+    page_send(&p, 200, &b);
+out:
+    api_answer_free(&r);
+    page_end(&p);
+}
+
+void console_checks(const http_request *req, http_response *resp, void *ctx) {
+    page p;
+    if (page_begin(&p, ctx, req, resp)) return;
+    const char *opp = http_query(req, "opportunity");
+    html_buf b = {0};
+    api_answer r = {0};
+    page_head(&b, &p, "Background checks");
+    html_raw(&b, "<form method=\"get\" action=\"/background-checks\" class=\"filters\">");
+    filter_input(&b, &p, "opportunity", "Opportunity", NULL);
+    filter_input(&b, &p, "account", "Account", NULL);
+    filter_input(&b, &p, "status", "Status", NULL);
+    html_raw(&b, "<p><button type=\"submit\">Show</button></p></form>");
+    if (!opp || !*opp) {
+        html_raw(&b, "<p>status lists the background checks of one opportunity: enter its id.</p>");
+        goto done;
+    }
+    char path[1200] = "/v1/background-checks?limit=100";
+    page_query_add(path, sizeof path, "opportunity", opp);
+    if (api_call(p.app, API_STATUS, "GET", path, p.token, NULL, &r) || (r.status != 200 && r.status != 400)) {
+        html_free(&b);
+        page_api_error(&p, "Background checks", &r);
+        goto out;
+    }
+    if (r.status == 400) {
+        html_raw(&b, "<p class=\"error\" role=\"alert\">");
+        html_text(&b, api_error_message(&r));
+        html_raw(&b, "</p>");
+        goto done;
+    }
+    const char *account = http_query(req, "account"), *status = http_query(req, "status");
+    json_object *arr = NULL, *shown = json_object_new_array();
+    json_object_object_get_ex(r.json, "background_checks", &arr);
+    size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(arr, i), *v = NULL;
+        if (account && *account &&
+            (!json_object_object_get_ex(c, "account_id", &v) || strcmp(json_object_get_string(v), account)))
+            continue;
+        if (status && *status && (!json_object_object_get_ex(c, "status", &v) || strcmp(json_object_get_string(v), status)))
+            continue;
+        json_object_array_add(shown, json_object_get(c));
+    }
+    static const char *const k[] = {"check_id", "account_id", "opportunity_id", "posting_id", "status", "score",
+                                    "order_id", "reason", "updated_at"};
+    static const char *const h[] = {"Check", "Account", "Opportunity", "Posting", "Status", "Score",
+                                    "Order", "Reason", "Updated"};
+    page_table(&b, shown, "Background checks", k, h, 9, NULL, NULL);
+    json_object_put(shown);
+done:
+    page_foot(&b);
+    page_send(&p, 200, &b);
+out:
+    api_answer_free(&r);
+    page_end(&p);
+}
