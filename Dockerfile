@@ -1,4 +1,4 @@
-# One image for the four services, the simulator and the tools.
+# One image for the five services, the simulator and the tools.
 # Build: docker build -t atsbridge:local .   (docker-compose.yml builds it for
 # you; scripts/images builds it on a base made from the Debian mirror when
 # there is no registry: BASE_IMAGE=atsbridge/debian:bookworm)
@@ -20,7 +20,7 @@ COPY tests tests
 COPY fuzz fuzz
 COPY bench bench
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
-    && cmake --build /build -j "$(nproc)" --target atsb-ingest atsb-questions atsb-delivery atsb-status \
+    && cmake --build /build -j "$(nproc)" --target atsb-ingest atsb-questions atsb-delivery atsb-status atsb-console \
          atsb-topics trail devbroker atssim \
     && mkdir -p /out/bin /out/share \
     && cp /build/services/*/atsb-* /build/tools/topics/atsb-topics /build/tools/trail/trail \

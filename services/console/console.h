@@ -101,6 +101,8 @@ int page_query_add(char *q, size_t len, const char *name, const char *value);
 /* ---- handlers ---- */
 void console_root(const http_request *req, http_response *resp, void *ctx);
 void console_css(const http_request *req, http_response *resp, void *ctx);
+/* 204: browsers ask for it; the console has no icon. */
+void console_favicon(const http_request *req, http_response *resp, void *ctx);
 void console_sign_in_form(const http_request *req, http_response *resp, void *ctx);
 void console_sign_in(const http_request *req, http_response *resp, void *ctx);
 void console_sign_out(const http_request *req, http_response *resp, void *ctx);

@@ -67,6 +67,9 @@ int main(void) {
     app.cookie_secure = config_bool("ATSB_CONSOLE_COOKIE_SECURE", true);
     app.session_ttl_s = config_int("ATSB_CONSOLE_SESSION_TTL_S", 8 * 3600, 60, 24 * 3600);
     app.timeout_ms = (int)config_int("ATSB_CONSOLE_API_TIMEOUT_MS", 10000, 100, 120000);
+    /* The secrets it uses: set, and not to a development default unless ATSB_DEV=1. */
+    static const char *const secrets[] = {"ATSB_CONSOLE_SESSION_KEY", NULL};
+    for (const char *const *sec = secrets; *sec; sec++) config_secret(*sec);
     const char *key = config_secret("ATSB_CONSOLE_SESSION_KEY");
     outbound_configure();
     outbound_config_url("ATSB_CONSOLE_STATUS_URL", app.status_url);

@@ -11,6 +11,7 @@
 #define CONSOLE_ROUTES(R)                                                                                    \
     R("GET", "/", console_root, 0, 0)                                                                        \
     R("GET", "/static/console.css", console_css, 0, 0)                                                       \
+    R("GET", "/favicon.ico", console_favicon, 0, 0)                                                          \
     R("GET", "/sign-in", console_sign_in_form, 0, 0)                                                         \
     R("POST", "/sign-in", console_sign_in, 4096, HTTP_ACCEPT_FORM)                                           \
     R("POST", "/sign-out", console_sign_out, 4096, HTTP_ACCEPT_FORM)                                         \

@@ -64,3 +64,12 @@ void console_css(const http_request *req, http_response *resp, void *ctx) {
     console_security_headers(resp, 0);
     http_set_header(resp, "Cache-Control", "public, max-age=3600");
 }
+
+void console_favicon(const http_request *req, http_response *resp, void *ctx) {
+    (void)req;
+    (void)ctx;
+    resp->status = 204;
+    resp->content_type = "image/x-icon";
+    console_security_headers(resp, 0);
+    http_set_header(resp, "Cache-Control", "public, max-age=86400");
+}

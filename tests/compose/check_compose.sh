@@ -11,7 +11,7 @@
 #    pools open at their default sizes;
 #  - secrets come from .env without defaults: every ${VAR:?...} is listed in
 #    .env.example, config fails without them, and each service gets the
-#    secrets its main.c requires (service_spec.secrets).
+#    secrets its main.c requires (service_spec.secrets; the console's secrets[]).
 set -euo pipefail
 src=${1:?usage: check_compose.sh SOURCE_DIR}
 fail() { echo "check_compose: $*" >&2; exit 1; }
@@ -73,6 +73,20 @@ for svc in ingest questions delivery status; do
   for var in $secrets; do
     grep -q "^$var=" <<<"$e" || fail "$svc: uses the secret $var but it is not set"
   done
+done
+# The console: no database, no broker; its address, the two APIs, its secrets.
+e=$(env_of console)
+for need in ATSB_CONSOLE_ADDR ATSB_CONSOLE_STATUS_URL ATSB_CONSOLE_DELIVERY_URL ATSB_CONSOLE_PUBLIC_URL; do
+  grep -q "^$need=" <<<"$e" || fail "console: $need is not set"
+done
+for var in $(cut -d= -f1 <<<"$e" | grep '^ATSB_' || true); do
+  grep -qx "$var" <<<"$read_vars" || fail "console: $var is set but no code reads it"
+done
+secrets=$(awk '/secrets\[\] = \{/ {on=1} on {print} on && /\};/ {on=0}' "$src/services/console/main.c" \
+  | grep -oE '"ATSB_[A-Z0-9_]+"' | tr -d '"' || true)
+[ -n "$secrets" ] || fail "console: cannot read its secrets from services/console/main.c"
+for var in $secrets; do
+  grep -q "^$var=" <<<"$e" || fail "console: uses the secret $var but it is not set"
 done
 # Default pool sizes, from the sources: ingest's own, delivery's workers + 8,
 # and common/service.c's default for questions and status.

@@ -672,14 +672,16 @@ void stack_seed(stack *s) {
     json_object_put(stack_ok(s, STACK_INGEST, "PUT", "/v1/admin/providers/asurint/callback-secret",
                              "{\"secret\":\"dev-provider-callback-secret\"}", STACK_ADMIN));
 
-    /* Lever: the activation link, followed on the simulator (auto-approve),
-     * which redirects to delivery's callback. */
+    /* Lever: the activation link, followed on the simulator (accepted with
+     * sim_decision, also when the consent page is on), which redirects to
+     * delivery's callback. */
     o = stack_ok(s, STACK_DELIVERY, "POST", "/v1/accounts/demo-lever/connections/lever", "{}", STACK_ADMIN);
     const char *link = js(o, "activation_url");
     cr_assert(*link, "no activation_url");
     snprintf(s->activation_url, sizeof s->activation_url, "%s", link);
-    char final[1024], *body = NULL;
-    long st = stack_follow(link, final, sizeof final, &body);
+    char final[1024], *body = NULL, accept[1100];
+    snprintf(accept, sizeof accept, "%s&sim_decision=accept", link);
+    long st = stack_follow(accept, final, sizeof final, &body);
     cr_assert_eq(st, 200, "activation: %ld at %s: %s (logs in %s)", st, final, body ? body : "", s->dir);
     json_object *cb = json_tokener_parse(body ? body : "");
     cr_assert(cb && json_object_get_boolean(jo(cb, "connected")), "callback answer: %s", body ? body : "");

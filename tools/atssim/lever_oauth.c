@@ -53,6 +53,7 @@ static json_object *cfg; /* the seed's lever object (shared reference) */
 static struct lh_table *codes, *access_tokens, *refresh_tokens;
 static double rate = 10, burst = 20, apply_rate = 2, apply_burst = 2;
 static int64_t access_ttl_s = 3600, code_ttl_s = 600;
+static int auto_approve = 1; /* the seed's auto_approve, or ATSB_SIM_LEVER_AUTO_APPROVE */
 
 static void free_entry(struct lh_entry *e) { free(lh_entry_v(e)); }
 
@@ -106,6 +107,7 @@ int lever_oauth_reset(json_object *lever_seed, char *err, size_t errlen) {
     access_ttl_s = (int64_t)num(lever_seed, "access_token_ttl_s", 3600);
     access_ttl_s = config_int("ATSB_SIM_LEVER_TOKEN_TTL_S", access_ttl_s, 1, 315360000);
     code_ttl_s = (int64_t)num(lever_seed, "code_ttl_s", 600);
+    auto_approve = config_bool("ATSB_SIM_LEVER_AUTO_APPROVE", util_jbool(lever_seed, "auto_approve", 1));
     return 0;
 }
 
@@ -300,7 +302,7 @@ static void authorize(http_response *resp, param_fn get, const void *src, const 
         return;
     }
     if (!decision) {
-        if (!util_jbool(cfg, "auto_approve", 1)) {
+        if (!auto_approve) {
             consent_page(resp, get, src, env);
             return;
         }
