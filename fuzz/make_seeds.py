@@ -189,4 +189,18 @@ for name, body in [
         ("truncated", '{"a": [1, 2, {"b": "c'),
         ("bad-utf8", b'{"a": "\xc3\x28"}')]:
     write("json_bounded", name, body)
+# console_form: the console's form bodies (and any bytes, escaped)
+for name, body in [
+        ("sign-in", "token=dev-admin-token"),
+        ("account", "csrf=AbC-_123&run_mode=test&company_name=Demo+Logistik+GmbH&privacy_policy_url="
+                    "https%3A%2F%2Fdemo.example%2Fprivacy&grants.boards=stepstone_de%2C+other&features="
+                    "background_checks&features=exports&source_labels=stepstone_de%3Dstepstone%0D%0Aother%3Dx"
+                    "&daily_api_budget=500&feed_interval_s="),
+        ("replay", "csrf=x&id=0%3A12&id=1%3A7&reason=ATS+back+up"),
+        ("markup", "name=%3Cscript%3Ealert(%27x%27)%3C%2Fscript%3E%26%22&v=%C3%A9t%C3%A9+%E2%82%AC"),
+        ("empty-pairs", "&&a&=b&c=&&"),
+        ("bad-escape", "a=%zz&b=%4"),
+        ("control", "a=%00%01%1B%7F&b=%09%0A%0D"),
+        ("bad-utf8", "a=%C3%28&b=%FF")]:
+    write("console_form", name, body)
 print("seeds written under", corpus)
