@@ -354,6 +354,7 @@ void console_checks(const http_request *req, http_response *resp, void *ctx) {
     filter_input(&b, &p, "opportunity", "Opportunity", NULL);
     filter_input(&b, &p, "account", "Account", NULL);
     filter_input(&b, &p, "status", "Status", NULL);
+    filter_input(&b, &p, "score", "Score", NULL);
     html_raw(&b, "<p><button type=\"submit\">Show</button></p></form>");
     if (!opp || !*opp) {
         html_raw(&b, "<p>status lists the background checks of one opportunity: enter its id.</p>");
@@ -372,7 +373,8 @@ void console_checks(const http_request *req, http_response *resp, void *ctx) {
         html_raw(&b, "</p>");
         goto done;
     }
-    const char *account = http_query(req, "account"), *status = http_query(req, "status");
+    const char *account = http_query(req, "account"), *status = http_query(req, "status"),
+               *score = http_query(req, "score");
     json_object *arr = NULL, *shown = json_object_new_array();
     json_object_object_get_ex(r.json, "background_checks", &arr);
     size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
@@ -382,6 +384,8 @@ void console_checks(const http_request *req, http_response *resp, void *ctx) {
             (!json_object_object_get_ex(c, "account_id", &v) || strcmp(json_object_get_string(v), account)))
             continue;
         if (status && *status && (!json_object_object_get_ex(c, "status", &v) || strcmp(json_object_get_string(v), status)))
+            continue;
+        if (score && *score && (!json_object_object_get_ex(c, "score", &v) || !v || strcmp(json_object_get_string(v), score)))
             continue;
         json_object_array_add(shown, json_object_get(c));
     }

@@ -277,6 +277,14 @@ Test(console, sessions_csrf_field_errors_link_and_go_live, .init = start, .fini 
     cr_assert(strstr(a.body, "was not linked"));
     done(&a);
 
+    /* delivery sends browsers back only to an allowed origin. */
+    json_object *o = NULL;
+    long st = stack_http(&s, STACK_DELIVERY, "POST", "/v1/accounts/demo-lever/connections/lever",
+                         "{\"return_to\":\"http://evil.example/accounts\"}", STACK_ADMIN, &o);
+    cr_assert_eq(st, 422, "return_to on another origin: %ld", st);
+    cr_assert_str_eq(js(o, "error.details.0.field"), "return_to");
+    json_object_put(o);
+
     /* Eploy credentials refused: the API's message on the page, nothing stored. */
     snprintf(body, sizeof body, "csrf=%s&name=Second&site_url=%s%%2Feploy%%2Fdemo-eploy-site&client_id=demo-eploy-client"
              "&client_secret=wrong-secret", csrf, s.url[STACK_SIM]);
