@@ -5,11 +5,16 @@
  * trail 365 d; cleanup.policy=delete). Idempotent: an existing topic is fine,
  * and its retention.ms / cleanup.policy are checked with DescribeConfigs and
  * corrected with AlterConfigs (keeping the topic's other overrides), unless
- * --check asks only to report. Connection settings come from the environment
- * like every service's (ATSB_KAFKA_BROKERS, ATSB_KAFKA_PROP_*).
+ * --check asks only to report. With --min-insync-replicas N every topic gets
+ * min.insync.replicas=N the same way (set at creation, corrected or reported
+ * after). With --replication N (N >= 1) the replica count of every partition
+ * of an existing topic is compared with N: a mismatch is reported and fails
+ * the run with or without --check, since changing it takes a partition
+ * reassignment atsb-topics does not do. Connection settings come from the
+ * environment like every service's (ATSB_KAFKA_BROKERS, ATSB_KAFKA_PROP_*).
  *
  * Usage: atsb-topics [--bootstrap SERVERS] [--partitions N] [--replication N]
- *                    [--wait SECONDS] [--check] [--ping]
+ *                    [--min-insync-replicas N] [--wait SECONDS] [--check] [--ping]
  *                    [--create NAME [--retention-ms MS]]
  * Exit: 0 ok, 1 failure (one line on stderr), 2 bad usage. */
 #include "config.h"
@@ -44,10 +49,13 @@ static const struct {
 };
 
 static const char usage_text[] =
-    "usage: atsb-topics [--bootstrap SERVERS] [--partitions N] [--replication N] [--wait SECONDS]\n"
-    "                   [--check] [--ping] [--create NAME [--retention-ms MS]]\n"
+    "usage: atsb-topics [--bootstrap SERVERS] [--partitions N] [--replication N]\n"
+    "                   [--min-insync-replicas N] [--wait SECONDS] [--check] [--ping]\n"
+    "                   [--create NAME [--retention-ms MS]]\n"
     "  creates every topic of DESIGN.md (or only NAME with --create); --check reports retention\n"
-    "  mismatches of existing topics instead of fixing them; --ping only waits for the broker\n";
+    "  and min.insync.replicas mismatches of existing topics instead of fixing them; a replication\n"
+    "  factor other than --replication N is always reported (and fails); --ping only waits for\n"
+    "  the broker\n";
 
 static _Noreturn void usage(const char *msg) {
     if (msg) fprintf(stderr, "atsb-topics: %s\n", msg);
@@ -124,7 +132,7 @@ static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk, rd_kafka_admin_op_
 
 /* Creates the topics; marks those that already existed. Returns 0 or -1. */
 static int create_topics(rd_kafka_t *rk, topic_spec *t, size_t n, int partitions, int replication,
-                         int *created, char *err, size_t errlen) {
+                         int min_isr, int *created, char *err, size_t errlen) {
     rd_kafka_NewTopic_t *nt[MAX_TOPICS] = {0};
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opts = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
@@ -141,6 +149,11 @@ static int create_topics(rd_kafka_t *rk, topic_spec *t, size_t n, int partitions
         if (rd_kafka_NewTopic_set_config(nt[i], "retention.ms", val) ||
             rd_kafka_NewTopic_set_config(nt[i], "cleanup.policy", "delete")) {
             snprintf(err, errlen, "topic %.200s: cannot set its configuration", t[i].name);
+            goto cleanup;
+        }
+        snprintf(val, sizeof val, "%d", min_isr);
+        if (min_isr > 0 && rd_kafka_NewTopic_set_config(nt[i], "min.insync.replicas", val)) {
+            snprintf(err, errlen, "topic %.200s: cannot set min.insync.replicas", t[i].name);
             goto cleanup;
         }
     }
@@ -187,8 +200,8 @@ static const char *entry_value(const rd_kafka_ConfigResource_t *r, const char *n
 
 /* AlterConfigs replaces every dynamic setting of the topic: keep its other
  * overrides and set ours. Returns 0 or -1. */
-static int fix_topic(rd_kafka_t *rk, const rd_kafka_ConfigResource_t *cur, const topic_spec *t, char *err,
-                     size_t errlen) {
+static int fix_topic(rd_kafka_t *rk, const rd_kafka_ConfigResource_t *cur, const topic_spec *t, int min_isr,
+                     char *err, size_t errlen) {
     rd_kafka_ConfigResource_t *r = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t->name);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opts = admin_options(rk, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
@@ -201,13 +214,18 @@ static int fix_topic(rd_kafka_t *rk, const rd_kafka_ConfigResource_t *cur, const
         const char *name = rd_kafka_ConfigEntry_name(ent[i]);
         const char *v = rd_kafka_ConfigEntry_value(ent[i]);
         if (rd_kafka_ConfigEntry_source(ent[i]) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG || !v ||
-            !strcmp(name, "retention.ms") || !strcmp(name, "cleanup.policy"))
+            !strcmp(name, "retention.ms") || !strcmp(name, "cleanup.policy") ||
+            (min_isr > 0 && !strcmp(name, "min.insync.replicas")))
             continue;
         rd_kafka_ConfigResource_set_config(r, name, v);
     }
     snprintf(val, sizeof val, "%lld", t->retention_ms);
     rd_kafka_ConfigResource_set_config(r, "retention.ms", val);
     rd_kafka_ConfigResource_set_config(r, "cleanup.policy", "delete");
+    if (min_isr > 0) {
+        snprintf(val, sizeof val, "%d", min_isr);
+        rd_kafka_ConfigResource_set_config(r, "min.insync.replicas", val);
+    }
     rd_kafka_AlterConfigs(rk, &r, 1, opts, q);
     ev = admin_result(q, "AlterConfigs", err, errlen);
     if (!ev) goto cleanup;
@@ -228,11 +246,12 @@ cleanup:
     return rc;
 }
 
-/* Verifies retention.ms and cleanup.policy of the topics that existed before;
- * fixes mismatches unless check_only. Returns 0, or -1 with err filled (a
- * mismatch in check_only mode is a failure). */
-static int verify_topics(rd_kafka_t *rk, topic_spec *t, size_t n, int check_only, int *fixed, char *err,
-                         size_t errlen) {
+/* Verifies retention.ms and cleanup.policy (and min.insync.replicas when
+ * min_isr > 0) of the topics that existed before; fixes mismatches unless
+ * check_only. Returns 0, or -1 with err filled (a mismatch in check_only
+ * mode is a failure). */
+static int verify_topics(rd_kafka_t *rk, topic_spec *t, size_t n, int check_only, int min_isr, int *fixed,
+                         char *err, size_t errlen) {
     rd_kafka_ConfigResource_t *rs[MAX_TOPICS] = {0};
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opts = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
@@ -271,21 +290,30 @@ static int verify_topics(rd_kafka_t *rk, topic_spec *t, size_t n, int check_only
         }
         for (size_t j = 0; j < n; j++) {
             if (strcmp(t[j].name, name) != 0) continue;
-            char want[32];
+            char want[32], want_isr[16];
             snprintf(want, sizeof want, "%lld", t[j].retention_ms);
+            snprintf(want_isr, sizeof want_isr, "%d", min_isr);
             const char *ret = entry_value(res[i], "retention.ms");
             const char *pol = entry_value(res[i], "cleanup.policy");
-            if (ret && !strcmp(ret, want) && pol && !strcmp(pol, "delete")) continue;
+            const char *isr = entry_value(res[i], "min.insync.replicas");
+            int ret_ok = ret && !strcmp(ret, want) && pol && !strcmp(pol, "delete");
+            int isr_ok = min_isr <= 0 || (isr && !strcmp(isr, want_isr));
+            if (ret_ok && isr_ok) continue;
             mismatches++;
-            printf("atsb-topics: %s has retention.ms=%s cleanup.policy=%s, expected %s and delete%s\n", name,
-                   ret ? ret : "?", pol ? pol : "?", want, check_only ? "" : "; fixing");
+            if (!ret_ok)
+                printf("atsb-topics: %s has retention.ms=%s cleanup.policy=%s, expected %s and delete%s\n", name,
+                       ret ? ret : "?", pol ? pol : "?", want, check_only ? "" : "; fixing");
+            if (!isr_ok)
+                printf("atsb-topics: %s has min.insync.replicas=%s, expected %s%s\n", name, isr ? isr : "?",
+                       want_isr, check_only ? "" : "; fixing");
             if (check_only) continue;
-            if (fix_topic(rk, res[i], &t[j], err, errlen)) goto cleanup;
+            if (fix_topic(rk, res[i], &t[j], min_isr, err, errlen)) goto cleanup;
             (*fixed)++;
         }
     }
     if (check_only && mismatches) {
-        snprintf(err, errlen, "%d topic(s) with the wrong retention (run without --check to fix)", mismatches);
+        snprintf(err, errlen, "%d topic(s) with the wrong retention or min.insync.replicas (run without --check to fix)",
+                 mismatches);
         goto cleanup;
     }
     rc = 0;
@@ -297,9 +325,61 @@ cleanup:
     return rc;
 }
 
+/* Compares the replica count of every partition of the topics that existed
+ * before with replication. A mismatch is reported, and fails in either mode:
+ * changing it is a partition reassignment (kafka-reassign-partitions.sh, or
+ * the KafkaTopic's spec.replicas under Strimzi), not a configuration change.
+ * Returns 0, or -1 with err filled. */
+static int verify_replication(rd_kafka_t *rk, const topic_spec *t, size_t n, int replication, char *err,
+                              size_t errlen) {
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, 10000);
+    if (e) {
+        snprintf(err, errlen, "cannot read topic metadata: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    int mismatches = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (!t[j].existed) continue;
+        int found = 0;
+        for (int i = 0; i < md->topic_cnt; i++) {
+            const struct rd_kafka_metadata_topic *mt = &md->topics[i];
+            if (strcmp(mt->topic, t[j].name) != 0) continue;
+            found = 1;
+            int lo = -1, hi = -1;
+            for (int p = 0; p < mt->partition_cnt; p++) {
+                int r = mt->partitions[p].replica_cnt;
+                if (lo < 0 || r < lo) lo = r;
+                if (r > hi) hi = r;
+            }
+            if (lo == replication && hi == replication) break;
+            mismatches++;
+            if (lo == hi)
+                printf("atsb-topics: %s has replication factor %d, expected %d\n", t[j].name, lo, replication);
+            else
+                printf("atsb-topics: %s has replication factor %d to %d across its partitions, expected %d\n",
+                       t[j].name, lo, hi, replication);
+            break;
+        }
+        if (!found) {
+            mismatches++;
+            printf("atsb-topics: %s is missing from the broker's metadata\n", t[j].name);
+        }
+    }
+    rd_kafka_metadata_destroy(md);
+    if (mismatches) {
+        snprintf(err, errlen,
+                 "%d topic(s) with a replication factor other than %d (atsb-topics cannot change it: reassign "
+                 "the partitions)",
+                 mismatches, replication);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *bootstrap = NULL, *create = NULL;
-    int partitions = 8, replication = -1, wait_s = 10, check_only = 0, ping = 0;
+    int partitions = 8, replication = -1, min_isr = 0, wait_s = 10, check_only = 0, ping = 0;
     long long retention_ms = 7 * DAY_MS;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -314,11 +394,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--create")) create = argv[++i];
         else if (!strcmp(a, "--partitions")) partitions = (int)arg_num(a, argv[++i], 1, 10000);
         else if (!strcmp(a, "--replication")) replication = (int)arg_num(a, argv[++i], -1, 32);
+        else if (!strcmp(a, "--min-insync-replicas")) min_isr = (int)arg_num(a, argv[++i], 1, 32);
         else if (!strcmp(a, "--wait")) wait_s = (int)arg_num(a, argv[++i], 0, 3600);
         else if (!strcmp(a, "--retention-ms")) retention_ms = arg_num(a, argv[++i], -1, 100 * 365 * DAY_MS);
         else usage("unknown option");
     }
     if (replication == 0) usage("--replication must be -1 (broker default) or at least 1");
+    if (replication > 0 && min_isr > replication)
+        usage("--min-insync-replicas cannot exceed --replication (no write could ever be acknowledged)");
     if (create && (!*create || strlen(create) >= sizeof(((topic_spec *)0)->name)))
         usage("--create needs a topic name");
 
@@ -351,9 +434,18 @@ int main(int argc, char **argv) {
         rc = 0;
         goto cleanup;
     }
-    if (create_topics(rk, t, n, partitions, replication, &created, err, sizeof err) ||
-        verify_topics(rk, t, n, check_only, &fixed, err, sizeof err))
-        goto cleanup;
+    if (create_topics(rk, t, n, partitions, replication, min_isr, &created, err, sizeof err)) goto cleanup;
+    /* Every mismatch is reported before the run fails on any of them. */
+    char rerr[256] = "";
+    int bad_config = verify_topics(rk, t, n, check_only, min_isr, &fixed, err, sizeof err);
+    int bad_replication = replication > 0 && verify_replication(rk, t, n, replication, rerr, sizeof rerr);
+    if (bad_config && bad_replication) {
+        size_t l = strlen(err);
+        snprintf(err + l, sizeof err - l, "; %s", rerr);
+    } else if (bad_replication) {
+        snprintf(err, sizeof err, "%s", rerr);
+    }
+    if (bad_config || bad_replication) goto cleanup;
     printf("atsb-topics: %zu topic(s) ready (%d created, %zu existed, %d fixed)\n", n, created,
            n - (size_t)created, fixed);
     rc = 0;
