@@ -7,6 +7,7 @@
 #include "state.h"
 #include "rfc3339.h"
 #include "text.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -166,6 +167,7 @@ void query_application_list(const http_request *req, http_response *resp, void *
     api_reader_of(req, &rd);
     json_object *details = json_object_new_array();
     const char *account = http_query(req, "account");
+    const char *board = http_query(req, "board");
     const char *state = http_query(req, "state");
     const char *since = http_query(req, "since");
     const char *cursor = http_query(req, "cursor");
@@ -173,6 +175,8 @@ void query_application_list(const http_request *req, http_response *resp, void *
     int limit = 50;
     if (account && !text_id_ok(account))
         http_detail_add(details, "account", "invalid_value", "account must be an account id.");
+    if (board && !text_id_ok(board))
+        http_detail_add(details, "board", "invalid_value", "board must be a board or sourcing-tool id.");
     if (state && !state_is_known(state))
         http_detail_add(details, "state", "invalid_value",
                    "state must be one of received, held, resolved, delivering, retrying, delivered,"
@@ -198,7 +202,7 @@ void query_application_list(const http_request *req, http_response *resp, void *
     snprintf(lim, sizeof lim, "%d", limit + 1);
     /* A key lists what it submitted: the applications its board (or tool) sent. */
     const char *p[] = {account, state, since ? since_ms : NULL, cursor ? seq : NULL, lim, rd.all ? NULL : rd.owner,
-                       rd.all ? NULL : rd.kind};
+                       rd.all ? NULL : rd.kind, board};
     r = pg_exec(c,
                 "SELECT " APP_COLS " FROM status.applications"
                 " WHERE ($1::text IS NULL OR account_id = $1)"
@@ -207,8 +211,9 @@ void query_application_list(const http_request *req, http_response *resp, void *
                 "  AND ($4::bigint IS NULL OR seq < $4::bigint)"
                 "  AND ($6::text IS NULL OR (board = $6 AND (export_task_id IS NOT NULL) = ($7 = '"
                 API_KEY_KIND_SOURCE_TOOL "')))"
+                "  AND ($8::text IS NULL OR board = $8)"
                 " ORDER BY seq DESC LIMIT $5::int",
-                7, p);
+                8, p);
     if (!pg_ok(r)) {
         api_db_error(resp);
         goto cleanup;
@@ -265,10 +270,14 @@ static json_object *export_list_item(const PGresult *r, int row) {
     return export_json(r, row, PQgetvalue(r, row, 11));
 }
 
-/* A sourcing tool's key reads its own tasks; a board's key none. */
+/* A sourcing tool's key reads its own tasks (known: status has the task's
+ * export_created, which names the tool); a board's key none. */
+static int reader_sees_task(const api_reader *rd, int known, const char *tool) {
+    return rd->all || (!strcmp(rd->kind, API_KEY_KIND_SOURCE_TOOL) && known && !strcmp(tool, rd->owner));
+}
+
 static int reader_sees_export(const api_reader *rd, const PGresult *r) {
-    return rd->all || (!strcmp(rd->kind, API_KEY_KIND_SOURCE_TOOL) && !strcmp(PQgetvalue(r, 0, 0), "t") &&
-                       !strcmp(PQgetvalue(r, 0, 10), rd->owner));
+    return reader_sees_task(rd, !strcmp(PQgetvalue(r, 0, 0), "t"), PQgetvalue(r, 0, 10));
 }
 
 void query_export_get(const http_request *req, http_response *resp, void *ctx) {
@@ -295,6 +304,85 @@ void query_export_get(const http_request *req, http_response *resp, void *ctx) {
     }
     http_json(resp, 200, export_json(r, 0, id));
 cleanup:
+    PQclear(r);
+    pg_pool_release(app->svc.db, c);
+}
+
+static json_object *export_app_item(const PGresult *r, int row) {
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "application_id", api_str(r, row, 0, 0));
+    json_object_object_add(o, "state", api_str(r, row, 1, 0));
+    json_object_object_add(o, "duplicate", json_object_new_boolean(!strcmp(PQgetvalue(r, row, 2), "t")));
+    json_object_object_add(o, "ats_candidate_id", api_str(r, row, 3, 1));
+    json_object_object_add(o, "updated_at", api_str(r, row, 4, 0));
+    return o;
+}
+
+/* An export task's candidates as their applications: ids and states only
+ * (never a name or an address: status holds none), in the order status
+ * first saw them, keyset-paginated by seq. Whoever reads the task
+ * (query_export_get) reads this; anyone else 404. */
+void query_export_applications(const http_request *req, http_response *resp, void *ctx) {
+    status_app *app = ctx;
+    PGconn *c = NULL;
+    PGresult *t = NULL, *r = NULL;
+    api_reader rd;
+    api_reader_of(req, &rd);
+    const char *id = req->params[0];
+    const char *state = http_query(req, "state");
+    const char *cursor = http_query(req, "cursor");
+    char seq[32];
+    int limit = 100;
+    if (!text_id_ok(id)) {
+        http_error(resp, 404, "not_found", "No such export task.");
+        return;
+    }
+    json_object *details = json_object_new_array();
+    if (state && !state_is_known(state))
+        http_detail_add(details, "state", "invalid_value",
+                        "state must be one of received, held, resolved, delivering, retrying, delivered,"
+                        " failed, rejected.");
+    if (cursor) seq_cursor("xap", cursor, seq, sizeof seq, details);
+    api_limit(req, 100, 500, &limit, details);
+    if (json_object_array_length(details) > 0) {
+        http_error_details(resp, 400, "bad_parameter", "One or more query parameters are invalid.", details);
+        return;
+    }
+    json_object_put(details);
+    if (!(c = api_db(app, resp))) return;
+    if (api_snapshot(c, resp)) goto cleanup;
+    const char *p[] = {id};
+    /* The task as query_export_get sees it: known, or at least one application carries its id. */
+    t = pg_exec(c,
+                "SELECT x.export_task_id IS NOT NULL, EXISTS (SELECT 1 FROM status.applications a"
+                "  WHERE a.export_task_id = q.id), x.source_tool"
+                " FROM (SELECT $1::text AS id) q LEFT JOIN status.exports x ON x.export_task_id = q.id",
+                1, p);
+    if (!pg_ok(t)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    int known = !strcmp(PQgetvalue(t, 0, 0), "t");
+    if ((!known && strcmp(PQgetvalue(t, 0, 1), "t") != 0) || !reader_sees_task(&rd, known, PQgetvalue(t, 0, 2))) {
+        http_error(resp, 404, "not_found", "No such export task.");
+        goto cleanup;
+    }
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit + 1);
+    const char *q[] = {id, state, cursor ? seq : NULL, lim};
+    r = pg_exec(c,
+                "SELECT application_id, state, duplicate, ats_candidate_id, " API_TS("updated_at") ", seq"
+                " FROM status.applications WHERE export_task_id = $1"
+                "  AND ($2::text IS NULL OR state = $2) AND ($3::bigint IS NULL OR seq > $3::bigint)"
+                " ORDER BY seq LIMIT $4::int",
+                4, q);
+    if (!pg_ok(r)) {
+        api_db_error(resp);
+        goto cleanup;
+    }
+    page_answer(resp, r, limit, "applications", "xap", 5, export_app_item);
+cleanup:
+    PQclear(t);
     PQclear(r);
     pg_pool_release(app->svc.db, c);
 }
@@ -460,19 +548,65 @@ cleanup:
     pg_pool_release(app->svc.db, c);
 }
 
+static const char *const check_statuses[] = {"requested", "ordered",   "pending_candidate", "in_progress",
+                                             "completed", "failed",    "cancelled"};
+
+static int check_status_known(const char *v) {
+    for (size_t i = 0; i < sizeof check_statuses / sizeof check_statuses[0]; i++)
+        if (!strcmp(v, check_statuses[i])) return 1;
+    return 0;
+}
+
+/* A score to match: the provider's free text, so bounded and checked
+ * before PostgreSQL sees it (valid UTF-8, no control characters). */
+static int score_ok(const char *v) {
+    size_t n = strlen(v);
+    if (n == 0 || n > 200 || !utf8_valid(v, n)) return 0;
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+        if (*c < 0x20 || *c == 0x7f) return 0;
+    return 1;
+}
+
+static json_object *check_list_item(const PGresult *r, int row) { return check_json(r, row); }
+
+/* Two ways in, both for readers of everything only (a key gets 404, as for
+ * every check): ?opportunity= the checks of one opportunity, oldest first,
+ * in one answer (next_cursor always null); without it ?account= the
+ * account's checks newest first by seq (assigned once, when status first
+ * stores the check), keyset-paginated like applications. account, status
+ * and score (exact match) narrow either. */
 void query_check_list(const http_request *req, http_response *resp, void *ctx) {
     status_app *app = ctx;
     PGconn *c = NULL;
     PGresult *r = NULL;
     if (!reads_all(req, resp)) return;
     const char *opp = http_query(req, "opportunity");
+    const char *account = http_query(req, "account");
+    const char *status = http_query(req, "status");
+    const char *score = http_query(req, "score");
+    const char *cursor = http_query(req, "cursor");
     json_object *details = json_object_new_array();
+    char seq[32];
     int limit = 100;
-    if (!opp)
-        http_detail_add(details, "opportunity", "required", "opportunity is required.");
-    else if (!text_id_ok(opp))
+    if (!opp && !account)
+        http_detail_add(details, "opportunity", "required", "opportunity or account is required.");
+    if (opp && !text_id_ok(opp))
         http_detail_add(details, "opportunity", "invalid_value", "opportunity must be an ATS id.");
-    api_limit(req, 100, 500, &limit, details);
+    if (account && !text_id_ok(account))
+        http_detail_add(details, "account", "invalid_value", "account must be an account id.");
+    if (status && !check_status_known(status))
+        http_detail_add(details, "status", "invalid_value",
+                        "status must be one of requested, ordered, pending_candidate, in_progress, completed,"
+                        " failed, cancelled.");
+    if (score && !score_ok(score))
+        http_detail_add(details, "score", "invalid_value",
+                        "score must be 1 to 200 bytes of text without control characters.");
+    if (cursor && opp)
+        http_detail_add(details, "cursor", "invalid_value",
+                        "cursor pages a listing by account; an opportunity's checks come in one answer.");
+    else if (cursor)
+        seq_cursor("chk", cursor, seq, sizeof seq, details);
+    api_limit(req, opp ? 100 : 50, 500, &limit, details);
     if (json_object_array_length(details) > 0) {
         http_error_details(resp, 400, "bad_parameter", "One or more query parameters are invalid.",
                            details);
@@ -481,21 +615,30 @@ void query_check_list(const http_request *req, http_response *resp, void *ctx) {
     json_object_put(details);
     if (!(c = api_db(app, resp))) return;
     char lim[16];
-    snprintf(lim, sizeof lim, "%d", limit);
-    const char *p[] = {opp, lim};
-    r = pg_exec(c,
-                "SELECT " CHECK_COLS " FROM status.background_checks WHERE opportunity_id = $1"
-                " ORDER BY created_at, check_id LIMIT $2::int",
-                2, p);
+    snprintf(lim, sizeof lim, "%d", opp ? limit : limit + 1);
+    if (opp) {
+        const char *p[] = {opp, lim, account, status, score};
+        r = pg_exec(c,
+                    "SELECT " CHECK_COLS ", seq FROM status.background_checks WHERE opportunity_id = $1"
+                    "  AND ($3::text IS NULL OR account_id = $3) AND ($4::text IS NULL OR status = $4)"
+                    "  AND ($5::text IS NULL OR score = $5)"
+                    " ORDER BY created_at, check_id LIMIT $2::int",
+                    5, p);
+    } else {
+        const char *p[] = {account, lim, status, cursor ? seq : NULL, score};
+        r = pg_exec(c,
+                    "SELECT " CHECK_COLS ", seq FROM status.background_checks WHERE account_id = $1"
+                    "  AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR seq < $4::bigint)"
+                    "  AND ($5::text IS NULL OR score = $5)"
+                    " ORDER BY seq DESC LIMIT $2::int",
+                    5, p);
+    }
     if (!pg_ok(r)) {
         api_db_error(resp);
         goto cleanup;
     }
-    json_object *list = json_object_new_array();
-    for (int i = 0; i < PQntuples(r); i++) json_object_array_add(list, check_json(r, i));
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "background_checks", list);
-    http_json(resp, 200, o);
+    /* An opportunity's listing fetched limit rows, so it never has a next page. */
+    page_answer(resp, r, opp ? PQntuples(r) : limit, "background_checks", "chk", 12, check_list_item);
 cleanup:
     PQclear(r);
     pg_pool_release(app->svc.db, c);

@@ -11,6 +11,7 @@
     R("DELETE", "/v1/applications/{id}", admin_application_delete, 0, auth_admin_route, 0)                       \
     R("GET", "/v1/exports", query_export_list, 0, api_authorize, 0)                                              \
     R("GET", "/v1/exports/{id}", query_export_get, 0, api_authorize, 0)                                          \
+    R("GET", "/v1/exports/{id}/applications", query_export_applications, 0, api_authorize, 0)                   \
     R("GET", "/v1/accounts", admin_account_list, 0, auth_admin_route, 0)                                         \
     R("GET", "/v1/accounts/{id}", admin_account_get, 0, auth_admin_route, 0)                                     \
     R("PUT", "/v1/accounts/{id}", admin_account_put, 64 * 1024, auth_admin_route, HTTP_ACCEPT_JSON)              \

@@ -163,6 +163,9 @@ async function backgroundCheck(ctx) {
   ctx.checkId = check.check_id;
   ctx.orderId = check.order_id;
   await call('status', 'listBackgroundChecks', { params: { opportunity: ctx.opp } });
+  /* By account alone, newest first: the check just ordered is on the first page. */
+  const byAccount = await call('status', 'listBackgroundChecks', { params: { opportunity: null } });
+  if (!byAccount.body.includes(ctx.checkId)) failures.push('listBackgroundChecks by account misses the new check');
   await call('status', 'getBackgroundCheck', { params: { id: ctx.checkId } });
   await call('atssim', 'advanceProviderOrder', { params: { id: ctx.orderId } });
 }
@@ -176,6 +179,7 @@ async function status(ctx) {
   await poll('status to know the export task', async () =>
     (await raw('status', 'GET', `/v1/exports/${ctx.exportId}`)).status === 200, 30000);
   await call('status', 'getExport', { params: { id: ctx.exportId } });
+  await call('status', 'listExportApplications', { params: { id: ctx.exportId } });
   await call('status', 'listAccounts');
   await call('status', 'getAccount');
   await call('status', 'putAccount');

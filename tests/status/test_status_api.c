@@ -3,6 +3,8 @@
  * shape of docs/status.md "Query endpoints" (plus exports, checks and webhooks). */
 #include "status_support.h"
 
+#include "crypto.h"
+
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -402,5 +404,251 @@ Test(status_api, application_projection_and_timeline) {
     }
     cr_expect_eq(n, 1);
     cr_expect_eq(st_get(&s, "/v1/background-checks", NULL), 400, "opportunity is required");
+    st_stop(&s);
+}
+
+/* ---- the operator console's lists: board filter, checks by account, an export task's applications ---- */
+
+static int list_len_at_least(json_object *o, void *arg) {
+    const char **spec = arg; /* {member, count as text} */
+    json_object *a;
+    return json_object_object_get_ex(o, spec[0], &a) && (int)json_object_array_length(a) >= atoi(spec[1]);
+}
+
+static json_object *list_of(json_object *o, const char *name) {
+    json_object *a = NULL;
+    json_object_object_get_ex(o, name, &a);
+    return a;
+}
+
+/* An API key as ingest registers it (ingest.board_keys, SHA-256 only); the
+ * table is ingest's, created here as ingest's migration does. */
+static void add_key(status_proc *s, const char *key, const char *owner, const char *kind) {
+    PGresult *c = PQexec(s->db, "CREATE SCHEMA IF NOT EXISTS ingest;"
+                                " CREATE TABLE IF NOT EXISTS ingest.board_keys (key_sha256 text PRIMARY KEY,"
+                                " board text NOT NULL, kind text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
+    cr_assert(PQresultStatus(c) == PGRES_COMMAND_OK, "%s", PQerrorMessage(s->db));
+    PQclear(c);
+    char hash[CRYPTO_SHA256_HEX];
+    crypto_sha256_hex(key, strlen(key), hash);
+    const char *p[] = {hash, owner, kind};
+    PGresult *r = PQexecParams(s->db, "INSERT INTO ingest.board_keys (key_sha256, board, kind) VALUES ($1, $2, $3)",
+                               3, NULL, p, NULL, NULL, 0);
+    cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQerrorMessage(s->db));
+    PQclear(r);
+}
+
+static void check_update(status_proc *s, const char *update, const char *check, const char *account,
+                         Atsbridge__V1__CheckStatus st, const char *score, int64_t at) {
+    Atsbridge__V1__BackgroundCheckUpdate u = ATSBRIDGE__V1__BACKGROUND_CHECK_UPDATE__INIT;
+    u.update_id = (char *)update;
+    u.check_id = (char *)check;
+    u.order_id = "ord";
+    u.status = st;
+    u.score = (char *)(score ? score : "");
+    u.occurred_at_ms = at;
+    u.account_id = (char *)account;
+    uint8_t buf[512];
+    size_t len = atsbridge__v1__background_check_update__pack(&u, buf);
+    st_raw(s, "bgcheck.updates", "atsbridge.v1.BackgroundCheckUpdate", buf, len, check);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/background-checks/%s", check);
+    json_object *o = st_poll(s, path, NULL, NULL, 20000);
+    cr_assert_not_null(o, "check %s not stored", check);
+    json_object_put(o);
+}
+
+Test(status_api, console_lists_board_checks_by_account_and_export_applications) {
+    status_proc s;
+    st_start(&s, NULL);
+    int64_t t = st_now_ms();
+
+    /* Applications of two boards: ?board= keeps one, exactly. */
+    st_event(&s, "bd-1", "acct-a", "received", 0, t, NULL, NULL, NULL); /* stepstone_de */
+    Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    ev.application_id = "bd-2";
+    ev.account_id = "acct-a";
+    ev.type = ev.state = "received";
+    ev.board = "totaljobs";
+    ev.at_ms = t;
+    ev.service = "ingest";
+    st_emit(&s, &ev);
+    const char *two[] = {"applications", "2"};
+    json_object *o = st_poll(&s, "/v1/applications?account=acct-a", list_len_at_least, two, 20000);
+    cr_assert_not_null(o);
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/applications?board=totaljobs", &o), 200);
+    json_object *a = list_of(o, "applications");
+    cr_assert_eq(json_object_array_length(a), 1);
+    cr_expect_str_eq(st_str(json_object_array_get_idx(a, 0), "application_id"), "bd-2");
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/applications?board=totaljob", &o), 200, "exact match, not a prefix");
+    cr_expect_eq(json_object_array_length(list_of(o, "applications")), 0);
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/applications?board=bad%20board&state=nope", &o), 400);
+    cr_expect_str_eq(error_code(o), "bad_parameter");
+    cr_expect(has_detail(o, "board", "invalid_value"));
+    cr_expect(has_detail(o, "state", "invalid_value"));
+    json_object_put(o);
+
+    /* Background checks by account, newest first, paginated, narrowed by status and score. */
+    check_update(&s, "cu-1", "chk-a1", "acct-a", ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_IN_PROGRESS, NULL, t);
+    check_update(&s, "cu-2", "chk-b1", "acct-b", ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_IN_PROGRESS, NULL, t);
+    check_update(&s, "cu-3", "chk-a2", "acct-a", ATSBRIDGE__V1__CHECK_STATUS__CHECK_STATUS_COMPLETED,
+                 "Eligible for Hire", t);
+    cr_assert_eq(st_get(&s, "/v1/background-checks?account=acct-a", &o), 200);
+    a = list_of(o, "background_checks");
+    cr_assert_eq(json_object_array_length(a), 2);
+    cr_expect_str_eq(st_str(json_object_array_get_idx(a, 0), "check_id"), "chk-a2", "newest first");
+    cr_expect_str_eq(st_str(json_object_array_get_idx(a, 1), "check_id"), "chk-a1");
+    cr_expect_str_eq(st_str(json_object_array_get_idx(a, 0), "score"), "Eligible for Hire");
+    cr_expect_str_eq(st_str(o, "next_cursor"), "");
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/background-checks?account=acct-a&limit=1", &o), 200);
+    cr_assert_eq(json_object_array_length(list_of(o, "background_checks")), 1);
+    char path[512];
+    snprintf(path, sizeof path, "/v1/background-checks?account=acct-a&limit=1&cursor=%s", st_str(o, "next_cursor"));
+    cr_assert_neq(st_str(o, "next_cursor")[0], '\0');
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, path, &o), 200);
+    a = list_of(o, "background_checks");
+    cr_assert_eq(json_object_array_length(a), 1);
+    cr_expect_str_eq(st_str(json_object_array_get_idx(a, 0), "check_id"), "chk-a1");
+    cr_expect_str_eq(st_str(o, "next_cursor"), "", "the last page");
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/background-checks?account=acct-a&status=in_progress", &o), 200);
+    a = list_of(o, "background_checks");
+    cr_assert_eq(json_object_array_length(a), 1);
+    cr_expect_str_eq(st_str(json_object_array_get_idx(a, 0), "check_id"), "chk-a1");
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/background-checks?account=acct-a&score=Eligible%20for%20Hire", &o), 200);
+    cr_expect_eq(json_object_array_length(list_of(o, "background_checks")), 1);
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/background-checks?account=acct-b", &o), 200);
+    a = list_of(o, "background_checks");
+    cr_assert_eq(json_object_array_length(a), 1);
+    cr_expect_str_eq(st_str(json_object_array_get_idx(a, 0), "account_id"), "acct-b");
+    json_object_put(o);
+    /* Bad parameters, each named. */
+    cr_assert_eq(st_get(&s, "/v1/background-checks?status=done&account=a%20b&cursor=zz&limit=0", &o), 400);
+    cr_expect(has_detail(o, "status", "invalid_value"));
+    cr_expect(has_detail(o, "account", "invalid_value"));
+    cr_expect(has_detail(o, "cursor", "invalid_value"));
+    cr_expect(has_detail(o, "limit", "out_of_range"));
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/background-checks?status=completed", &o), 400, "neither opportunity nor account");
+    cr_expect(has_detail(o, "opportunity", "required"));
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/background-checks?opportunity=opp-1&cursor=Y2hrOjE", &o), 400);
+    cr_expect(has_detail(o, "cursor", "invalid_value"));
+    json_object_put(o);
+    cr_assert_eq(st_get(&s, "/v1/background-checks?account=acct-a&score=%01", &o), 400);
+    cr_expect(has_detail(o, "score", "invalid_value"));
+    json_object_put(o);
+
+    /* Tenant scope, as before: a key whose board writes into account A (its
+     * grant) lists neither B's checks nor A's: checks are 404 to every key. */
+    cr_assert_eq(st_http(&s, "PUT", "/v1/accounts/acct-a", "{\"ats\":\"lever\",\"grants\":{\"boards\":[\"totaljobs\"]}}",
+                         ADMIN, NULL),
+                 201);
+    add_key(&s, "key-of-totaljobs-in-acct-a", "totaljobs", "board");
+    add_key(&s, "key-of-tool-a", "tool-a", "source_tool");
+    add_key(&s, "key-of-tool-z", "tool-z", "source_tool");
+    static const char *const scoped[] = {"/v1/background-checks?account=acct-b", "/v1/background-checks?account=acct-a",
+                                         "/v1/background-checks?account=acct-b&status=in_progress",
+                                         "/v1/background-checks?opportunity=opp-1&account=acct-b"};
+    for (size_t i = 0; i < sizeof scoped / sizeof scoped[0]; i++) {
+        const char *keys[] = {"Authorization: Bearer key-of-totaljobs-in-acct-a", "Authorization: Bearer key-of-tool-a"};
+        for (int k = 0; k < 2; k++) {
+            json_object *e = NULL;
+            cr_expect_eq(st_http(&s, "GET", scoped[i], NULL, keys[k], &e), 404, "%s with %s", scoped[i], keys[k]);
+            cr_expect_str_eq(error_code(e), "not_found");
+            cr_expect_null(strstr(json_object_to_json_string(e), "chk-"), "a check id leaked");
+            json_object_put(e);
+        }
+    }
+    /* The key still lists its own board's applications, board filter or not, and never another's. */
+    cr_assert_eq(st_http(&s, "GET", "/v1/applications?board=stepstone_de", NULL,
+                         "Authorization: Bearer key-of-totaljobs-in-acct-a", &o),
+                 200);
+    cr_expect_eq(json_object_array_length(list_of(o, "applications")), 0);
+    json_object_put(o);
+    cr_assert_eq(st_http(&s, "GET", "/v1/applications?board=totaljobs", NULL,
+                         "Authorization: Bearer key-of-totaljobs-in-acct-a", &o),
+                 200);
+    cr_expect_eq(json_object_array_length(list_of(o, "applications")), 1);
+    json_object_put(o);
+
+    /* An export task's candidates: ids and states, paginated, its tool's key and the admin token only. */
+    Atsbridge__V1__ApplicationEvent ex = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    ex.type = "export_created";
+    ex.subject_id = "exp-9";
+    ex.account_id = "acct-a";
+    ex.name = "Platform engineers";
+    ex.board = "tool-a";
+    ex.count = 3;
+    ex.service = "ingest";
+    st_emit(&s, &ex);
+    const char *xs[] = {"x9-1", "x9-2", "x9-3"};
+    for (int i = 0; i < 3; i++) {
+        Atsbridge__V1__ApplicationEvent r = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+        r.application_id = (char *)xs[i];
+        r.account_id = "acct-a";
+        r.type = r.state = "received";
+        r.export_task_id = "exp-9";
+        r.board = "tool-a";
+        r.service = "ingest";
+        r.at_ms = t;
+        st_emit(&s, &r);
+    }
+    st_event(&s, "x9-2", "acct-a", "delivered", 1, t + 1000, NULL, "opp-92", "duplicate");
+    const char *three[] = {"applications", "3"};
+    o = st_poll(&s, "/v1/exports/exp-9/applications", list_len_at_least, three, 20000);
+    cr_assert_not_null(o);
+    json_object_put(o);
+    o = st_poll(&s, "/v1/exports/exp-9/applications?state=delivered", list_len_at_least, (void *)(const char *[]){"applications", "1"}, 20000);
+    cr_assert_not_null(o);
+    a = list_of(o, "applications");
+    cr_assert_eq(json_object_array_length(a), 1);
+    json_object *x = json_object_array_get_idx(a, 0);
+    cr_expect_str_eq(st_str(x, "application_id"), "x9-2");
+    cr_expect_str_eq(st_str(x, "state"), "delivered");
+    cr_expect(json_object_get_boolean(json_object_object_get(x, "duplicate")));
+    cr_expect_str_eq(st_str(x, "ats_candidate_id"), "opp-92");
+    cr_expect(iso_utc(st_str(x, "updated_at")));
+    static const char *const fields[] = {"application_id", "state", "duplicate", "ats_candidate_id", "updated_at"};
+    cr_expect_eq(json_object_object_length(x), 5, "ids and states only");
+    for (size_t i = 0; i < 5; i++) cr_expect(json_object_object_get_ex(x, fields[i], NULL), "%s", fields[i]);
+    json_object_put(o);
+    /* Two pages of 2 and 1, every candidate once. */
+    int seen[3] = {0};
+    char cursor[256] = "";
+    for (int page = 0; page < 2; page++) {
+        snprintf(path, sizeof path, "/v1/exports/exp-9/applications?limit=2%s%s", *cursor ? "&cursor=" : "", cursor);
+        cr_assert_eq(st_get(&s, path, &o), 200);
+        a = list_of(o, "applications");
+        cr_assert_eq((int)json_object_array_length(a), page == 0 ? 2 : 1);
+        for (size_t i = 0; i < json_object_array_length(a); i++)
+            for (int k = 0; k < 3; k++)
+                if (!strcmp(st_str(json_object_array_get_idx(a, i), "application_id"), xs[k])) seen[k]++;
+        snprintf(cursor, sizeof cursor, "%s", st_str(o, "next_cursor"));
+        json_object_put(o);
+    }
+    cr_expect_str_eq(cursor, "", "no third page");
+    cr_expect(seen[0] == 1 && seen[1] == 1 && seen[2] == 1);
+    cr_expect_eq(st_http(&s, "GET", "/v1/exports/exp-9/applications", NULL, "Authorization: Bearer key-of-tool-a", NULL),
+                 200);
+    cr_expect_eq(st_http(&s, "GET", "/v1/exports/exp-9/applications", NULL, "Authorization: Bearer key-of-tool-z", NULL),
+                 404, "another tool's task");
+    cr_expect_eq(st_http(&s, "GET", "/v1/exports/exp-9/applications", NULL,
+                         "Authorization: Bearer key-of-totaljobs-in-acct-a", NULL),
+                 404, "a board's key");
+    cr_expect_eq(st_get(&s, "/v1/exports/nope/applications", NULL), 404);
+    cr_expect_eq(st_http(&s, "GET", "/v1/exports/exp-9/applications", NULL, NULL, NULL), 401);
+    cr_assert_eq(st_get(&s, "/v1/exports/exp-9/applications?state=gone&limit=501&cursor=x", &o), 400);
+    cr_expect(has_detail(o, "state", "invalid_value"));
+    cr_expect(has_detail(o, "limit", "out_of_range"));
+    cr_expect(has_detail(o, "cursor", "invalid_value"));
+    json_object_put(o);
     st_stop(&s);
 }
