@@ -125,14 +125,7 @@ static void account_form(html_buf *b, const page *p, const char *id, json_object
     size_t nd = details && json_object_is_type(details, json_type_array) ? json_object_array_length(details) : 0;
     if (nd) {
         html_raw(b, "<div class=\"error\" role=\"alert\" id=\"form-errors\"><p>The account was not saved:</p><ul>");
-        for (size_t i = 0; i < nd; i++) {
-            json_object *d = json_object_array_get_idx(details, i);
-            html_raw(b, "<li><code>");
-            page_value(b, d, "field");
-            html_raw(b, "</code>: ");
-            page_value(b, d, "message");
-            html_raw(b, "</li>");
-        }
+        page_details_items(b, details, nd);
         html_raw(b, "</ul></div>");
     }
     html_raw(b, "<form method=\"post\" class=\"account\" action=\"");

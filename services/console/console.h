@@ -90,6 +90,9 @@ void console_security_headers(http_response *resp, int no_store);
 
 /* Renders a scalar JSON value as escaped text ("" for null or absent). */
 void page_value(html_buf *b, json_object *o, const char *key);
+/* The first max of an API error's details as <li>"field: message"</li>
+ * items (nothing when details is not an array). */
+void page_details_items(html_buf *b, json_object *details, size_t max);
 /* A table of arr's objects: columns (keys) with headers; link_key (may be
  * NULL) becomes a link to link_prefix + value. */
 void page_table(html_buf *b, json_object *arr, const char *caption, const char *const *keys,

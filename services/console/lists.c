@@ -53,13 +53,28 @@ static void since_param(const char *in, char *out, size_t len) {
         snprintf(out, len, "%s", in ? in : "");
 }
 
+/* The per-parameter errors of a 400 bad_parameter answer, one per line:
+ * "parameter: message". */
+static void api_details_list(html_buf *b, const api_answer *r) {
+    json_object *e = NULL, *d = NULL;
+    if (!r->json || !json_object_object_get_ex(r->json, "error", &e) || !json_object_object_get_ex(e, "details", &d) ||
+        !json_object_is_type(d, json_type_array) || json_object_array_length(d) == 0)
+        return;
+    html_raw(b, "<ul class=\"error\">");
+    page_details_items(b, d, 16);
+    html_raw(b, "</ul>");
+}
+
 void console_applications(const http_request *req, http_response *resp, void *ctx) {
     page p;
     if (page_begin(&p, ctx, req, resp)) return;
-    static const char *const names[] = {"account", "state", "since"};
+    static const char *const names[] = {"account", "board", "state", "since"};
     char path[1200] = "/v1/applications?limit=50", since[64];
     since_param(http_query(req, "since"), since, sizeof since);
+    /* status filters by every one of them, so each page is full and the
+     * next page goes on from where status stopped. */
     page_query_add(path, sizeof path, "account", http_query(req, "account"));
+    page_query_add(path, sizeof path, "board", http_query(req, "board"));
     page_query_add(path, sizeof path, "state", http_query(req, "state"));
     page_query_add(path, sizeof path, "since", since);
     page_query_add(path, sizeof path, "cursor", http_query(req, "cursor"));
@@ -68,12 +83,11 @@ void console_applications(const http_request *req, http_response *resp, void *ct
         page_api_error(&p, "Applications", &r);
         goto out;
     }
-    const char *board = http_query(req, "board");
     html_buf b = {0};
     page_head(&b, &p, "Applications");
     html_raw(&b, "<form method=\"get\" action=\"/applications\" class=\"filters\">");
     filter_input(&b, &p, "account", "Account", NULL);
-    filter_input(&b, &p, "board", "Board", NULL);
+    filter_input(&b, &p, "board", "Board", "stepstone_de");
     filter_input(&b, &p, "state", "State", "delivered");
     filter_input(&b, &p, "since", "Updated since", "2026-11-24T00:00:00Z");
     html_raw(&b, "<p><button type=\"submit\">Filter</button></p></form>");
@@ -81,26 +95,16 @@ void console_applications(const http_request *req, http_response *resp, void *ct
         html_raw(&b, "<p class=\"error\" role=\"alert\">");
         html_text(&b, api_error_message(&r));
         html_raw(&b, "</p>");
+        api_details_list(&b, &r);
     } else {
         json_object *arr = NULL;
         json_object_object_get_ex(r.json, "applications", &arr);
-        /* status filters by account, state and time; the board on the page shown. */
-        json_object *shown = json_object_new_array();
-        size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-        for (size_t i = 0; i < n; i++) {
-            json_object *a = json_object_array_get_idx(arr, i), *bv = NULL;
-            if (board && *board &&
-                (!json_object_object_get_ex(a, "board", &bv) || strcmp(json_object_get_string(bv), board)))
-                continue;
-            json_object_array_add(shown, json_object_get(a));
-        }
         static const char *const keys[] = {"application_id", "account_id", "board", "posting_id", "state",
                                            "attempts", "last_error", "received_at", "updated_at"};
         static const char *const heads[] = {"Application", "Account", "Board", "Posting", "State",
                                             "Attempts", "Last error", "Received", "Updated"};
-        page_table(&b, shown, "Applications, newest first", keys, heads, 9, "application_id", "/applications/");
-        json_object_put(shown);
-        next_link(&b, &p, r.json, "/applications", names, 3);
+        page_table(&b, arr, "Applications, newest first", keys, heads, 9, "application_id", "/applications/");
+        next_link(&b, &p, r.json, "/applications", names, 4);
     }
     page_foot(&b);
     page_send(&p, 200, &b);
@@ -310,13 +314,55 @@ out:
     page_end(&p);
 }
 
+/* The task's candidates as their applications (ids and states only), one
+ * page of status's GET /v1/exports/{id}/applications; id is URL-encoded. A
+ * failure shows a line in place of the table: the task's counts above it
+ * still stand. */
+static void export_candidates(html_buf *b, const page *p, const char *id) {
+    static const char *const names[] = {"state"};
+    char path[1200], base[800];
+    snprintf(path, sizeof path, "/v1/exports/%s/applications?limit=100", id);
+    snprintf(base, sizeof base, "/exports/%s", id);
+    page_query_add(path, sizeof path, "state", http_query(p->req, "state"));
+    page_query_add(path, sizeof path, "cursor", http_query(p->req, "cursor"));
+    html_raw(b, "<h2>Candidates</h2><form method=\"get\" action=\"");
+    html_text(b, base);
+    html_raw(b, "\" class=\"filters\">");
+    filter_input(b, p, "state", "State", "failed");
+    html_raw(b, "<p><button type=\"submit\">Filter</button></p></form>");
+    api_answer r;
+    if (api_call(p->app, API_STATUS, "GET", path, p->token, NULL, &r) || (r.status != 200 && r.status != 400)) {
+        html_raw(b, "<p class=\"error\" role=\"alert\">The candidates could not be listed");
+        if (r.status) html_rawf(b, " (status answered %ld)", r.status);
+        html_raw(b, "; try again in a moment.</p>");
+        goto out;
+    }
+    if (r.status == 400) {
+        html_raw(b, "<p class=\"error\" role=\"alert\">");
+        html_text(b, api_error_message(&r));
+        html_raw(b, "</p>");
+        api_details_list(b, &r);
+        goto out;
+    }
+    json_object *arr = NULL;
+    json_object_object_get_ex(r.json, "applications", &arr);
+    static const char *const keys[] = {"application_id", "state", "duplicate", "ats_candidate_id", "updated_at"};
+    static const char *const heads[] = {"Application", "State", "Duplicate", "ATS candidate", "Updated"};
+    page_table(b, arr, "Candidates' applications, in the order they arrived", keys, heads, 5, "application_id",
+               "/applications/");
+    next_link(b, p, r.json, base, names, 1);
+out:
+    api_answer_free(&r);
+}
+
 void console_export(const http_request *req, http_response *resp, void *ctx) {
     page p;
     if (page_begin(&p, ctx, req, resp)) return;
-    char path[800];
+    char path[800], u_id[700];
     html_buf u = {0};
     html_url(&u, req->params[0]);
-    snprintf(path, sizeof path, "/v1/exports/%s", u.p ? u.p : "");
+    snprintf(u_id, sizeof u_id, "%s", u.p ? u.p : "");
+    snprintf(path, sizeof path, "/v1/exports/%s", u_id);
     html_free(&u);
     api_answer r;
     if (api_call(p.app, API_STATUS, "GET", path, p.token, NULL, &r) || r.status != 200) {
@@ -336,6 +382,7 @@ void console_export(const http_request *req, http_response *resp, void *ctx) {
         html_raw(&b, "</dd>");
     }
     html_raw(&b, "</dl>");
+    export_candidates(&b, &p, u_id);
     page_foot(&b);
     page_send(&p, 200, &b);
 out:
@@ -346,22 +393,28 @@ out:
 void console_checks(const http_request *req, http_response *resp, void *ctx) {
     page p;
     if (page_begin(&p, ctx, req, resp)) return;
-    const char *opp = http_query(req, "opportunity");
+    static const char *const names[] = {"account", "opportunity", "status", "score"};
+    const char *opp = http_query(req, "opportunity"), *account = http_query(req, "account");
     html_buf b = {0};
     api_answer r = {0};
     page_head(&b, &p, "Background checks");
     html_raw(&b, "<form method=\"get\" action=\"/background-checks\" class=\"filters\">");
-    filter_input(&b, &p, "opportunity", "Opportunity", NULL);
-    filter_input(&b, &p, "account", "Account", NULL);
-    filter_input(&b, &p, "status", "Status", NULL);
+    filter_input(&b, &p, "account", "Account", "demo-lever");
+    filter_input(&b, &p, "status", "Status", "in_progress");
     filter_input(&b, &p, "score", "Score", NULL);
+    filter_input(&b, &p, "opportunity", "Opportunity (optional)", NULL);
     html_raw(&b, "<p><button type=\"submit\">Show</button></p></form>");
-    if (!opp || !*opp) {
-        html_raw(&b, "<p>status lists the background checks of one opportunity: enter its id.</p>");
+    if ((!opp || !*opp) && (!account || !*account)) {
+        html_raw(&b, "<p>Enter an account to see its background checks, newest first (or an opportunity).</p>");
         goto done;
     }
-    char path[1200] = "/v1/background-checks?limit=100";
+    /* status filters by all of them and pages by account, so every page is full. */
+    char path[1200] = "/v1/background-checks?limit=50";
+    page_query_add(path, sizeof path, "account", account);
     page_query_add(path, sizeof path, "opportunity", opp);
+    page_query_add(path, sizeof path, "status", http_query(req, "status"));
+    page_query_add(path, sizeof path, "score", http_query(req, "score"));
+    page_query_add(path, sizeof path, "cursor", http_query(req, "cursor"));
     if (api_call(p.app, API_STATUS, "GET", path, p.token, NULL, &r) || (r.status != 200 && r.status != 400)) {
         html_free(&b);
         page_api_error(&p, "Background checks", &r);
@@ -371,30 +424,19 @@ void console_checks(const http_request *req, http_response *resp, void *ctx) {
         html_raw(&b, "<p class=\"error\" role=\"alert\">");
         html_text(&b, api_error_message(&r));
         html_raw(&b, "</p>");
+        api_details_list(&b, &r);
         goto done;
     }
-    const char *account = http_query(req, "account"), *status = http_query(req, "status"),
-               *score = http_query(req, "score");
-    json_object *arr = NULL, *shown = json_object_new_array();
+    json_object *arr = NULL;
     json_object_object_get_ex(r.json, "background_checks", &arr);
-    size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(arr, i), *v = NULL;
-        if (account && *account &&
-            (!json_object_object_get_ex(c, "account_id", &v) || strcmp(json_object_get_string(v), account)))
-            continue;
-        if (status && *status && (!json_object_object_get_ex(c, "status", &v) || strcmp(json_object_get_string(v), status)))
-            continue;
-        if (score && *score && (!json_object_object_get_ex(c, "score", &v) || !v || strcmp(json_object_get_string(v), score)))
-            continue;
-        json_object_array_add(shown, json_object_get(c));
-    }
     static const char *const k[] = {"check_id", "account_id", "opportunity_id", "posting_id", "status", "score",
-                                    "order_id", "reason", "updated_at"};
+                                    "order_id", "reason", "created_at", "updated_at"};
     static const char *const h[] = {"Check", "Account", "Opportunity", "Posting", "Status", "Score",
-                                    "Order", "Reason", "Updated"};
-    page_table(&b, shown, "Background checks", k, h, 9, NULL, NULL);
-    json_object_put(shown);
+                                    "Order", "Reason", "Created", "Updated"};
+    page_table(&b, arr, opp && *opp ? "Background checks of the opportunity, oldest first"
+                                    : "Background checks, newest first",
+               k, h, 10, NULL, NULL);
+    next_link(&b, &p, r.json, "/background-checks", names, 4);
 done:
     page_foot(&b);
     page_send(&p, 200, &b);

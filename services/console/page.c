@@ -242,6 +242,18 @@ void page_value(html_buf *b, json_object *o, const char *key) {
         html_text(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 }
 
+void page_details_items(html_buf *b, json_object *details, size_t max) {
+    size_t n = details && json_object_is_type(details, json_type_array) ? json_object_array_length(details) : 0;
+    for (size_t i = 0; i < n && i < max; i++) {
+        json_object *d = json_object_array_get_idx(details, i);
+        html_raw(b, "<li><code>");
+        page_value(b, d, "field");
+        html_raw(b, "</code>: ");
+        page_value(b, d, "message");
+        html_raw(b, "</li>");
+    }
+}
+
 void page_table(html_buf *b, json_object *arr, const char *caption, const char *const *keys,
                 const char *const *headers, size_t ncols, const char *link_key, const char *link_prefix) {
     size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;

@@ -4,7 +4,8 @@
  * its CSRF token (or from another origin) 403; an invalid account value
  * shown beside its field with the API's own error; Link Account through the
  * simulator's consent back to the Connections page (accepted and denied);
- * Go Live. */
+ * Go Live; applications by board, an account's background checks, an
+ * export task's candidates. */
 #include "harness.h"
 #include "stack.h"
 
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 typedef struct {
     long status;
@@ -304,9 +306,103 @@ Test(console, sessions_csrf_field_errors_link_and_go_live, .init = start, .fini 
     cr_assert_str_eq(js(acct, "run_mode"), "live");
     json_object_put(acct);
 
+    /* Applications by board: status filters, the page shows what it answers. */
+    char app_id[96];
+    char appl[4096];
+    stack_lever_app_json(appl, sizeof appl, "CONSOLE-BOARD-1", "board.filter@example.org", "demo-lever-posting");
+    cr_assert_eq(stack_apply(&s, appl, app_id, sizeof app_id), 202);
+    char app_path[160];
+    snprintf(app_path, sizeof app_path, "/v1/applications/%s", app_id);
+    for (int i = 0; i < 300 && stack_http(&s, STACK_STATUS, "GET", app_path, NULL, STACK_ADMIN, NULL) != 200; i++)
+        usleep(100 * 1000);
+    a = call("GET", url_of("/applications?board=stepstone_de"), cookie, NULL, NULL, 0);
+    cr_assert_eq(a.status, 200);
+    cr_assert(strstr(a.body, app_id), "the board's application is listed: %s", a.body);
+    done(&a);
+    a = call("GET", url_of("/applications?board=totaljobs"), cookie, NULL, NULL, 0);
+    cr_assert_eq(a.status, 200);
+    cr_assert_null(strstr(a.body, app_id), "another board's application is listed");
+    cr_assert(strstr(a.body, "<p>None.</p>"));
+    cr_assert(strstr(a.body, "value=\"totaljobs\""), "the filter is kept in the form");
+    done(&a);
+    a = call("GET", url_of("/applications?board=not%20a%20board"), cookie, NULL, NULL, 0);
+    cr_assert_eq(a.status, 200);
+    cr_assert(strstr(a.body, "role=\"alert\""));
+    cr_assert(strstr(a.body, "<code>board</code>: board must be"), "status's per-parameter message: %s", a.body);
+    done(&a);
+
+    /* Background checks of an account, no opportunity needed: a recruiter
+     * moves an opportunity into the check stage; status lists the check by
+     * account with its status. */
+    char opp[96];
+    stack_sim_opportunity(&s, "console.check@example.org", "demo-lever-posting", opp, sizeof opp);
+    char stage_path[256];
+    snprintf(stage_path, sizeof stage_path, "/_sim/lever/opportunities/%s/stage", opp);
+    json_object_put(stack_ok(&s, STACK_SIM, "POST", stage_path, "{\"stage\":\"Asurint Background Check\"}", NULL));
+    json_object *checks = NULL;
+    for (int i = 0; i < 300; i++) {
+        json_object_put(checks);
+        checks = NULL;
+        stack_http(&s, STACK_STATUS, "GET", "/v1/background-checks?account=demo-lever", NULL, STACK_ADMIN, &checks);
+        if (jo(checks, "background_checks") && json_object_array_length(jo(checks, "background_checks")) > 0) break;
+        usleep(100 * 1000);
+    }
+    char check_id[128];
+    snprintf(check_id, sizeof check_id, "%s", js(checks, "background_checks.0.check_id"));
+    json_object_put(checks);
+    cr_assert(*check_id, "no check for %s (logs in %s)", opp, s.dir);
+    a = call("GET", url_of("/background-checks?account=demo-lever"), cookie, NULL, NULL, 0);
+    cr_assert_eq(a.status, 200);
+    cr_assert(strstr(a.body, check_id), "the account's check is listed: %s", a.body);
+    cr_assert(strstr(a.body, opp));
+    cr_assert(strstr(a.body, "<th scope=\"col\">Status</th>") && strstr(a.body, "<th scope=\"col\">Score</th>"));
+    done(&a);
+    a = call("GET", url_of("/background-checks?account=demo-eploy"), cookie, NULL, NULL, 0);
+    cr_assert_eq(a.status, 200);
+    cr_assert_null(strstr(a.body, check_id), "another account lists the check");
+    done(&a);
+    a = call("GET", url_of("/background-checks?account=demo-lever&status=cancelled"), cookie, NULL, NULL, 0);
+    cr_assert_eq(a.status, 200);
+    cr_assert_null(strstr(a.body, check_id), "narrowed by status");
+    done(&a);
+    a = call("GET", url_of("/background-checks?account=demo-lever&status=nonsense"), cookie, NULL, NULL, 0);
+    cr_assert_eq(a.status, 200);
+    cr_assert(strstr(a.body, "<code>status</code>: status must be one of"), "%s", a.body);
+    done(&a);
+
+    /* An export task's candidates with their states on its page. */
+    json_object *ex = stack_ok(&s, STACK_INGEST, "POST", "/v1/exports",
+                               "{\"name\":\"Console task\",\"account_id\":\"demo-lever\",\"candidates\":[{\"id\":\"cc1\","
+                               "\"first_name\":\"Bo\",\"last_name\":\"K\",\"email\":\"bo.console@example.org\"}]}",
+                               "Authorization: Bearer " STACK_TOOL_KEY);
+    char task[128], task_path[256];
+    snprintf(task, sizeof task, "%s", js(ex, "export_task_id"));
+    json_object_put(ex);
+    snprintf(task_path, sizeof task_path, "/v1/exports/%s/applications", task);
+    json_object *xa = NULL;
+    for (int i = 0; i < 300; i++) {
+        json_object_put(xa);
+        xa = NULL;
+        stack_http(&s, STACK_STATUS, "GET", task_path, NULL, STACK_ADMIN, &xa);
+        if (jo(xa, "applications") && json_object_array_length(jo(xa, "applications")) > 0) break;
+        usleep(100 * 1000);
+    }
+    char xapp[128];
+    snprintf(xapp, sizeof xapp, "%s", js(xa, "applications.0.application_id"));
+    json_object_put(xa);
+    cr_assert(*xapp, "the task's application never reached status (logs in %s)", s.dir);
+    snprintf(task_path, sizeof task_path, "/exports/%s", task);
+    a = call("GET", url_of(task_path), cookie, NULL, NULL, 0);
+    cr_assert_eq(a.status, 200);
+    cr_assert(strstr(a.body, "<h2>Candidates</h2>"));
+    cr_assert(strstr(a.body, xapp), "the candidate's application is listed: %s", a.body);
+    cr_assert_null(strstr(a.body, "bo.console@example.org"), "personal data on the page");
+    done(&a);
+
     /* The other pages answer for a signed-in operator. */
     static const char *const pages[] = {"/applications", "/deadletters", "/exports", "/background-checks",
-                                        "/background-checks?opportunity=none", "/accounts/new",
+                                        "/background-checks?opportunity=none", "/background-checks?account=demo-lever",
+                                        "/accounts/new",
                                         "/applications?state=delivered&since=2026-01-01T00:00"};
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
         a = call("GET", url_of(pages[i]), cookie, NULL, NULL, 0);
