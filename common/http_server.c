@@ -167,6 +167,25 @@ const char *http_query(const http_request *req, const char *name) {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+int http_peer_addr(const http_request *req, unsigned char out[16]) {
+    memset(out, 0, 16);
+    const union MHD_ConnectionInfo *ci =
+        req->conn ? MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+    if (!ci || !ci->client_addr) return -1;
+    if (ci->client_addr->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)(const void *)ci->client_addr;
+        out[10] = out[11] = 0xff;
+        memcpy(out + 12, &a->sin_addr, 4);
+        return 0;
+    }
+    if (ci->client_addr->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
+        memcpy(out, &a->sin6_addr, 16);
+        return 0;
+    }
+    return -1;
+}
+
 /* Matches path against pattern; on success fills params (pointing into
  * path_copy, which is modified) and returns 1. */
 static int match(const char *pattern, char *path_copy, http_request *req) {

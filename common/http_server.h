@@ -113,6 +113,11 @@ void http_deferred_answer(http_deferred *d, http_response *resp);
 const char *http_header(const http_request *req, const char *name);
 const char *http_query(const http_request *req, const char *name);
 
+/* The client's address (the TCP peer: behind a reverse proxy, the proxy's)
+ * as 16 bytes, an IPv4 address IPv4-mapped (::ffff:a.b.c.d). 0, or -1 when
+ * the server does not know it (out zeroed). */
+int http_peer_addr(const http_request *req, unsigned char out[16]);
+
 /* Response helpers. http_json takes ownership of obj. */
 void http_json(http_response *resp, int status, json_object *obj);
 void http_error(http_response *resp, int status, const char *code, const char *message);

@@ -5,6 +5,7 @@
 #include "html.h"
 #include "http_server.h"
 #include "session.h"
+#include "signin_limit.h"
 
 #include <json-c/json.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@ typedef struct {
     int cookie_secure;                  /* ATSB_CONSOLE_COOKIE_SECURE */
     int64_t session_ttl_s;              /* ATSB_CONSOLE_SESSION_TTL_S */
     int timeout_ms;                     /* ATSB_CONSOLE_API_TIMEOUT_MS */
+    signin_limiter *signin;             /* POST /sign-in per client address (ATSB_CONSOLE_SIGNIN_*); NULL: none */
 } console_app;
 
 /* One request of a signed-in operator. */

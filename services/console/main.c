@@ -4,7 +4,8 @@
  * sealed cookies, so the console keeps no state and replicas need nothing
  * shared but ATSB_CONSOLE_SESSION_KEY.
  *
- * Read the configuration (a bad value exits 2); serve HTTP with /healthz,
+ * Read the configuration (a bad value exits 2); allocate the sign-in
+ * limiter's fixed table; serve HTTP with /healthz,
  * /readyz (status and delivery answer their /healthz) and /metrics beside
  * the pages; on SIGTERM stop serving. */
 #include "config.h"
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 static console_app app;
+static signin_limiter signin;
 
 #define ROUTE(method, pattern, fn, max_body, accept) {method, pattern, fn, &app, max_body, NULL, accept},
 static const http_route routes[] = {CONSOLE_ROUTES(ROUTE)};
@@ -67,6 +69,9 @@ int main(void) {
     app.cookie_secure = config_bool("ATSB_CONSOLE_COOKIE_SECURE", true);
     app.session_ttl_s = config_int("ATSB_CONSOLE_SESSION_TTL_S", 8 * 3600, 60, 24 * 3600);
     app.timeout_ms = (int)config_int("ATSB_CONSOLE_API_TIMEOUT_MS", 10000, 100, 120000);
+    int signin_burst = (int)config_int("ATSB_CONSOLE_SIGNIN_BURST", 10, 1, 1000);
+    int64_t signin_interval_ms = config_int("ATSB_CONSOLE_SIGNIN_INTERVAL_MS", 6000, 1, 86400000);
+    int64_t signin_clients = config_int("ATSB_CONSOLE_SIGNIN_CLIENTS", 4096, 16, 1 << 20);
     /* The secrets it uses: set, and not to a development default unless ATSB_DEV=1. */
     static const char *const secrets[] = {"ATSB_CONSOLE_SESSION_KEY", NULL};
     for (const char *const *sec = secrets; *sec; sec++) config_secret(*sec);
@@ -79,6 +84,11 @@ int main(void) {
         return EXIT_FAILURE;
     }
     if (session_keys_derive(key, &app.keys)) config_fail("ATSB_CONSOLE_SESSION_KEY", "at least 32 characters");
+    if (signin_limiter_init(&signin, (size_t)signin_clients, signin_burst, signin_interval_ms)) {
+        fprintf(stderr, "console: the sign-in limiter could not be allocated\n");
+        return EXIT_FAILURE;
+    }
+    app.signin = &signin;
     if (!app.cookie_secure && !config_dev())
         log_warn("session cookies without Secure (ATSB_CONSOLE_COOKIE_SECURE=0): plain HTTP only for development");
     http_server_default_workers(8);
@@ -91,6 +101,7 @@ int main(void) {
     log_info("listening", "addr", addr, "public_url", app.public_url);
     while (!shutdown_requested()) usleep(100 * 1000);
     http_server_stop(srv);
+    signin_limiter_free(&signin);
     sodium_memzero(&app.keys, sizeof app.keys);
     return EXIT_SUCCESS;
 }

@@ -355,8 +355,41 @@ static void sign_in_count(const char *result) {
     metrics_counter_add("atsb_console_sign_ins_total", labels, 1);
 }
 
+/* 429 with Retry-After (whole seconds, rounded up) and a page saying when
+ * to try again. */
+static void sign_in_limited(http_response *resp, int64_t wait_ms) {
+    long long s = (long long)((wait_ms + 999) / 1000);
+    if (s < 1) s = 1;
+    char secs[24], msg[160];
+    snprintf(secs, sizeof secs, "%lld", s);
+    snprintf(msg, sizeof msg,
+             "Too many sign-in attempts from your address. Wait %lld second%s, then sign in again.", s,
+             s == 1 ? "" : "s");
+    sign_in_page(resp, 429, msg);
+    http_set_header(resp, "Retry-After", secs);
+}
+
+/* 0 when the client's address may try a token now; else answers 429. A
+ * request whose address the server does not know shares one bucket. */
+static int sign_in_allowed(const console_app *a, const http_request *req, http_response *resp) {
+    if (!a->signin) return 0;
+    unsigned char addr[16];
+    http_peer_addr(req, addr);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
+    int64_t wait = signin_limit_take(a->signin, addr, now_ms);
+    if (wait == 0) return 0;
+    sign_in_count("limited");
+    sign_in_limited(resp, wait);
+    return -1;
+}
+
 void console_sign_in(const http_request *req, http_response *resp, void *ctx) {
     const console_app *a = ctx;
+    /* Every attempt counts, whatever it carries, before anything is asked
+     * of status: guessing is bounded per address, and status is spared. */
+    if (sign_in_allowed(a, req, resp)) return;
     /* No session yet, so no CSRF token: the same-origin check keeps other
      * sites from signing a browser in (login CSRF). */
     if (!same_origin(a, req)) {

@@ -5,7 +5,7 @@
  * shown beside its field with the API's own error; Link Account through the
  * simulator's consent back to the Connections page (accepted and denied);
  * Go Live; applications by board, an account's background checks, an
- * export task's candidates. */
+ * export task's candidates; the sign-in limit. */
 #include "harness.h"
 #include "stack.h"
 
@@ -27,6 +27,7 @@ typedef struct {
     char cookie[512];  /* the atsb_session value a Set-Cookie gave, "" if none */
     int cleared;       /* a Set-Cookie cleared it */
     char final_url[1024];
+    char retry_after[32]; /* the Retry-After header, "" if none */
 } answer;
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud) {
@@ -47,6 +48,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), p);
     line[strcspn(line, "\r\n")] = '\0';
     if (!strncasecmp(line, "Location: ", 10)) snprintf(a->location, sizeof a->location, "%s", line + 10);
+    if (!strncasecmp(line, "Retry-After: ", 13)) snprintf(a->retry_after, sizeof a->retry_after, "%.31s", line + 13);
     if (!strncasecmp(line, "Set-Cookie: atsb_session=", 25)) {
         const char *v = line + 25;
         size_t vl = strcspn(v, ";");
@@ -409,6 +411,35 @@ Test(console, sessions_csrf_field_errors_link_and_go_live, .init = start, .fini 
         cr_expect_eq(a.status, 200, "%s: %ld %s", pages[i], a.status, a.body);
         done(&a);
     }
+
+    /* Sign-in attempts are limited per address: past the burst, 429 with
+     * Retry-After and a page saying so, the right token included, and no
+     * cookie. */
+    long last = 0;
+    int tries = 0;
+    for (; tries < 40 && last != 429; tries++) {
+        a = call("POST", url_of("/sign-in"), NULL, console_origin, "token=a-guessed-operator-token", 0);
+        last = a.status;
+        if (last == 429) {
+            cr_expect_gt(atoi(a.retry_after), 0, "Retry-After: '%s'", a.retry_after);
+            cr_expect(strstr(a.body, "Too many sign-in attempts"), "%s", a.body);
+            cr_expect(strstr(a.body, "<label for=\"token\">"), "the sign-in form is still there");
+        } else {
+            cr_expect_eq(last, 401, "%ld", last);
+        }
+        cr_expect_str_empty(a.cookie);
+        done(&a);
+    }
+    cr_assert_eq(last, 429, "no limit after %d attempts", tries);
+    cr_expect_leq(tries, 11, "the default burst is 10");
+    a = call("POST", url_of("/sign-in"), NULL, console_origin, "token=dev-admin-token", 0);
+    cr_expect_eq(a.status, 429, "limited whatever the token");
+    cr_expect_str_empty(a.cookie);
+    done(&a);
+    /* A signed-in operator's pages are not limited. */
+    a = call("GET", url_of("/accounts"), cookie, NULL, NULL, 0);
+    cr_expect_eq(a.status, 200);
+    done(&a);
 
     /* Sign out: the cookie is cleared. */
     a = call("POST", url_of("/sign-out"), cookie, console_origin, body, 0);

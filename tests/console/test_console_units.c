@@ -1,5 +1,6 @@
 /* The console's pure parts: the form parser, HTML escaping, the sealed
- * session cookie (tampered, expired, wrong key) and the CSRF check;
+ * session cookie (tampered, expired, wrong key) and the CSRF check; the
+ * sign-in limiter;
  * delivery's return_to check (oauth_return_allowed) beside them. */
 #include "console.h"
 #include "oauth.h"
@@ -203,4 +204,97 @@ Test(console_units, return_to_must_name_an_allowed_origin) {
     cr_assert_not(oauth_return_allowed("//console.example/x", list));
     cr_assert_not(oauth_return_allowed("https://console.example/a b", list));
     cr_assert_not(oauth_return_allowed("http://127.0.0.1:8085/x", ""));
+}
+
+/* ---- the sign-in limiter: a pure function of its table and the time given ---- */
+
+static void v4(unsigned char out[16], unsigned a, unsigned b, unsigned c, unsigned d) {
+    memset(out, 0, 16);
+    out[10] = out[11] = 0xff;
+    out[12] = (unsigned char)a;
+    out[13] = (unsigned char)b;
+    out[14] = (unsigned char)c;
+    out[15] = (unsigned char)d;
+}
+
+Test(console_units, signin_limit_burst_then_one_per_interval) {
+    signin_limiter l;
+    cr_assert_eq(signin_limiter_init(&l, 64, 3, 1000), 0);
+    unsigned char a[16], b[16];
+    v4(a, 192, 0, 2, 1);
+    v4(b, 192, 0, 2, 2);
+    int64_t t = 1000000;
+    for (int i = 0; i < 3; i++) cr_expect_eq(signin_limit_take(&l, a, t), 0, "attempt %d of the burst", i + 1);
+    cr_expect_eq(signin_limit_take(&l, a, t), 1000, "the fourth waits a whole interval");
+    cr_expect_eq(signin_limit_take(&l, a, t + 400), 600, "a refused attempt charges nothing");
+    cr_expect_eq(signin_limit_take(&l, b, t), 0, "another address has its own bucket");
+    cr_expect_eq(signin_limit_take(&l, a, t + 1000), 0, "one attempt back after the interval");
+    cr_expect_eq(signin_limit_take(&l, a, t + 1000), 1000);
+    /* Idle long enough: the whole burst again, never more. */
+    for (int i = 0; i < 3; i++) cr_expect_eq(signin_limit_take(&l, a, t + 60000), 0);
+    cr_expect_gt(signin_limit_take(&l, a, t + 60000), 0);
+    signin_limiter_free(&l);
+}
+
+Test(console_units, signin_limit_ipv6_counts_by_64_and_ipv4_by_address) {
+    signin_limiter l;
+    cr_assert_eq(signin_limiter_init(&l, 64, 2, 5000), 0);
+    unsigned char x[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+    unsigned char y[16];
+    memcpy(y, x, 16);
+    y[15] = 2; /* same /64 */
+    unsigned char z[16];
+    memcpy(z, x, 16);
+    z[7] = 2; /* another /64 */
+    cr_expect_eq(signin_limit_take(&l, x, 10), 0);
+    cr_expect_eq(signin_limit_take(&l, y, 10), 0);
+    cr_expect_eq(signin_limit_take(&l, y, 10), 5000, "one /64 is one client");
+    cr_expect_eq(signin_limit_take(&l, z, 10), 0);
+    unsigned char a[16], b[16];
+    v4(a, 10, 0, 0, 1);
+    v4(b, 10, 0, 0, 2);
+    cr_expect_eq(signin_limit_take(&l, a, 10), 0);
+    cr_expect_eq(signin_limit_take(&l, a, 10), 0);
+    cr_expect_gt(signin_limit_take(&l, a, 10), 0);
+    cr_expect_eq(signin_limit_take(&l, b, 10), 0, "IPv4 neighbours are distinct clients");
+    signin_limiter_free(&l);
+}
+
+Test(console_units, signin_limit_memory_is_fixed_and_evicts_the_idlest) {
+    signin_limiter l;
+    cr_assert_eq(signin_limiter_init(&l, 16, 1, 60000), 0);
+    cr_assert_eq(l.n, 16);
+    unsigned char a[16], b[16];
+    v4(a, 198, 51, 100, 7);
+    cr_expect_eq(signin_limit_take(&l, a, 1), 0);
+    cr_expect_gt(signin_limit_take(&l, a, 2), 0, "limited");
+    /* Ten thousand other addresses later, still 16 slots; the limited
+     * address's bucket was the idlest in its probe window sooner or later
+     * and was forgotten, the price of fixed memory. */
+    for (unsigned i = 0; i < 10000; i++) {
+        v4(b, 203, 0, (i >> 8) & 0xff, i & 0xff);
+        signin_limit_take(&l, b, 3 + (int64_t)i);
+    }
+    cr_expect_eq(l.n, 16, "the table never grows");
+    size_t used = 0;
+    for (size_t i = 0; i < l.n; i++) used += l.slots[i].tat_ms != 0;
+    cr_expect_eq(used, 16);
+    cr_expect_eq(signin_limit_take(&l, a, 10003), 0, "forgotten: its bucket was the oldest");
+    /* Eviction takes the idlest: a busy address survives an idle one. */
+    signin_limiter_free(&l);
+    cr_assert_eq(signin_limiter_init(&l, 16, 2, 1000), 0);
+    v4(a, 198, 51, 100, 8);
+    cr_expect_eq(signin_limit_take(&l, a, 100), 0);
+    cr_expect_eq(signin_limit_take(&l, a, 100), 0);
+    cr_expect_gt(signin_limit_take(&l, a, 100), 0);
+    /* Others come once each: their buckets are idler than a's (a's
+     * theoretical arrival time is further ahead), so they go first. */
+    for (unsigned i = 0; i < 200; i++) {
+        v4(b, 203, 0, 113, i & 0xff);
+        signin_limit_take(&l, b, 100);
+    }
+    cr_expect_gt(signin_limit_take(&l, a, 100), 0, "the limited address is not the one evicted");
+    signin_limiter_free(&l);
+    cr_expect_eq(signin_limiter_init(&l, 16, 0, 1000), -1, "a burst of 0 is refused");
+    cr_expect_eq(signin_limiter_init(&l, 8, 1, 1000), -1, "fewer than 16 slots is refused");
 }
