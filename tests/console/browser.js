@@ -156,6 +156,8 @@ async function main() {
       ['/deadletters', 'deadletters'],
       ['/exports', 'exports'],
       ['/background-checks', 'background-checks'],
+      ['/background-checks?account=demo-lever', 'background-checks-account'],
+      ['/applications?board=stepstone_de', 'applications-board'],
     ]) {
       await page.goto(`${consoleUrl}${p}`, { waitUntil: 'load' });
       await check(page, name);

@@ -2,6 +2,7 @@
  * accounts (demo-lever granting stepstone_de and provenbase, acct-b granting
  * totaljobs and hireez), two boards and two sourcing tools with their keys,
  * the admin token and no credential; every endpoint of ingest and status
+ * (checks by account and an export task's applications included)
  * tried with each. Prints the matrix and asserts every cell. */
 #include "harness.h"
 #include "stack.h"
@@ -174,20 +175,36 @@ Test(tenants, every_credential_on_every_endpoint) {
         {"/v1/accounts/demo-lever/sync", {200, 404, 404, 404, 404, 401}},
         {"/v1/background-checks?opportunity=opp-x", {200, 404, 404, 404, 404, 401}},
         {"/v1/accounts/demo-lever", {200, 401, 401, 401, 401, 401}},
+        /* Checks by account: 404 to every key, whether the key's owner writes into that account or not. */
+        {"/v1/background-checks?account=demo-lever", {200, 404, 404, 404, 404, 401}},
+        {"/v1/background-checks?account=acct-b", {200, 404, 404, 404, 404, 401}},
+        {"", {200, 404, 404, 200, 404, 401}},
+        {"", {200, 404, 404, 404, 200, 401}},
+        {"/v1/applications?board=totaljobs", {200, 200, 200, 200, 200, 401}},
     };
     snprintf(reads[0].path, sizeof reads[0].path, "/v1/applications/%s", app_a);
     snprintf(reads[1].path, sizeof reads[1].path, "/v1/applications/%s", app_b);
     snprintf(reads[2].path, sizeof reads[2].path, "/v1/exports/%s", task_a);
     snprintf(reads[3].path, sizeof reads[3].path, "/v1/exports/%s", task_b);
+    snprintf(reads[11].path, sizeof reads[11].path, "/v1/exports/%s/applications", task_a);
+    snprintf(reads[12].path, sizeof reads[12].path, "/v1/exports/%s/applications", task_b);
     static const char *const read_names[] = {"GET app of board1 in A",  "GET app of board2 in B",  "GET task of tool1 in A",
                                              "GET task of tool2 in B",  "GET /v1/exports",         "GET /v1/applications",
-                                             "GET /v1/accounts/A/sync", "GET /v1/background-checks", "GET /v1/accounts/A"};
+                                             "GET /v1/accounts/A/sync", "GET /v1/background-checks", "GET /v1/accounts/A",
+                                             "GET checks of account A", "GET checks of account B",
+                                             "GET task of tool1's applications", "GET task of tool2's applications",
+                                             "GET /v1/applications?board=B's"};
     int listed[NCRED] = {0}, foreign_listed = 0, tasks_listed[NCRED] = {0}, foreign_tasks = 0;
     for (size_t k = 0; k < sizeof reads / sizeof reads[0]; k++) {
         row *r = add_row(read_names[k], reads[k].want);
         for (int c = 0; c < NCRED; c++) {
             json_object *o = NULL;
             r->got[c] = stack_http(&S, STACK_STATUS, "GET", reads[k].path, NULL, creds[c], &o);
+            if (r->got[c] == 200 && !strcmp(reads[k].path, "/v1/applications?board=totaljobs")) {
+                json_object *a = jo(o, "applications");
+                for (size_t i = 0; a && i < json_object_array_length(a); i++)
+                    if (c != ADMIN && c != K2) foreign_listed++; /* only totaljobs's key may see totaljobs's */
+            }
             if (r->got[c] == 200 && !strcmp(reads[k].path, "/v1/applications")) {
                 listed[c] = count_in(o, "applications");
                 json_object *a = jo(o, "applications");
