@@ -65,6 +65,15 @@ static void api_details_list(html_buf *b, const api_answer *r) {
     html_raw(b, "</ul>");
 }
 
+/* A list API's refusal of the filters (400): its message, then each
+ * parameter's error. */
+static void api_refusal(html_buf *b, const api_answer *r) {
+    html_raw(b, "<p class=\"error\" role=\"alert\">");
+    html_text(b, api_error_message(r));
+    html_raw(b, "</p>");
+    api_details_list(b, r);
+}
+
 void console_applications(const http_request *req, http_response *resp, void *ctx) {
     page p;
     if (page_begin(&p, ctx, req, resp)) return;
@@ -92,10 +101,7 @@ void console_applications(const http_request *req, http_response *resp, void *ct
     filter_input(&b, &p, "since", "Updated since", "2026-11-24T00:00:00Z");
     html_raw(&b, "<p><button type=\"submit\">Filter</button></p></form>");
     if (r.status == 400) {
-        html_raw(&b, "<p class=\"error\" role=\"alert\">");
-        html_text(&b, api_error_message(&r));
-        html_raw(&b, "</p>");
-        api_details_list(&b, &r);
+        api_refusal(&b, &r);
     } else {
         json_object *arr = NULL;
         json_object_object_get_ex(r.json, "applications", &arr);
@@ -173,9 +179,7 @@ void console_deadletters(const http_request *req, http_response *resp, void *ctx
     filter_input(&b, &p, "error_code", "Error code", NULL);
     html_raw(&b, "<p><button type=\"submit\">Filter</button></p></form>");
     if (r.status == 400) {
-        html_raw(&b, "<p class=\"error\" role=\"alert\">");
-        html_text(&b, api_error_message(&r));
-        html_raw(&b, "</p>");
+        api_refusal(&b, &r);
         goto done;
     }
     json_object *arr = NULL;
@@ -338,10 +342,7 @@ static void export_candidates(html_buf *b, const page *p, const char *id) {
         goto out;
     }
     if (r.status == 400) {
-        html_raw(b, "<p class=\"error\" role=\"alert\">");
-        html_text(b, api_error_message(&r));
-        html_raw(b, "</p>");
-        api_details_list(b, &r);
+        api_refusal(b, &r);
         goto out;
     }
     json_object *arr = NULL;
@@ -421,10 +422,7 @@ void console_checks(const http_request *req, http_response *resp, void *ctx) {
         goto out;
     }
     if (r.status == 400) {
-        html_raw(&b, "<p class=\"error\" role=\"alert\">");
-        html_text(&b, api_error_message(&r));
-        html_raw(&b, "</p>");
-        api_details_list(&b, &r);
+        api_refusal(&b, &r);
         goto done;
     }
     json_object *arr = NULL;
