@@ -72,6 +72,9 @@ int consume_loop_run(const loop_spec *spec) {
     }
     char labels[160];
     snprintf(labels, sizeof labels, "group=\"%s\"", spec->group);
+    metrics_counter_add("atsb_consumed_total", labels, 0);
+    metrics_counter_add("atsb_consume_retries_total", labels, 0);
+    metrics_declare("atsb_consume_batch_size", METRICS_HISTOGRAM);
     while (!shutdown_requested()) {
         size_t n = 0;
         long long deadline = mono_ms() + max_wait;

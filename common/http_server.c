@@ -786,9 +786,18 @@ static int default_workers = 32;
 
 void http_server_default_workers(int n) { default_workers = n; }
 
+/* The families every server can export, shown before their first request. */
+static void declare_metrics(void) {
+    metrics_declare("atsb_http_requests_total", METRICS_COUNTER);
+    metrics_declare("atsb_http_request_duration_seconds", METRICS_HISTOGRAM);
+    metrics_declare("atsb_http_refused_total", METRICS_COUNTER);
+    metrics_declare("atsb_http_body_budget_in_use_bytes", METRICS_GAUGE);
+}
+
 int http_server_start(const char *host, int port, const http_route *routes, size_t nroutes,
                       http_ready_fn ready, void *ready_ctx, http_server **out, char *err,
                       size_t errlen) {
+    declare_metrics();
     unsigned threads = (unsigned)config_int("ATSB_HTTP_THREADS", 2, 1, 64);
     int workers = (int)config_int("ATSB_HTTP_WORKERS", default_workers, 1, 4096);
     unsigned max_conns = (unsigned)config_int("ATSB_HTTP_MAX_CONNECTIONS", 4096, 16, 1000000);

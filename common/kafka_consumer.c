@@ -87,6 +87,9 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
 
 int kafka_consumer_new(const char *service, const char *group, const char *const *topics,
                        size_t ntopics, kafka_consumer **out, char *err, size_t errlen) {
+    /* What any consumer may export, before its first statistics or dead letter. */
+    metrics_declare("atsb_kafka_consumer_lag", METRICS_GAUGE);
+    metrics_declare("atsb_deadletters_total", METRICS_COUNTER);
     kafka_consumer *c = calloc(1, sizeof *c);
     rd_kafka_conf_t *conf = NULL;
     rd_kafka_topic_partition_list_t *subs = NULL;

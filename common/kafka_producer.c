@@ -57,6 +57,8 @@ static void *poll_loop(void *arg) {
 }
 
 int kafka_producer_new(const char *service, kafka_producer **out, char *err, size_t errlen) {
+    metrics_declare("atsb_kafka_produced_total", METRICS_COUNTER);
+    metrics_declare("atsb_kafka_produce_errors_total", METRICS_COUNTER);
     kafka_producer *p = calloc(1, sizeof *p);
     rd_kafka_conf_t *conf = NULL;
     char timeout[32], linger[32];

@@ -11,10 +11,14 @@
 static const double bucket_bounds[NBUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
 
-typedef enum { M_COUNTER, M_GAUGE, M_HISTOGRAM } metric_kind;
+typedef metrics_kind metric_kind;
+#define M_COUNTER METRICS_COUNTER
+#define M_GAUGE METRICS_GAUGE
+#define M_HISTOGRAM METRICS_HISTOGRAM
 
 typedef struct {
     metric_kind kind;
+    int declared_only; /* metrics_declare's entry: HELP and TYPE, no sample */
     char name[96];
     char labels[160];
     double value; /* counter/gauge value, histogram sum */
@@ -30,7 +34,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static series *find(metric_kind kind, const char *name, const char *labels) {
     if (!labels) labels = "";
     for (size_t i = 0; i < nseries; i++)
-        if (table[i].kind == kind && !strcmp(table[i].name, name) && !strcmp(table[i].labels, labels))
+        if (!table[i].declared_only && table[i].kind == kind && !strcmp(table[i].name, name) &&
+            !strcmp(table[i].labels, labels))
             return &table[i];
     if (nseries == MAX_SERIES) return NULL;
     series *s = &table[nseries++];
@@ -67,11 +72,26 @@ void metrics_observe(const char *name, const char *labels, double seconds) {
     pthread_mutex_unlock(&lock);
 }
 
+void metrics_declare(const char *name, metrics_kind kind) {
+    pthread_mutex_lock(&lock);
+    size_t i = 0;
+    while (i < nseries && strcmp(table[i].name, name)) i++;
+    if (i == nseries && nseries < MAX_SERIES) {
+        series *s = &table[nseries++];
+        memset(s, 0, sizeof *s);
+        s->kind = kind;
+        s->declared_only = 1;
+        snprintf(s->name, sizeof s->name, "%s", name);
+    }
+    pthread_mutex_unlock(&lock);
+}
+
 static const char *kind_name(metric_kind k) {
     return k == M_COUNTER ? "counter" : k == M_GAUGE ? "gauge" : "histogram";
 }
 
 static void render_series(FILE *f, const series *s) {
+    if (s->declared_only) return;
     const char *sep = s->labels[0] ? "," : "";
     if (s->kind != M_HISTOGRAM) {
         fprintf(f, "%s{%s} %.17g\n", s->name, s->labels, s->value);

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbound.h"
 #include "shutdown.h"
 
@@ -71,6 +72,9 @@ int service_start(const service_spec *spec, service *svc) {
     mallopt(M_ARENA_MAX, 4);
     log_init(spec->name);
     shutdown_install();
+    char info[96];
+    snprintf(info, sizeof info, "service=\"%s\"", spec->name);
+    metrics_gauge_set("atsb_service_info", info, 1);
     config_addr(spec->addr_env, spec->addr_default, host, sizeof host, &port);
     const char *dsn = config_str("ATSB_PG_DSN", "host=127.0.0.1 port=54329 dbname=atsbridge user=atsbridge");
     int pool = (int)config_int("ATSB_PG_POOL", spec->pg_pool_default > 0 ? spec->pg_pool_default : 8, 1, 256);

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "console.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbound.h"
 #include "routes.h"
 #include "shutdown.h"
@@ -58,6 +59,7 @@ int main(void) {
     http_server *srv = NULL;
     log_init("console");
     shutdown_install();
+    metrics_gauge_set("atsb_service_info", "service=\"console\"", 1);
     config_addr("ATSB_CONSOLE_ADDR", "127.0.0.1:8085", host, sizeof host, &port);
     url_setting("ATSB_CONSOLE_STATUS_URL", "http://127.0.0.1:8084", app.status_url);
     url_setting("ATSB_CONSOLE_DELIVERY_URL", "http://127.0.0.1:8083", app.delivery_url);

@@ -200,6 +200,15 @@ static limits_result take_limits(job *j, const delivery *d, const ledger_row *ro
     return w < 0 ? LIMITS_ERROR : w > 0 ? LIMITS_WAIT : LIMITS_TAKEN;
 }
 
+/* A delivery deferred for a rate limit: source "limiter" (atsbridge's own
+ * limits: the ATS's rate or the account's budget), "ats" (the ATS answered
+ * 429) or "ats_quota" (its daily quota is spent). */
+static void rate_limit_wait(const job *j, const char *source) {
+    char labels[96];
+    snprintf(labels, sizeof labels, "ats=\"%s\",source=\"%s\"", j->acc.ats, source);
+    metrics_counter_add("atsb_delivery_rate_limit_waits_total", labels, 1);
+}
+
 static void quota_gauge(const char *account, int remaining) {
     if (remaining < 0) return;
     char labels[200];
@@ -345,6 +354,7 @@ static int record_delivered(job *j, const delivery *d) {
  * through the retry tiers, not an attempt. 0 or -1. */
 static int wait_for_the_ats(job *j, const delivery *d, int maybe_created) {
     const cx_result *res = &d->res;
+    rate_limit_wait(j, res->quota ? "ats_quota" : "ats");
     if (!maybe_created) ledger_back_to_pending(j->c, j->app_id, res->code);
     if (res->quota) ratelimit_quota_exhaust(j->c, j->acc.account_id, j->acc.daily_api_budget);
     int64_t w = res->retry_after_ms >= 0 ? res->retry_after_ms
@@ -427,6 +437,7 @@ static int attempt(job *j, ledger_row *row) {
     case LIMITS_TAKEN:
         break;
     case LIMITS_WAIT:
+        rate_limit_wait(j, "limiter");
         return defer(j, wait, "rate_limited");
     case LIMITS_ERROR:
     default:

@@ -1,6 +1,7 @@
 /* atsb-delivery: the only writer to an ATS or provider. See DESIGN.md
  * ("Delivery semantics", implementation notes "delivery"). */
 #include "auth.h"
+#include "connection_gauge.h"
 #include "connections_api.h"
 #include "dctx.h"
 #include "deadletters_api.h"
@@ -8,6 +9,7 @@
 #include "erasure_listener.h"
 #include "ledger.h"
 #include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "oauth.h"
 #include "routes.h"
@@ -53,9 +55,19 @@ int main(void) {
     }
     /* Erasure on its own thread beside the dispatcher (ledger_erase). */
     erasure_listener *erasure = erasure_listener_start(&x.svc, "delivery", ledger_erase, NULL);
+    /* Delivery's families for dashboards and alerts before their first series. */
+    static const char *const counters[] = {"atsb_delivery_delivered_total", "atsb_delivery_retries_total",
+                                           "atsb_delivery_rate_limit_waits_total",
+                                           "atsb_delivery_http_requests_total", "atsb_delivery_commands_total"};
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) metrics_declare(counters[i], METRICS_COUNTER);
+    metrics_declare("atsb_delivery_http_seconds", METRICS_HISTOGRAM);
+    pthread_t gauge;
+    int gauge_started = erasure && connection_gauge_start(x.svc.db, &gauge) == 0;
+    if (erasure && !gauge_started) log_warn("connection gauge thread not started");
     int rc = erasure ? dispatcher_run(&x) : -1;
     shutdown_request(); /* the dispatcher may have stopped on its own: the listener too */
     if (erasure_listener_join(erasure)) rc = -1;
+    if (gauge_started) pthread_join(gauge, NULL);
     http_engine_stop(x.http);
     service_stop(&x.svc);
     doc_budget_destroy(&x.docs);

@@ -16,6 +16,7 @@
 #include "consume.h"
 #include "kafka_conf.h"
 #include "maintenance.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "notifier.h"
 #include "query_api.h"
@@ -98,6 +99,9 @@ int main(void) {
     config_int("ATSB_STATUS_BATCH_WAIT_MS", 50, 1, 10000);
 
     if (service_start(&spec, &app.svc) != 0) return EXIT_FAILURE;
+    /* For dashboards and alerts before the first feed alert or notification. */
+    metrics_declare("atsb_feed_alert", METRICS_GAUGE);
+    metrics_declare("atsb_status_notifications_total", METRICS_COUNTER);
     consume_ctx_init(&consumer.ctx, &app);
     if (pthread_create(&consumer_tid, NULL, consume_main, &consumer) != 0) {
         fprintf(stderr, "status: cannot start the consumer thread\n");
