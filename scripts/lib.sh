@@ -7,13 +7,14 @@ die() { echo "atsbridge: $*" >&2; exit 1; }
 # --no-install-recommends, for `scripts/dev fuzz`: -fsanitize=fuzzer;
 # nodejs and npm for the OpenAPI lint and contract test, whose npm packages
 # scripts/node-deps installs into the build directory); chromium (and a font
-# for its screenshots) for the console's browser test, test_console_browser).
+# for its screenshots) for the console's browser test, test_console_browser;
+# prometheus for its promtool: check_prometheus_rules and test_metrics_live).
 ATSB_PACKAGES="build-essential cmake pkg-config git curl ca-certificates procps
   librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libcriterion-dev
   libmicrohttpd-dev libjson-c-dev libsodium-dev libcurl4-openssl-dev
   postgresql postgresql-client
   openjdk-17-jre-headless maven docker-compose docker.io debootstrap
-  clang libclang-rt-14-dev nodejs npm chromium fonts-dejavu-core"
+  clang libclang-rt-14-dev nodejs npm chromium fonts-dejavu-core prometheus"
 
 # Debian packages only `scripts/dev bench` needs (never the tests or CI).
 ATSB_BENCH_PACKAGES="wrk gnuplot-nox"
