@@ -58,7 +58,8 @@ int main(void) {
     /* Delivery's families for dashboards and alerts before their first series. */
     static const char *const counters[] = {"atsb_delivery_delivered_total", "atsb_delivery_retries_total",
                                            "atsb_delivery_rate_limit_waits_total",
-                                           "atsb_delivery_http_requests_total", "atsb_delivery_commands_total"};
+                                           "atsb_delivery_http_requests_total", "atsb_delivery_commands_total",
+                                           "atsb_deadletters_redriven_total"};
     for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) metrics_declare(counters[i], METRICS_COUNTER);
     metrics_declare("atsb_delivery_http_seconds", METRICS_HISTOGRAM);
     pthread_t gauge;
