@@ -60,7 +60,7 @@ static const struct {
     {"atsb_status_applications", "Applications status holds, by state."},
     {"atsb_status_batch_failures_total", "Event batches status failed to store and will store again."},
     {"atsb_status_batch_seconds", "Duration of storing one batch of events."},
-    {"atsb_status_erasures_total", "Erasure requests status received, by outcome."},
+    {"atsb_status_erasures_total", "Erasure requests status recorded (a repeated request counts once)."},
     {"atsb_status_events_stored_total", "Events stored by status (repeats are stored once)."},
     {"atsb_status_last_batch_size", "Messages in the last batch status stored."},
     {"atsb_status_notification_retries_total", "Operator notifications sent again after a failed attempt."},
