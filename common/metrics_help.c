@@ -39,7 +39,7 @@ static const struct {
     {"atsb_http_body_budget_in_use_bytes", "Request body bytes held by the HTTP server."},
     {"atsb_http_refused_total", "HTTP requests refused before their handler, by reason."},
     {"atsb_console_api_requests_total", "Console calls to status and delivery, by service and outcome."},
-    {"atsb_console_sign_ins_total", "Console sign-ins, by result (ok, refused, unavailable)."},
+    {"atsb_console_sign_ins_total", "Console sign-ins, by result (ok, refused, unavailable, limited)."},
     {"atsb_console_forms_refused_total", "Console form posts refused: another origin or a missing or wrong CSRF token."},
     {"atsb_http_request_duration_seconds", "Duration of HTTP requests served, by route."},
     {"atsb_http_requests_total", "HTTP requests served, by route and status code."},
