@@ -11,13 +11,9 @@
 static const double bucket_bounds[NBUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
 
-typedef metrics_kind metric_kind;
-#define M_COUNTER METRICS_COUNTER
-#define M_GAUGE METRICS_GAUGE
-#define M_HISTOGRAM METRICS_HISTOGRAM
 
 typedef struct {
-    metric_kind kind;
+    metrics_kind kind;
     int declared_only; /* metrics_declare's entry: HELP and TYPE, no sample */
     char name[96];
     char labels[160];
@@ -31,7 +27,7 @@ static size_t nseries;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Returns the series, creating it; NULL when the table is full. Caller holds lock. */
-static series *find(metric_kind kind, const char *name, const char *labels) {
+static series *find(metrics_kind kind, const char *name, const char *labels) {
     if (!labels) labels = "";
     for (size_t i = 0; i < nseries; i++)
         if (!table[i].declared_only && table[i].kind == kind && !strcmp(table[i].name, name) &&
@@ -48,21 +44,21 @@ static series *find(metric_kind kind, const char *name, const char *labels) {
 
 void metrics_counter_add(const char *name, const char *labels, double v) {
     pthread_mutex_lock(&lock);
-    series *s = find(M_COUNTER, name, labels);
+    series *s = find(METRICS_COUNTER, name, labels);
     if (s) s->value += v;
     pthread_mutex_unlock(&lock);
 }
 
 void metrics_gauge_set(const char *name, const char *labels, double v) {
     pthread_mutex_lock(&lock);
-    series *s = find(M_GAUGE, name, labels);
+    series *s = find(METRICS_GAUGE, name, labels);
     if (s) s->value = v;
     pthread_mutex_unlock(&lock);
 }
 
 void metrics_observe(const char *name, const char *labels, double seconds) {
     pthread_mutex_lock(&lock);
-    series *s = find(M_HISTOGRAM, name, labels);
+    series *s = find(METRICS_HISTOGRAM, name, labels);
     if (s) {
         s->value += seconds;
         s->count++;
@@ -86,14 +82,14 @@ void metrics_declare(const char *name, metrics_kind kind) {
     pthread_mutex_unlock(&lock);
 }
 
-static const char *kind_name(metric_kind k) {
-    return k == M_COUNTER ? "counter" : k == M_GAUGE ? "gauge" : "histogram";
+static const char *kind_name(metrics_kind k) {
+    return k == METRICS_COUNTER ? "counter" : k == METRICS_GAUGE ? "gauge" : "histogram";
 }
 
 static void render_series(FILE *f, const series *s) {
     if (s->declared_only) return;
     const char *sep = s->labels[0] ? "," : "";
-    if (s->kind != M_HISTOGRAM) {
+    if (s->kind != METRICS_HISTOGRAM) {
         fprintf(f, "%s{%s} %.17g\n", s->name, s->labels, s->value);
         return;
     }
