@@ -30,6 +30,15 @@ static void filter_input(html_buf *b, const page *p, const char *name, const cha
 }
 
 /* "Next page" keeping the filters of names. */
+/* A filter form (GET to action) around the filter_inputs between these two. */
+static void filters_open(html_buf *b, const char *action) {
+    html_raw(b, "<form method=\"get\" action=\"");
+    html_text(b, action);
+    html_raw(b, "\" class=\"filters\">");
+}
+
+static void filters_close(html_buf *b) { html_raw(b, "<p><button type=\"submit\">Filter</button></p></form>"); }
+
 static void next_link(html_buf *b, const page *p, json_object *answer, const char *base, const char *const *names,
                       size_t n) {
     json_object *next = NULL;
@@ -94,12 +103,12 @@ void console_applications(const http_request *req, http_response *resp, void *ct
     }
     html_buf b = {0};
     page_head(&b, &p, "Applications");
-    html_raw(&b, "<form method=\"get\" action=\"/applications\" class=\"filters\">");
+    filters_open(&b, "/applications");
     filter_input(&b, &p, "account", "Account", NULL);
     filter_input(&b, &p, "board", "Board", "stepstone_de");
     filter_input(&b, &p, "state", "State", "delivered");
     filter_input(&b, &p, "since", "Updated since", "2026-11-24T00:00:00Z");
-    html_raw(&b, "<p><button type=\"submit\">Filter</button></p></form>");
+    filters_close(&b);
     if (r.status == 400) {
         api_refusal(&b, &r);
     } else {
@@ -174,10 +183,10 @@ void console_deadletters(const http_request *req, http_response *resp, void *ctx
     }
     html_buf b = {0};
     page_head(&b, &p, "Dead letters");
-    html_raw(&b, "<form method=\"get\" action=\"/deadletters\" class=\"filters\">");
+    filters_open(&b, "/deadletters");
     filter_input(&b, &p, "account", "Account", NULL);
     filter_input(&b, &p, "error_code", "Error code", NULL);
-    html_raw(&b, "<p><button type=\"submit\">Filter</button></p></form>");
+    filters_close(&b);
     if (r.status == 400) {
         api_refusal(&b, &r);
         goto done;
@@ -304,9 +313,9 @@ void console_exports(const http_request *req, http_response *resp, void *ctx) {
     }
     html_buf b = {0};
     page_head(&b, &p, "Export tasks");
-    html_raw(&b, "<form method=\"get\" action=\"/exports\" class=\"filters\">");
+    filters_open(&b, "/exports");
     filter_input(&b, &p, "source_tool", "Sourcing tool", NULL);
-    html_raw(&b, "<p><button type=\"submit\">Filter</button></p></form>");
+    filters_close(&b);
     json_object *arr = NULL;
     json_object_object_get_ex(r.json, "exports", &arr);
     page_table(&b, arr, "Export tasks, newest first", export_keys, export_heads, 11, "export_task_id", "/exports/");
@@ -329,11 +338,10 @@ static void export_candidates(html_buf *b, const page *p, const char *id) {
     snprintf(base, sizeof base, "/exports/%s", id);
     page_query_add(path, sizeof path, "state", http_query(p->req, "state"));
     page_query_add(path, sizeof path, "cursor", http_query(p->req, "cursor"));
-    html_raw(b, "<h2>Candidates</h2><form method=\"get\" action=\"");
-    html_text(b, base);
-    html_raw(b, "\" class=\"filters\">");
+    html_raw(b, "<h2>Candidates</h2>");
+    filters_open(b, base);
     filter_input(b, p, "state", "State", "failed");
-    html_raw(b, "<p><button type=\"submit\">Filter</button></p></form>");
+    filters_close(b);
     api_answer r;
     if (api_call(p->app, API_STATUS, "GET", path, p->token, NULL, &r) || (r.status != 200 && r.status != 400)) {
         html_raw(b, "<p class=\"error\" role=\"alert\">The candidates could not be listed");
@@ -399,7 +407,7 @@ void console_checks(const http_request *req, http_response *resp, void *ctx) {
     html_buf b = {0};
     api_answer r = {0};
     page_head(&b, &p, "Background checks");
-    html_raw(&b, "<form method=\"get\" action=\"/background-checks\" class=\"filters\">");
+    filters_open(&b, "/background-checks");
     filter_input(&b, &p, "account", "Account", "demo-lever");
     filter_input(&b, &p, "status", "Status", "in_progress");
     filter_input(&b, &p, "score", "Score", NULL);
