@@ -134,20 +134,7 @@ static void start(void) {
     char *extra[] = {origins, NULL};
     stack_start(&s, extra);
     stack_seed(&s);
-    static char addr[64], pub[96], st[96], dl[96];
-    snprintf(addr, sizeof addr, "ATSB_CONSOLE_ADDR=127.0.0.1:%d", port);
-    snprintf(pub, sizeof pub, "ATSB_CONSOLE_PUBLIC_URL=%s", console_url);
-    snprintf(st, sizeof st, "ATSB_CONSOLE_STATUS_URL=%s", s.url[STACK_STATUS]);
-    snprintf(dl, sizeof dl, "ATSB_CONSOLE_DELIVERY_URL=%s", s.url[STACK_DELIVERY]);
-    char *env[] = {addr, pub, st, dl, "ATSB_DEV=1", "ATSB_CONSOLE_COOKIE_SECURE=0",
-                   "ATSB_OUTBOUND_ALLOW=127.0.0.0/8,::1", NULL};
-    char *argv[] = {ATSB_BIN_DIR "/services/console/atsb-console", NULL};
-    char log[400];
-    snprintf(log, sizeof log, "%s/console.log", s.dir);
-    console_pid = harness_spawn(argv, env, log);
-    char ready[128];
-    snprintf(ready, sizeof ready, "%s/readyz", console_url);
-    cr_assert_eq(harness_wait_http(ready, 30000), 0, "the console is not ready (log %s)", log);
+    console_pid = stack_console_start(&s, port, console_url);
 }
 
 static void stop(void) {

@@ -480,6 +480,22 @@ void stack_start_opts(stack *s, const stack_opts *o) {
     spawn(s, STACK_INGEST, in_argv, env, n);
 }
 
+pid_t stack_console_start(const stack *s, int port, const char *url) {
+    char addr[64], pub[160], st[160], dl[160], log[400], ready[192];
+    snprintf(addr, sizeof addr, "ATSB_CONSOLE_ADDR=127.0.0.1:%d", port);
+    snprintf(pub, sizeof pub, "ATSB_CONSOLE_PUBLIC_URL=%s", url);
+    snprintf(st, sizeof st, "ATSB_CONSOLE_STATUS_URL=%s", s->url[STACK_STATUS]);
+    snprintf(dl, sizeof dl, "ATSB_CONSOLE_DELIVERY_URL=%s", s->url[STACK_DELIVERY]);
+    char *env[] = {addr, pub, st, dl, "ATSB_DEV=1", "ATSB_CONSOLE_COOKIE_SECURE=0",
+                   "ATSB_OUTBOUND_ALLOW=127.0.0.0/8,::1", NULL};
+    char *argv[] = {ATSB_BIN_DIR "/services/console/atsb-console", NULL};
+    snprintf(log, sizeof log, "%s/console.log", s->dir);
+    pid_t pid = harness_spawn(argv, env, log);
+    snprintf(ready, sizeof ready, "%s/readyz", url);
+    cr_assert_eq(harness_wait_http(ready, 30000), 0, "the console is not ready (log %s)", log);
+    return pid;
+}
+
 void stack_stop(stack *s) {
     /* Services first (they may still be talking to the simulator). */
     static const int order[] = {STACK_INGEST, STACK_QUESTIONS2, STACK_QUESTIONS, STACK_DELIVERY2,

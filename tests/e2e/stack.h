@@ -76,6 +76,11 @@ void stack_start_opts(stack *s, const stack_opts *o);
 /* SIGTERM to every process (services first), waits, reports unclean exits. */
 void stack_stop(stack *s);
 
+/* Starts atsb-console on 127.0.0.1:port (its public URL url) over the
+ * stack's status and delivery, log in s->dir/console.log, and waits for
+ * /readyz. The caller sends SIGTERM and waits for the returned pid. */
+pid_t stack_console_start(const stack *s, int port, const char *url);
+
 /* SIGKILL to one process (no chance to clean up) and reaps it. */
 void stack_kill(stack *s, int proc);
 /* Starts a killed or stopped service again with the same port and
