@@ -2,13 +2,14 @@
 # `scripts/dev bench [SCENARIO...]`: every benchmark scenario (or the ones
 # named) against a private stack, each figure with its baseline measured in
 # the same run; writes bench/results/latest.{json,png} and prints a table.
-# Scenarios: ingest status questions pipeline openloop scaleout delivery backlog memory hostile
+# Scenarios: ingest status questions pipeline openloop scaleout replicas delivery backlog memory hostile
 # (delivery and backlog are one drain run; memory reports the peak RSS of
 # every service over the scenarios that ran, and runs the pipeline when
 # alone). Counts are environment variables (defaults sized for a 2-core
 # machine, see docs/benchmarks.md): BENCH_ACCOUNTS, BENCH_INGEST_SECONDS,
 # BENCH_INGEST_WARMUP_SECONDS, BENCH_INGEST_CONNS, BENCH_STATUS_EVENTS, BENCH_QUESTIONS_APPS, BENCH_PIPELINE_APPS,
-# BENCH_PIPELINE_CONC, BENCH_OPENLOOP_RATES, BENCH_OPENLOOP_SECONDS, BENCH_OPENLOOP_WARMUP_SECONDS, BENCH_SCALE_APPS, BENCH_SCALE_WORKERS, BENCH_BACKLOG_APPS, BENCH_HOSTILE_SECONDS.
+# BENCH_PIPELINE_CONC, BENCH_OPENLOOP_RATES, BENCH_OPENLOOP_SECONDS, BENCH_OPENLOOP_WARMUP_SECONDS, BENCH_SCALE_APPS, BENCH_SCALE_WORKERS,
+# BENCH_REPLICA_APPS, BENCH_REPLICA_WORKERS, BENCH_REPLICA_PHASE, BENCH_BACKLOG_APPS, BENCH_HOSTILE_SECONDS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/lib.sh"
@@ -30,10 +31,13 @@ APPLY_ARGS=()
 PIPELINE_TIMEOUT=${BENCH_PIPELINE_TIMEOUT:-400}
 SCALE_APPS=${BENCH_SCALE_APPS:-2000}
 SCALE_WORKERS=${BENCH_SCALE_WORKERS:-4}
+REPLICA_APPS=${BENCH_REPLICA_APPS:-16000}
+REPLICA_WORKERS=${BENCH_REPLICA_WORKERS:-8}
+REPLICA_PHASE=${BENCH_REPLICA_PHASE:-10}
 BACKLOG_APPS=${BENCH_BACKLOG_APPS:-50000}
 HOSTILE_SECONDS=${BENCH_HOSTILE_SECONDS:-8}
 
-all="ingest status questions pipeline openloop scaleout delivery backlog memory hostile"
+all="ingest status questions pipeline openloop scaleout replicas delivery backlog memory hostile"
 want=" ${*:-$all} "
 for s in $want; do case " $all " in *" $s "*) ;; *) die "unknown scenario '$s' (one of: $all)" ;; esac; done
 wants() { case "$want" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -69,6 +73,7 @@ if wants questions; then scenario_questions; fi
 if wants pipeline || [ "$want" = " memory " ]; then scenario_pipeline; fi
 if wants openloop; then scenario_openloop; fi
 if wants scaleout; then scenario_scaleout; fi
+if wants replicas; then scenario_replicas; fi
 if wants delivery || wants backlog; then scenario_drain; fi
 if wants memory; then scenario_memory; fi
 if wants hostile; then scenario_hostile; fi

@@ -27,8 +27,8 @@ report() {
   mkdir -p "$out"
   {
     printf '{"taken_at":"%s","wall_s":%s,"machine":%s,\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$wall" "$(machine_json)"
-    printf ' "counts":{"accounts":%s,"ingest_seconds":%s,"ingest_warmup_seconds":%s,"ingest_connections":"%s","status_events":%s,"questions_apps":%s,"pipeline_apps":%s,"pipeline_concurrency":"%s","openloop_seconds":%s,"openloop_warmup_seconds":%s,"scaleout_apps":%s,"scaleout_workers":%s,"backlog_apps":%s},\n' \
-      "$accounts" "$INGEST_SECONDS" "$INGEST_WARMUP_SECONDS" "$INGEST_CONNS" "$STATUS_EVENTS" "$QUESTIONS_APPS" "$PIPELINE_APPS" "$PIPELINE_CONC" "$OPENLOOP_SECONDS" "$OPENLOOP_WARMUP_SECONDS" "$SCALE_APPS" "$SCALE_WORKERS" "$BACKLOG_APPS"
+    printf ' "counts":{"accounts":%s,"ingest_seconds":%s,"ingest_warmup_seconds":%s,"ingest_connections":"%s","status_events":%s,"questions_apps":%s,"pipeline_apps":%s,"pipeline_concurrency":"%s","openloop_seconds":%s,"openloop_warmup_seconds":%s,"scaleout_apps":%s,"scaleout_workers":%s,"replica_apps":%s,"replica_workers":%s,"replica_phase_s":%s,"backlog_apps":%s},\n' \
+      "$accounts" "$INGEST_SECONDS" "$INGEST_WARMUP_SECONDS" "$INGEST_CONNS" "$STATUS_EVENTS" "$QUESTIONS_APPS" "$PIPELINE_APPS" "$PIPELINE_CONC" "$OPENLOOP_SECONDS" "$OPENLOOP_WARMUP_SECONDS" "$SCALE_APPS" "$SCALE_WORKERS" "$REPLICA_APPS" "$REPLICA_WORKERS" "$REPLICA_PHASE" "$BACKLOG_APPS"
     printf ' "scenarios":[\n'
     sed '$!s/$/,/' "$work/rows.jsonl" 2>/dev/null
     printf ' ]}\n'

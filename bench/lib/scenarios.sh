@@ -289,6 +289,132 @@ scenario_scaleout() {
     "\"p50_ms\":$(field p50_ms "$two"),\"p99_ms\":$(field p99_ms "$two"),\"baseline_p50_ms\":$(field p50_ms "$one"),\"baseline_p99_ms\":$(field p99_ms "$one")"
 }
 
+now_ms() { date +%s%3N; }
+# delivered_by KEY: applications that delivery instance has delivered so far.
+delivered_by() {
+  curl -fsS "http://127.0.0.1:${SVC_PORT[$1]}/metrics" 2>/dev/null |
+    awk '/^atsb_delivery_delivered_total/ { s += $2 } END { printf "%d", s }'
+}
+
+# Delivery scaled out while a backlog drains, then a replica killed (what
+# the autoscaler and a lost node do in production): REPLICA_APPS
+# applications resolved and queued while delivery is stopped, for accounts
+# rep-0..K-1 whose Lever grant may read opportunities (so that an attempt
+# a killed replica left IN_FLIGHT is searched for before it is sent again).
+# One delivery replica with REPLICA_WORKERS workers and connections
+# (latency-bound against +20 ms ATS latency, like a replica at its CPU
+# limit) drains for REPLICA_PHASE seconds; two more join; REPLICA_PHASE
+# seconds later one of them is killed (SIGKILL: it never leaves the group,
+# so its partitions wait for the session timeout); the other two finish.
+# Figures: delivered/s with one replica and with three (each replica's
+# share from its own metrics, measured while every one has work), the
+# longest the whole topic went without a delivery after the join and the
+# time until both new replicas delivered, how long the partitions the
+# killed replica was delivering waited; from each application's
+# `delivered` event and the simulator's ledger, that every application is
+# in Lever exactly once.
+scenario_replicas() {
+  local p=r. m=$REPLICA_APPS w=$REPLICA_WORKERS ph=$REPLICA_PHASE run=r$RANDOM line k
+  local dv=(ATSB_DELIVERY_WORKERS="$w" ATSB_DELIVERY_HTTP_CONCURRENCY="$w")
+  topics $p
+  svc_start status status $p
+  svc_start questions questions $p
+  svc_start ingest ingest $p
+  svc_start delivery delivery $p
+  connect_accounts rep- "$accounts" '["exports"]'
+  svc_stop delivery
+  sim_latency 20
+  line=$("$build/bench/pipeline/bench_apply" ingest "http://127.0.0.1:${SVC_PORT[ingest]}" "$m" 16 \
+    --accounts "$accounts" --account-prefix rep- --run "$run" --wait resolved --events ${p}application.events \
+    --timeout 600 2>>"$work/apply.err" | grep '^RESULT') || true
+  [ "$(field done "$line")" = "$m" ] || die "bench: replicas: only $(field done "$line") of $m resolved"
+  "$build/bench/pipeline/bench_topic" delivered ${p}applications.resolved ${p}application.events "$m" 900 \
+    >"$work/replicas.out" 2>>"$work/replicas.err" &
+  local reader=$!
+  BG_PIDS+=("$reader")
+  for ((k = 0; k < 600; k++)); do grep -q READY "$work/replicas.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q READY "$work/replicas.out" || die "bench: replicas: bench_topic did not start (see $work/replicas.err)"
+  # rate_of KEY A T0: KEY's delivered/s since it had delivered A at T0 (ms).
+  rate_of() { awk -v a="$2" -v b="$(delivered_by "$1")" -v t="$(($(now_ms) - $3))" 'BEGIN { printf "%.1f", (b - a) * 1000 / t }'; }
+  local t_start t_join t_kill t0 one
+  local -A at=() first=()
+  t_start=$(now_ms)
+  svc_start delivery1 delivery $p "${dv[@]}"
+  sleep 2
+  at[delivery1]=$(delivered_by delivery1) t0=$(now_ms)
+  sleep $((ph - 2))
+  one=$(rate_of delivery1 "${at[delivery1]}" "$t0")
+  t_join=$(now_ms)
+  svc_start delivery2 delivery $p "${dv[@]}"
+  svc_start delivery3 delivery $p "${dv[@]}"
+  # When each new replica delivered its first application (from its start, not its readiness).
+  for ((k = 0; k < 300 && ${#first[@]} < 2; k++)); do
+    for r in delivery2 delivery3; do
+      [ -z "${first[$r]:-}" ] && [ "$(delivered_by $r)" -gt 0 ] && first[$r]=$(($(now_ms) - t_join))
+    done
+    sleep 0.1
+  done
+  sleep 1
+  for k in delivery1 delivery2 delivery3; do at[$k]=$(delivered_by $k); done
+  t0=$(now_ms)
+  sleep $((ph / 2))
+  local shares="" total3=0 d
+  for k in delivery1 delivery2 delivery3; do
+    d=$(rate_of $k "${at[$k]}" "$t0")
+    shares="$shares${shares:+ }$d"
+    total3=$(awk -v s="$total3" -v d="$d" 'BEGIN { printf "%.1f", s + d }')
+  done
+  sleep $((ph - ph / 2 - 1))
+  t_kill=$(now_ms)
+  kill -KILL "${SVC_PID[delivery3]}"
+  wait "${SVC_PID[delivery3]}" 2>/dev/null || true
+  unset "SVC_PID[delivery3]"
+  wait "$reader" || true
+  local adopted
+  adopted=$(for k in delivery1 delivery2; do curl -fsS "http://127.0.0.1:${SVC_PORT[$k]}/metrics"; done 2>/dev/null |
+    awk '/^atsb_delivery_delivered_total\{adopted="true"\}/ { s += $2 } END { printf "%d", s }')
+  svc_stop delivery1 delivery2 status questions ingest
+  sim_latency 0
+  local result ledger
+  result=$(grep '^RESULT' "$work/replicas.out") || result="RESULT count=0 duplicates=0"
+  ledger=$("$build/bench/pipeline/bench_ledger" "$sim" "$run" 2>>"$work/replicas.err" | grep '^RESULT') \
+    || ledger="RESULT opportunities=0 candidates=0 creates=0"
+  # From the D AT_MS PARTITION lines: the longest the whole topic went
+  # without a delivery after the join; for each partition delivered in the
+  # second before the kill and again later (one whose backlog ran out
+  # waits for nothing), the wait from the kill to its next delivery (the
+  # longest of them); when the backlog was drained.
+  local stats
+  stats=$(grep '^D ' "$work/replicas.out" | sort -k2,2n | awk -v j="$t_join" -v x="$t_kill" -v s="$t_start" '
+    { t = $2; p = $3
+      if (n++ && t >= j && t < x && t - last > gj) gj = t - last
+      if (t < x && t >= x - 1000) active[p] = 1
+      if (t >= x && active[p] && !(p in resumed)) { resumed[p] = t - x; if (t - x > kw) kw = t - x }
+      last = t }
+    END { printf "join_gap_ms=%d kill_wait_ms=%d end_s=%.1f", gj, kw, (last - s) / 1000 }')
+  local lost dups session three
+  lost=$((m - $(field count "$result")))
+  dups=$(($(field opportunities "$ledger") - $(field candidates "$ledger") + $(field creates "$ledger") - $(field opportunities "$ledger")))
+  session=${ATSB_KAFKA_SESSION_TIMEOUT_MS:-10000}
+  three=$(awk -v o="$one" 'BEGIN { printf "%.1f", 3 * o }')
+  local common="$m queued applications over $accounts accounts, +20 ms ATS latency, $w workers/connections per delivery replica, $ph s per phase, real Kafka"
+  record replicas "$total3" "delivered/s" "$three" "3 x one replica's delivered/s" "$(ratio "$total3" "$three")" ">= 0.8" \
+    "$(yesno "$(ratio "$total3" "$three")" 0.8)" \
+    "$common; one replica $one/s; three replicas (each) $shares/s" \
+    "\"one_replica\":$one,\"per_replica\":[$(echo "$shares" | tr ' ' ',')]"
+  record replicas-join "$(field join_gap_ms "$stats")" "ms pause" "$session" "the consumers' session timeout" \
+    "$(ratio "$(field join_gap_ms "$stats")" "$session")" "-" "-" \
+    "two replicas joined a draining one: the longest the whole topic went without a delivery $(field join_gap_ms "$stats") ms; first delivery of the new replicas ${first[delivery2]:-none} and ${first[delivery3]:-none} ms after they were started; $common" \
+    "\"first_delivery_ms\":[${first[delivery2]:--1},${first[delivery3]:--1}]"
+  record replicas-kill "$(field kill_wait_ms "$stats")" "ms pause" "$session" "the consumers' session timeout" \
+    "$(ratio "$(field kill_wait_ms "$stats")" "$session")" "-" "-" \
+    "one of three killed (SIGKILL): the partitions delivered in the second before waited up to $(field kill_wait_ms "$stats") ms for their next delivery; the backlog was drained $(field end_s "$stats") s after the first replica started; $common"
+  record replicas-exact "$((lost + dups))" "lost+duplicated" "$m" "applications queued" "$(ratio "$((lost + dups))" "$m")" "0" \
+    "$([ $((lost + dups)) = 0 ] && echo yes || echo no)" \
+    "delivered events for $(field count "$result") of $m applications ($(field duplicates "$result") repeated, which status stores once); $adopted found in Lever by the search after the kill and adopted, not sent again; Lever: $(field opportunities "$ledger") opportunities for $(field candidates "$ledger") candidates, $(field creates "$ledger") create requests" \
+    "\"lost\":$lost,\"duplicates\":$dups"
+}
+
 # cpu_busy "B0 T0" "B1 T1": percent of CPU time busy between two cpu_ticks.
 cpu_busy() {
   awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");

@@ -14,7 +14,17 @@
  *     to DST with the services' producer settings (idempotent, acks=all,
  *     linger.ms=2, lz4) until every delivery report is positive. With 2 it
  *     writes what questions writes per input (the resolved application and
- *     its event): the bound of any service doing so. */
+ *     its event): the bound of any service doing so.
+ *
+ *   bench_topic delivered SRC EVENTS N TIMEOUT_S
+ *     the replicas scenario: reads SRC (keyed by application id:
+ *     applications.resolved) until it has N distinct applications and
+ *     learns each one's partition, prints READY, then reads EVENTS until every one of them
+ *     has a `delivered` ApplicationEvent or TIMEOUT_S passed, printing
+ *     D AT_MS PARTITION
+ *     for each application's first (AT_MS: when delivery recorded it), then
+ *     RESULT count=.. duplicates=.. (more than one `delivered` for an
+ *     application). */
 #include "topic_reader.h"
 
 #include "atsbridge/v1/events.pb-c.h"
@@ -27,7 +37,8 @@
 
 static int usage(void) {
     fprintf(stderr, "usage: bench_topic count TOPIC N TIMEOUT_S [EVENT_TYPE]\n"
-                    "       bench_topic pass SRC DST N TIMEOUT_S [COPIES]\n");
+                    "       bench_topic pass SRC DST N TIMEOUT_S [COPIES]\n"
+                    "       bench_topic delivered SRC EVENTS N TIMEOUT_S\n");
     return 2;
 }
 
@@ -126,6 +137,84 @@ static int pass(const char *src, const char *dst, long n, long timeout_s, long c
     return acked >= want ? 0 : 3;
 }
 
+typedef struct {
+    char id[64];
+    int partition;
+    int delivered;
+} app_slot;
+
+static int slot_cmp(const void *a, const void *b) { return strcmp(((const app_slot *)a)->id, ((const app_slot *)b)->id); }
+
+static int delivered(const char *src, const char *events, long n, long timeout_s) {
+    app_slot *apps = calloc((size_t)n, sizeof *apps);
+    topic_reader r = {0}, e = {0};
+    int rc = 1;
+    if (!apps) return 1;
+    double until = bench_now() + (double)timeout_s;
+    /* Until N distinct applications: a message may be there twice (a
+     * batch produced again after a failure). */
+    size_t cap = (size_t)n, have = 0, distinct = 0;
+    if (topic_reader_open(&r, src, 30000)) goto done;
+    while (distinct < (size_t)n && bench_now() < until) {
+        rd_kafka_message_t *m = topic_reader_next(&r, 200);
+        if (!m) {
+            qsort(apps, have, sizeof *apps, slot_cmp);
+            distinct = 0;
+            for (size_t i = 0; i < have; i++)
+                if (!distinct || strcmp(apps[distinct - 1].id, apps[i].id)) apps[distinct++] = apps[i];
+            have = distinct;
+            continue;
+        }
+        if (m->key && m->key_len > 0 && m->key_len < sizeof apps[0].id) {
+            if (have == cap) {
+                app_slot *more = realloc(apps, 2 * cap * sizeof *apps);
+                if (!more) {
+                    rd_kafka_message_destroy(m);
+                    topic_reader_close(&r);
+                    goto done;
+                }
+                apps = more;
+                cap *= 2;
+            }
+            memset(&apps[have], 0, sizeof apps[have]);
+            memcpy(apps[have].id, m->key, m->key_len);
+            apps[have++].partition = (int)m->partition;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    topic_reader_close(&r);
+    if (distinct != (size_t)n) {
+        fprintf(stderr, "bench: %zu distinct applications in %s, expected %ld\n", distinct, src, n);
+        goto done;
+    }
+    if (topic_reader_open(&e, events, 30000)) goto done;
+    printf("READY\n");
+    fflush(stdout);
+    long got = 0, dups = 0;
+    while (got < n && bench_now() < until) {
+        rd_kafka_message_t *m = topic_reader_next(&e, 200);
+        if (!m) continue;
+        Atsbridge__V1__ApplicationEvent *ev = atsbridge__v1__application_event__unpack(NULL, m->len, m->payload);
+        rd_kafka_message_destroy(m);
+        if (!ev) continue;
+        app_slot key = {0}, *a = NULL;
+        if (ev->type && !strcmp(ev->type, "delivered") && ev->application_id &&
+            strlen(ev->application_id) < sizeof key.id) {
+            strcpy(key.id, ev->application_id);
+            a = bsearch(&key, apps, (size_t)n, sizeof *apps, slot_cmp);
+        }
+        if (a && a->delivered++) dups++;
+        else if (a) printf("D %lld %d\n", (long long)ev->at_ms, a->partition), got++;
+        atsbridge__v1__application_event__free_unpacked(ev, NULL);
+    }
+    topic_reader_close(&e);
+    printf("RESULT count=%ld duplicates=%ld\n", got, dups);
+    rc = got == n ? 0 : 3;
+done:
+    free(apps);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     long n, t;
     if (argc >= 5 && !strcmp(argv[1], "count") && !num(argv[3], 1, 100000000, &n) &&
@@ -135,5 +224,7 @@ int main(int argc, char **argv) {
     if ((argc == 6 || argc == 7) && !strcmp(argv[1], "pass") && !num(argv[4], 1, 100000000, &n) &&
         !num(argv[5], 1, 86400, &t) && (argc == 6 || !num(argv[6], 1, 16, &copies)))
         return pass(argv[2], argv[3], n, t, copies);
+    if (argc == 6 && !strcmp(argv[1], "delivered") && !num(argv[4], 1, 10000000, &n) && !num(argv[5], 1, 86400, &t))
+        return delivered(argv[2], argv[3], n, t);
     return usage();
 }
