@@ -13,6 +13,11 @@
 // every topic of common/kafka_conf.h has a KafkaTopic whose retention,
 // partitions, replicas and min.insync.replicas match tools/topics/main.c and
 // what atsb-topics is given; maxReplicaCount stays within the partitions.
+// Kafka ACLs (production): each program's KafkaUser grants exactly what its
+// code needs (kafka_access.js derives it from the C sources), each workload
+// and KEDA trigger authenticates as its own program's user, and
+// deploy/kubernetes/kafka-access.json and docs/kubernetes.md's ACL table are
+// what kafka_access.js generates.
 // Exit 0 ok, 1 with one line per problem.
 'use strict';
 const fs = require('fs');
@@ -126,7 +131,141 @@ function topicSpecs() {
   return { names: Object.values(names), retention };
 }
 
+// ---------------------------------------------------------------- Kafka ACLs
+const access = require(path.join(__dirname, 'kafka_access.js'));
+
+// One string per (resource, operation) an ACL list allows.
+function aclGrants(acls) {
+  const out = new Map();
+  for (const a of acls || []) {
+    const r = a.resource || {};
+    const ops = a.operations || (a.operation ? [a.operation] : []);
+    for (const op of ops) {
+      const key = r.type === 'cluster' ? `cluster ${op}` : `${r.type} ${r.name}${(r.patternType || 'literal') === 'prefix' ? '*' : ''} ${op}`;
+      out.set(key, a);
+    }
+  }
+  return out;
+}
+
+// The generated files agree with the code (once, whatever the render).
+function checkAccessFiles(derived) {
+  for (const p of derived.problems) fail('kafka_access.js', null, p);
+  const fix = 'run `node tests/kubernetes/kafka_access.js . write`';
+  const json = fs.readFileSync(path.join(root, access.FILES.json), 'utf8');
+  if (json !== access.asJson(derived)) fail(access.FILES.json, null, `is not what the code needs (${fix})`);
+  const doc = fs.readFileSync(path.join(root, access.FILES.doc), 'utf8');
+  const want = access.replaceDocTable(doc, access.asMarkdown(derived));
+  if (want === null) fail(access.FILES.doc, null, 'has no Kafka ACL table (a table starting "| KafkaUser |")');
+  else if (want !== doc) fail(access.FILES.doc, null, `its Kafka ACL table is not what the code needs (${fix})`);
+}
+
+function checkKafkaAccess(f, objs, by, configMaps, derived) {
+  const kafkas = by('Kafka');
+  const users = Object.fromEntries(by('KafkaUser').map((u) => [u.metadata.name, u]));
+  const programs = Object.entries(derived.programs);
+  const containers = [];
+  for (const w of [...by('Deployment'), ...by('Job')])
+    for (const [c, init] of [...(w.spec.template.spec.initContainers || []).map((c) => [c, true]), ...w.spec.template.spec.containers.map((c) => [c, false])])
+      containers.push({ w, c, init });
+  const env = (c, name) => (c.env || []).find((e) => e.name === name);
+  if (!kafkas.length) {
+    // No Strimzi (dev): no users, no credentials.
+    for (const u of Object.values(users)) fail(f, u, 'a KafkaUser without a rendered Kafka');
+    for (const { w, c } of containers) if (env(c, 'ATSB_KAFKA_PROP_sasl_username')) fail(f, w, `container ${c.name} has a Kafka user but the render has no Kafka`);
+    return;
+  }
+  for (const k of kafkas) {
+    const authz = k.spec.kafka.authorization || {};
+    if (authz.type !== 'simple') fail(f, k, 'spec.kafka.authorization.type is not simple: the KafkaUsers\' ACLs would not be enforced');
+    if ((authz.superUsers || []).length) fail(f, k, `super users ${authz.superUsers.join(', ')}: none but Strimzi's own are expected (docs/kubernetes.md)`);
+  }
+  // ACLs are on the unprefixed names and the default groups.
+  for (const [name, data] of Object.entries(configMaps)) {
+    const o = { kind: 'ConfigMap', metadata: { name } };
+    if (data.ATSB_TOPIC_PREFIX) fail(f, o, `ATSB_TOPIC_PREFIX ${data.ATSB_TOPIC_PREFIX}: the KafkaTopics and ACLs name the topics without a prefix`);
+    for (const k of Object.keys(data)) if (/^ATSB_[A-Z]+_GROUP$/.test(k)) fail(f, o, `${k}: the ACLs name the default consumer groups (kafka_access.js)`);
+    if ('ATSB_KAFKA_PROP_sasl_username' in data) fail(f, o, 'ATSB_KAFKA_PROP_sasl_username: each workload sets its own user');
+  }
+  const seen = new Set();
+  for (const [name, p] of programs) {
+    const u = users[p.user];
+    if (!u) {
+      fail(f, null, `KafkaUser ${p.user} (${name}) is not in the render`);
+      continue;
+    }
+    seen.add(p.user);
+    if (!kafkas.some((k) => k.metadata.name === (u.metadata.labels || {})['strimzi.io/cluster'])) fail(f, u, 'its strimzi.io/cluster is not a rendered Kafka');
+    const listenerAuth = new Set(kafkas.flatMap((k) => k.spec.kafka.listeners.map((l) => (l.authentication || {}).type)));
+    if (!listenerAuth.has((u.spec.authentication || {}).type)) fail(f, u, `authentication ${(u.spec.authentication || {}).type}, the listeners take ${[...listenerAuth]}`);
+    const authz = u.spec.authorization || {};
+    if (authz.type !== 'simple') fail(f, u, 'authorization.type is not simple');
+    for (const a of authz.acls || []) {
+      if ((a.type || 'allow') !== 'allow') fail(f, u, `a ${a.type} ACL: only allow rules are expected`);
+      if ((a.host || '*') !== '*') fail(f, u, `an ACL for host ${a.host}: pod addresses change, use *`);
+    }
+    const have = aclGrants(authz.acls);
+    const want = aclGrants(p.acls);
+    // One line per resource: "topic x Write, Describe".
+    const byResource = (keys) => {
+      const m = new Map();
+      for (const k of keys) {
+        const i = k.lastIndexOf(' ');
+        m.set(k.slice(0, i), [...(m.get(k.slice(0, i)) || []), k.slice(i + 1)]);
+      }
+      return m;
+    };
+    for (const [r, ops] of byResource([...want.keys()].filter((k) => !have.has(k))))
+      fail(f, u, `lacks ${r} ${ops.join(', ')}, which ${name} needs (${want.get(`${r} ${ops[0]}`).why.join('; ')})`);
+    for (const [r, ops] of byResource([...have.keys()].filter((k) => !want.has(k))))
+      fail(f, u, `grants ${r} ${ops.join(', ')}, which the code of ${name} does not need (${p.source}; tests/kubernetes/kafka_access.js)`);
+    // The workloads that run the program authenticate as its user.
+    const runs = containers.filter(({ w, c }) => c.name === p.container && (p.container === 'wait-topics' || w.metadata.name === p.container));
+    if (!runs.length) fail(f, null, `no container ${p.container} runs ${name}`);
+    for (const { w, c } of runs) {
+      const user = env(c, 'ATSB_KAFKA_PROP_sasl_username');
+      const pass = ((env(c, 'ATSB_KAFKA_PROP_sasl_password') || {}).valueFrom || {}).secretKeyRef || {};
+      if (!user || user.value !== p.user) fail(f, w, `container ${c.name}: ATSB_KAFKA_PROP_sasl_username ${user ? user.value : 'unset'}, expected ${p.user}`);
+      if (pass.name !== p.user || pass.key !== 'password') fail(f, w, `container ${c.name}: ATSB_KAFKA_PROP_sasl_password from ${pass.name}/${pass.key}, expected Secret ${p.user} key password`);
+    }
+  }
+  for (const u of Object.keys(users)) if (!seen.has(u)) fail(f, users[u], 'no program uses this KafkaUser (tests/kubernetes/kafka_access.js PROGRAMS)');
+  // Every Kafka client container is one of the programs above; the console none.
+  for (const { w, c } of containers) {
+    const kafkaClient = (c.envFrom || []).some((e) => e.configMapRef && configMaps[e.configMapRef.name] && 'ATSB_KAFKA_BROKERS' in configMaps[e.configMapRef.name]);
+    const program = programs.find(([, p]) => c.name === p.container && (p.container === 'wait-topics' || w.metadata.name === p.container));
+    if (kafkaClient && !program) fail(f, w, `container ${c.name} gets the Kafka settings but runs no program of kafka_access.js`);
+    if (derived.noKafka.includes(w.metadata.name) && (kafkaClient || (c.env || []).some((e) => e.name.startsWith('ATSB_KAFKA_'))))
+      fail(f, w, `container ${c.name}: ${w.metadata.name} does not use Kafka (kafka_access.js), yet gets Kafka settings`);
+  }
+  // KEDA reads a group's lag as the program that owns the group.
+  const auths = Object.fromEntries(by('TriggerAuthentication').map((t) => [t.metadata.name, t]));
+  for (const s of by('ScaledObject'))
+    for (const tr of s.spec.triggers) {
+      if (tr.type !== 'kafka') continue;
+      const p = derived.programs[s.spec.scaleTargetRef.name];
+      if (!p) {
+        fail(f, s, `scales ${s.spec.scaleTargetRef.name}, which is no Kafka program`);
+        continue;
+      }
+      const grants = aclGrants(p.acls);
+      if (!grants.has(`group ${tr.metadata.consumerGroup} Read`)) fail(f, s, `consumer group ${tr.metadata.consumerGroup} is not one of ${p.user}'s`);
+      if (!grants.has(`topic ${tr.metadata.topic} Read`)) fail(f, s, `topic ${tr.metadata.topic} is not read by ${p.user}`);
+      const ta = auths[(tr.authenticationRef || {}).name];
+      if (!ta) {
+        fail(f, s, 'no TriggerAuthentication: KEDA cannot read the lag under ACLs');
+        continue;
+      }
+      const pass = (ta.spec.secretTargetRef || []).find((r) => r.parameter === 'password') || {};
+      const user = (ta.spec.env || []).find((e) => e.parameter === 'username') || {};
+      if (pass.name !== p.user || pass.key !== 'password') fail(f, ta, `password from ${pass.name}/${pass.key}, expected Secret ${p.user} key password (it scales ${s.spec.scaleTargetRef.name})`);
+      if (user.name !== 'ATSB_KAFKA_PROP_sasl_username') fail(f, ta, 'username is not the scaled container\'s ATSB_KAFKA_PROP_sasl_username');
+    }
+}
+
 function checkRefs() {
+  const derived = access.derive(root);
+  checkAccessFiles(derived);
   const docSecrets = documentedSecrets();
   const topics = topicSpecs();
   if (topics.names.length < 12 || Object.keys(topics.retention).length !== topics.names.length)
@@ -257,6 +396,7 @@ function checkRefs() {
     }
     for (const ta of by('TriggerAuthentication'))
       for (const r of ta.spec.secretTargetRef || []) secretRef(ta, r.name, r.key, false);
+    checkKafkaAccess(f, objs, by, configMaps, derived);
     if (!problems) console.log(`${path.basename(f)}: references resolve (${objs.length} objects)`);
   }
 }
