@@ -18,6 +18,14 @@
 // and KEDA trigger authenticates as its own program's user, and
 // deploy/kubernetes/kafka-access.json and docs/kubernetes.md's ACL table are
 // what kafka_access.js generates.
+// Ingress: every backend is a rendered Service and port; every path matches
+// routes of that service's route table and none that takes the admin token
+// or is /healthz, /readyz or /metrics, while every other route of a service
+// it exposes is reachable; TLS for every host from a Secret the render does
+// not hold (no Secret is rendered at all); a body limit as large as the
+// largest route's and less than 1 MiB above it, and timeouts; the public
+// URLs the services hand out are served; the pods behind an Ingress, and no
+// others, accept the ingress controller's namespace, and no pod anyone.
 // Exit 0 ok, 1 with one line per problem.
 'use strict';
 const fs = require('fs');
@@ -263,6 +271,257 @@ function checkKafkaAccess(f, objs, by, configMaps, derived) {
     }
 }
 
+// ---------------------------------------------------------------- Ingress
+// A service's HTTP routes: method, pattern, admin (takes the admin or
+// bootstrap token), maxBody (bytes, or null when not known here). The
+// listener itself answers /healthz, /readyz and /metrics (builtin).
+const ADMIN_AUTH = new Set(['auth_admin_route', 'auth_bootstrap_route']);
+const BUILTIN = ['/healthz', '/readyz', '/metrics'];
+const read = (f) => fs.readFileSync(path.join(root, f), 'utf8');
+// A C integer expression of numbers, *, +, / and parentheses.
+function cInt(expr, macros = {}) {
+  let e = String(expr).replace(/\b([A-Z_][A-Z0-9_]*)\b/g, (m) => (m in macros ? `(${macros[m]})` : m)).replace(/(\d+)(LL|ULL|L|U)?\b/g, '$1');
+  if (!/^[\d\s*+/()-]+$/.test(e)) return null;
+  return Function(`"use strict"; return Math.floor(${e});`)();
+}
+
+function ingestMaxBody(configMaps) {
+  // routes_max_body (services/ingest/routes.c) mirrored here: if it changes,
+  // this check says so instead of checking a stale formula.
+  const routesC = read('services/ingest/routes.c');
+  const formula = ['size_t docs = cfg->limits.max_total_bytes / 3 * 4 + 4;', 'return 64 * 1024;', 'return docs + 2 * 1024 * 1024;', 'return docs + cfg->max_export_candidates * 16 * 1024;'];
+  for (const line of formula) if (!routesC.includes(line)) return { problem: `services/ingest/routes.c: routes_max_body no longer has "${line}": update ingestMaxBody in tests/kubernetes/check_kubernetes.js` };
+  const ingestC = read('services/ingest/ingest.c');
+  const setting = (name) => {
+    const cfg = configMaps['atsbridge-config'] || {};
+    if (name in cfg) return Number(cfg[name]);
+    const m = ingestC.match(new RegExp(`config_int\\("${name}",\\s*([^,]+),`));
+    return m ? cInt(m[1]) : null;
+  };
+  const total = setting('ATSB_INGEST_MAX_REQUEST_DOCUMENT_BYTES');
+  const candidates = setting('ATSB_INGEST_MAX_EXPORT_CANDIDATES');
+  if (total === null || candidates === null) return { problem: 'services/ingest/ingest.c: the defaults of ATSB_INGEST_MAX_REQUEST_DOCUMENT_BYTES or _MAX_EXPORT_CANDIDATES are not found' };
+  const docs = Math.floor(total / 3) * 4 + 4;
+  return { BODY_SMALL: 65536, BODY_SIGNED: 65536, BODY_APPLICATION: docs + 2 * 1048576, BODY_EXPORT: docs + candidates * 16384 };
+}
+
+// The argument lists of every call of macro name in text (a call's
+// arguments split at its top-level commas).
+function macroCalls(text, name) {
+  const out = [];
+  for (const m of text.matchAll(new RegExp(`\\b${name}\\(`, 'g'))) {
+    const args = [];
+    let depth = 0;
+    let cur = '';
+    for (let i = m.index + m[0].length; i < text.length; i++) {
+      const c = text[i];
+      if (c === '(') depth++;
+      if (c === ')' && depth-- === 0) break;
+      if (c === ',' && depth === 0) {
+        args.push(cur.trim());
+        cur = '';
+      } else cur += c;
+    }
+    args.push(cur.trim());
+    if (/^"[A-Z]+"$/.test(args[0])) out.push(args);
+  }
+  return out;
+}
+
+function routeTables(configMaps) {
+  const tables = {};
+  const problems = [];
+  // ingest: the routes_def table of routes.c (fields as routes.h declares them).
+  const fields = [...read('services/ingest/routes.h').match(/typedef struct \{([\s\S]*?)\} routes_def;/)[1].matchAll(/(\w+)\s*;/g)].map((m) => m[1]);
+  const bodies = ingestMaxBody(configMaps);
+  if (bodies.problem) problems.push(bodies.problem);
+  tables.ingest = [];
+  for (const m of read('services/ingest/routes.c').matchAll(/\{\s*("[A-Z]+"\s*,\s*"[^"]*"[^{}]*)\}/g)) {
+    const args = m[1].split(',').map((a) => a.trim());
+    const at = (f) => args[fields.indexOf(f)];
+    tables.ingest.push({ method: JSON.parse(at('method')), pattern: JSON.parse(at('pattern')), admin: ADMIN_AUTH.has(at('authorize')), maxBody: bodies[at('body')] ?? null });
+  }
+  // The others: the X-macro of routes.h, its arguments named by main.c's ROUTE.
+  for (const svc of ['questions', 'delivery', 'status', 'console']) {
+    const h = read(`services/${svc}/routes.h`);
+    const macros = Object.fromEntries([...h.matchAll(/#define ([A-Z_][A-Z0-9_]*) (\([^\n]*\))\s*$/gm)].map((m) => [m[1], m[2]]));
+    const params = read(`services/${svc}/main.c`).match(/#define ROUTE\(([^)]*)\)/)[1].split(',').map((p) => p.trim());
+    tables[svc] = [];
+    for (const args of macroCalls(h.replace(/\\\n/g, ' '), 'R')) {
+      const at = (p) => (params.indexOf(p) >= 0 ? args[params.indexOf(p)] : undefined);
+      const maxBody = at('max_body') === undefined ? (at('method') === '"GET"' || at('method') === '"DELETE"' ? 0 : null) : cInt(at('max_body'), macros);
+      tables[svc].push({ method: JSON.parse(at('method')), pattern: JSON.parse(at('pattern')), admin: ADMIN_AUTH.has(at('authorize')), maxBody });
+    }
+    if (!tables[svc].length) problems.push(`services/${svc}/routes.h: no routes found`);
+  }
+  for (const t of Object.values(tables)) for (const b of BUILTIN) t.push({ method: 'GET', pattern: b, builtin: true, maxBody: 0 });
+  return { tables, problems };
+}
+
+// Whether an Ingress path (Exact or Prefix) takes requests for a route
+// pattern ({name} is one segment).
+function pathMatches(pathType, p, pattern) {
+  const ps = p.split('/').filter(Boolean);
+  const rs = pattern.split('/').filter(Boolean);
+  const seg = (a, b) => a === b || /^\{\w+\}$/.test(b);
+  if (pathType === 'Exact') return ps.length === rs.length && ps.every((x, i) => seg(x, rs[i]));
+  return ps.length <= rs.length && ps.every((x, i) => seg(x, rs[i]));
+}
+
+// nginx sizes: 43m, 64k, bytes.
+function nginxSize(v) {
+  const m = String(v).trim().match(/^(\d+)([kKmMgG]?)$/);
+  if (!m) return null;
+  return Number(m[1]) * { '': 1, k: 1024, m: 1048576, g: 1073741824 }[m[2].toLowerCase()];
+}
+
+const selects = (sel, labels) => {
+  if (!sel) return false;
+  if (!Object.entries(sel.matchLabels || {}).every(([k, v]) => labels[k] === v)) return false;
+  return (sel.matchExpressions || []).every((e) => {
+    const has = e.key in labels;
+    if (e.operator === 'In') return has && e.values.includes(labels[e.key]);
+    if (e.operator === 'NotIn') return !has || !e.values.includes(labels[e.key]);
+    if (e.operator === 'Exists') return has;
+    return !has;
+  });
+};
+
+function checkIngress(f, objs, by, configMaps, routes) {
+  const ingresses = by('Ingress');
+  const services = Object.fromEntries(by('Service').map((o) => [o.metadata.name, o]));
+  const deployments = by('Deployment');
+  const podsOf = (svc) => deployments.filter((d) => Object.entries(svc.spec.selector || {}).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+  // The numbered port a Service port reaches in its pods.
+  const targetPort = (svc, port) => {
+    const t = port.targetPort === undefined ? port.port : port.targetPort;
+    if (typeof t === 'number') return t;
+    for (const d of podsOf(svc)) for (const c of d.spec.template.spec.containers) for (const cp of c.ports || []) if (cp.name === t) return cp.containerPort;
+    return null;
+  };
+  if (by('Secret').length) for (const s of by('Secret')) fail(f, s, 'a Secret in the manifests: secrets and certificates come from the operator, Strimzi or a certificate manager, never from this repository');
+  const routed = new Map(); // Service name -> Set of ports
+  const hostsTo = []; // {host, pathType, path, service}
+  for (const ing of ingresses) {
+    const a = ing.metadata.annotations || {};
+    if (!ing.spec.ingressClassName) fail(f, ing, 'no ingressClassName');
+    const tlsHosts = new Map();
+    for (const t of ing.spec.tls || []) {
+      if (!t.secretName) fail(f, ing, `TLS for ${t.hosts} names no Secret`);
+      for (const h of t.hosts || []) tlsHosts.set(h, t.secretName);
+    }
+    for (const k of ['proxy-connect-timeout', 'proxy-send-timeout', 'proxy-read-timeout'])
+      if (!/^\d+$/.test(a[`nginx.ingress.kubernetes.io/${k}`] || '')) fail(f, ing, `no nginx.ingress.kubernetes.io/${k} (seconds)`);
+    const limit = nginxSize(a['nginx.ingress.kubernetes.io/proxy-body-size']);
+    if (!limit) fail(f, ing, 'no finite nginx.ingress.kubernetes.io/proxy-body-size: the controller would take bodies of any size');
+    let largest = 0;
+    for (const rule of ing.spec.rules || []) {
+      if (!rule.host) fail(f, ing, 'a rule without a host');
+      else if (!tlsHosts.has(rule.host)) fail(f, ing, `host ${rule.host} has no TLS`);
+      for (const p of (rule.http || {}).paths || []) {
+        const b = (p.backend || {}).service;
+        if (!b) {
+          fail(f, ing, `path ${p.path}: not a Service backend`);
+          continue;
+        }
+        const svc = services[b.name];
+        if (!svc) {
+          fail(f, ing, `path ${p.path}: Service ${b.name} is not in the render`);
+          continue;
+        }
+        const port = (svc.spec.ports || []).find((x) => (b.port.number !== undefined ? x.port === b.port.number : x.name === b.port.name));
+        if (!port) {
+          fail(f, ing, `path ${p.path}: Service ${b.name} has no port ${b.port.number ?? b.port.name}`);
+          continue;
+        }
+        if (!routed.has(b.name)) routed.set(b.name, new Set());
+        routed.get(b.name).add(targetPort(svc, port));
+        hostsTo.push({ host: rule.host, pathType: p.pathType, path: p.path, service: b.name });
+        if (!['Exact', 'Prefix'].includes(p.pathType)) {
+          fail(f, ing, `path ${p.path}: pathType ${p.pathType}, use Exact or Prefix (what it matches must be known)`);
+          continue;
+        }
+        const table = routes[b.name];
+        if (!table) {
+          fail(f, ing, `path ${p.path}: no route table known for Service ${b.name}`);
+          continue;
+        }
+        const hit = table.filter((r) => pathMatches(p.pathType, p.path, r.pattern));
+        if (!hit.some((r) => !r.builtin)) fail(f, ing, `path ${p.path} (${p.pathType}) matches no route of ${b.name}`);
+        for (const r of hit) {
+          if (r.admin) fail(f, ing, `path ${p.path} (${p.pathType}) exposes ${b.name}'s admin route ${r.method} ${r.pattern}`);
+          if (r.builtin) fail(f, ing, `path ${p.path} (${p.pathType}) exposes ${b.name}'s ${r.pattern}`);
+          if (r.maxBody === null) fail(f, ing, `path ${p.path}: the body limit of ${b.name}'s ${r.method} ${r.pattern} is not known to this check`);
+          else largest = Math.max(largest, r.maxBody);
+        }
+      }
+    }
+    if (limit && limit < largest) fail(f, ing, `proxy-body-size ${a['nginx.ingress.kubernetes.io/proxy-body-size']} (${limit} bytes) is below what its routes take (${largest} bytes)`);
+    if (limit && limit >= largest + 1048576) fail(f, ing, `proxy-body-size ${a['nginx.ingress.kubernetes.io/proxy-body-size']} (${limit} bytes) is a MiB or more above the largest body its routes take (${largest} bytes)`);
+  }
+  // A service behind the Ingress has all of its public routes reachable.
+  for (const name of routed.keys()) {
+    for (const r of routes[name] || []) {
+      if (r.admin || r.builtin) continue;
+      if (!hostsTo.some((h) => h.service === name && ['Exact', 'Prefix'].includes(h.pathType) && pathMatches(h.pathType, h.path, r.pattern)))
+        fail(f, null, `${name}'s ${r.method} ${r.pattern} (no admin token) is not routed by any Ingress`);
+    }
+  }
+  // The public URLs the services hand out are served by the right service.
+  if (ingresses.length) {
+    const cfg = { ...(configMaps['atsbridge-config'] || {}), ...(configMaps['atsbridge-console'] || {}) };
+    const served = (url, service, name) => {
+      let u;
+      try {
+        u = new URL(url);
+      } catch (e) {
+        return fail(f, null, `${name} ${url} is not a URL`);
+      }
+      if (u.protocol !== 'https:') fail(f, null, `${name} ${url} is not https`);
+      const p = u.pathname.replace(/\/$/, '') || '/';
+      const to = hostsTo.filter((h) => h.host === u.hostname && ['Exact', 'Prefix'].includes(h.pathType) && pathMatches(h.pathType, h.path, p));
+      if (!to.length) fail(f, null, `${name} ${url}: no Ingress routes ${u.hostname}${p}`);
+      else if (!to.some((h) => h.service === service)) fail(f, null, `${name} ${url}: the Ingress routes it to ${to.map((h) => h.service)}, not ${service}`);
+    };
+    if (cfg.ATSB_LEVER_REDIRECT_URI) served(cfg.ATSB_LEVER_REDIRECT_URI, 'delivery', 'ATSB_LEVER_REDIRECT_URI');
+    if (cfg.ATSB_PROVIDER_CALLBACK_URL) served(cfg.ATSB_PROVIDER_CALLBACK_URL, 'ingest', 'ATSB_PROVIDER_CALLBACK_URL');
+    if (cfg.ATSB_CONSOLE_PUBLIC_URL) {
+      served(cfg.ATSB_CONSOLE_PUBLIC_URL, 'console', 'ATSB_CONSOLE_PUBLIC_URL');
+      served(`${cfg.ATSB_CONSOLE_PUBLIC_URL.replace(/\/$/, '')}/accounts/x/connections`, 'console', 'ATSB_CONSOLE_PUBLIC_URL (the Connections page, delivery\'s return_to)');
+    }
+    for (const o of String(cfg.ATSB_DELIVERY_RETURN_ORIGINS || '').split(',').filter(Boolean)) served(`${o.trim()}/accounts/x/connections`, 'console', 'ATSB_DELIVERY_RETURN_ORIGINS');
+  }
+  // NetworkPolicies: who may connect to each pod.
+  const policies = by('NetworkPolicy');
+  const controllerNs = new Set();
+  for (const d of deployments) {
+    const labels = d.spec.template.metadata.labels;
+    const rules = policies.filter((n) => (n.spec.policyTypes || []).includes('Ingress') && selects(n.spec.podSelector, labels)).flatMap((n) => (n.spec.ingress || []).map((r) => ({ n, r })));
+    for (const { n, r } of rules) if (!(r.from || []).length) fail(f, n, `lets anyone connect to ${d.metadata.name} (an ingress rule without from)`);
+    const svc = Object.values(services).find((s) => podsOf(s).includes(d));
+    const ports = svc ? routed.get(svc.metadata.name) : null;
+    const fromNs = (r) => (r.from || []).filter((x) => x.namespaceSelector && !x.podSelector).map((x) => (x.namespaceSelector.matchLabels || {})['kubernetes.io/metadata.name']).filter(Boolean);
+    const portOk = (r, port) => !(r.ports || []).length || r.ports.some((x) => x.port === port);
+    if (ports) {
+      for (const port of ports) {
+        const ns = rules.filter(({ r }) => portOk(r, port)).flatMap(({ r }) => fromNs(r)).filter((x) => x !== 'monitoring');
+        if (!ns.length) fail(f, d, `behind an Ingress on ${port}, but no NetworkPolicy lets the ingress controller's namespace connect`);
+        ns.forEach((x) => controllerNs.add(x));
+      }
+    }
+  }
+  if (controllerNs.size > 1) fail(f, null, `the ingress controller is in ${[...controllerNs].join(' and ')}: one namespace expected`);
+  for (const d of deployments) {
+    const svc = Object.values(services).find((s) => podsOf(s).includes(d));
+    if (svc && routed.has(svc.metadata.name)) continue;
+    for (const n of policies.filter((x) => selects(x.spec.podSelector, d.spec.template.metadata.labels)))
+      for (const r of n.spec.ingress || [])
+        for (const x of r.from || [])
+          if (x.namespaceSelector && controllerNs.has((x.namespaceSelector.matchLabels || {})['kubernetes.io/metadata.name']))
+            fail(f, n, `lets the ingress controller reach ${d.metadata.name}, which no Ingress routes to`);
+  }
+}
+
 function checkRefs() {
   const derived = access.derive(root);
   checkAccessFiles(derived);
@@ -396,7 +655,12 @@ function checkRefs() {
     }
     for (const ta of by('TriggerAuthentication'))
       for (const r of ta.spec.secretTargetRef || []) secretRef(ta, r.name, r.key, false);
+    // Certificates are the operator's Secrets, documented, never rendered.
+    for (const ing of by('Ingress')) for (const t of ing.spec.tls || []) if (t.secretName) secretRef(ing, t.secretName, null, false);
     checkKafkaAccess(f, objs, by, configMaps, derived);
+    const routes = routeTables(configMaps);
+    routes.problems.forEach((p) => fail(f, null, p));
+    checkIngress(f, objs, by, configMaps, routes.tables);
     if (!problems) console.log(`${path.basename(f)}: references resolve (${objs.length} objects)`);
   }
 }
