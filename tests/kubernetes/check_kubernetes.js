@@ -26,6 +26,13 @@
 // largest route's and less than 1 MiB above it, and timeouts; the public
 // URLs the services hand out are served; the pods behind an Ingress, and no
 // others, accept the ingress controller's namespace, and no pod anyone.
+// Egress: every pod's egress is restricted, each rule to named peers and
+// ports; DNS to kube-system on 53 UDP and TCP; Kafka to the broker pods on
+// the ports of ATSB_KAFKA_BROKERS alone, for the Kafka programs alone;
+// PostgreSQL on 5432 alone, not to 0.0.0.0/0, for the programs whose code
+// connects to it; 0.0.0.0/0 only on 443, only for the programs whose code
+// makes outbound requests (the console's go to status and delivery), and
+// without every block common/outbound.c refuses.
 // Exit 0 ok, 1 with one line per problem.
 'use strict';
 const fs = require('fs');
@@ -522,6 +529,129 @@ function checkIngress(f, objs, by, configMaps, routes) {
   }
 }
 
+// ---------------------------------------------------------------- egress
+const ip4 = (a) => a.split('.').reduce((n, x) => n * 256 + Number(x), 0);
+const parseCidr = (c) => {
+  const [a, l] = String(c).split('/');
+  return /^\d+\.\d+\.\d+\.\d+$/.test(a) ? { base: ip4(a), len: l === undefined ? 32 : Number(l) } : null;
+};
+const covers = (o, i) => o.len <= i.len && Math.floor(o.base / 2 ** (32 - o.len)) === Math.floor(i.base / 2 ** (32 - o.len));
+const showCidr = (c) => `${[24, 16, 8, 0].map((b) => Math.floor(c.base / 2 ** b) % 256).join('.')}/${c.len}`;
+
+// The IPv4 blocks common/outbound.c refuses (class_v4: all but
+// OUTBOUND_PUBLIC).
+function refusedBlocks() {
+  const src = read('common/outbound.c');
+  const body = (src.match(/static outbound_class class_v4\([\s\S]*?return OUTBOUND_PUBLIC;/) || [''])[0];
+  const out = [];
+  for (const m of body.matchAll(/\(a >> 24\) == (\d+)/g)) out.push({ base: Number(m[1]) * 2 ** 24, len: 8 });
+  for (const m of body.matchAll(/\(a & (0x[0-9a-f]+)u?\) == (0x[0-9a-f]+)u?/g)) {
+    const mask = Number(m[1]);
+    out.push({ base: Number(m[2]), len: mask.toString(2).replace(/0/g, '').length });
+  }
+  for (const m of body.matchAll(/\ba == (0x[0-9a-f]+|0)u?\b/g)) out.push({ base: Number(m[1]), len: 32 });
+  return out;
+}
+
+function checkEgress(f, by, configMaps, derived) {
+  const policies = by('NetworkPolicy');
+  const refused = refusedBlocks();
+  if (refused.length < 8) fail('common/outbound.c', null, `class_v4's refused blocks not found (${refused.length}): update refusedBlocks in tests/kubernetes/check_kubernetes.js`);
+  // Kafka's broker pods and ports, as ATSB_KAFKA_BROKERS names them.
+  const brokers = String((configMaps['atsbridge-config'] || {}).ATSB_KAFKA_BROKERS || '').split(',').filter(Boolean).map((hp) => hp.trim().split(':'));
+  const brokerPorts = new Set();
+  const brokerLabels = [];
+  const kafkas = by('Kafka');
+  for (const [host, port] of brokers) {
+    const k = kafkas.find((x) => host === `${x.metadata.name}-kafka-bootstrap`);
+    if (k) {
+      brokerPorts.add(Number(port));
+      brokerLabels.push({ 'strimzi.io/cluster': k.metadata.name, 'strimzi.io/kind': 'Kafka', 'strimzi.io/name': `${k.metadata.name}-kafka`, 'strimzi.io/broker-role': 'true' });
+      continue;
+    }
+    const svc = by('Service').find((x) => x.metadata.name === host);
+    const sp = svc && (svc.spec.ports || []).find((x) => x.port === Number(port));
+    if (!sp) continue; // reported by brokerRefs
+    for (const w of [...by('StatefulSet'), ...by('Deployment')]) {
+      const labels = w.spec.template.metadata.labels;
+      if (!Object.entries(svc.spec.selector || {}).every(([k2, v]) => labels[k2] === v)) continue;
+      brokerLabels.push(labels);
+      for (const c of w.spec.template.spec.containers)
+        for (const cp of c.ports || []) if (cp.containerPort === sp.targetPort || cp.name === sp.targetPort || (sp.targetPort === undefined && cp.containerPort === sp.port)) brokerPorts.add(cp.containerPort);
+    }
+  }
+  if (!brokerLabels.length) fail(f, null, `the brokers of ATSB_KAFKA_BROKERS (${brokers.map((b) => b.join(':'))}) are neither a rendered Kafka nor a Service of rendered pods`);
+  const kafkaContainers = new Set(Object.values(derived.programs).map((p) => p.container));
+  const workloads = [...by('Deployment'), ...by('Job')];
+  for (const w of workloads) {
+    const labels = w.spec.template.metadata.labels;
+    const spec = w.spec.template.spec;
+    const source = w.kind === 'Job' && w.metadata.name === 'atsb-topics' ? 'tools/topics' : `services/${w.metadata.name}`;
+    if (!fs.existsSync(path.join(root, source))) {
+      fail(f, w, `no source directory ${source} to tell what it may reach`);
+      continue;
+    }
+    const reaches = (fn) => access.reaches(root, source, fn);
+    const selecting = policies.filter((n) => selects(n.spec.podSelector, labels));
+    if (!selecting.some((n) => (n.spec.policyTypes || []).includes('Egress'))) {
+      fail(f, w, 'no NetworkPolicy restricts its egress');
+      continue;
+    }
+    const rules = selecting.filter((n) => (n.spec.policyTypes || []).includes('Egress')).flatMap((n) => (n.spec.egress || []).map((r) => ({ n, r })));
+    const ports = (r) => (r.ports || []).map((p) => `${p.port}/${p.protocol || 'TCP'}`);
+    for (const { n, r } of rules) {
+      if (!(r.to || []).length) fail(f, n, `lets ${w.metadata.name} out to anywhere (an egress rule without to)`);
+      if (!(r.ports || []).length) fail(f, n, `lets ${w.metadata.name} out on every port (an egress rule without ports)`);
+    }
+    // DNS.
+    const dns = rules.filter(({ r }) => (r.to || []).some((t) => t.namespaceSelector && (t.namespaceSelector.matchLabels || {})['kubernetes.io/metadata.name'] === 'kube-system'));
+    for (const want of ['53/UDP', '53/TCP']) if (!dns.some(({ r }) => ports(r).includes(want))) fail(f, w, `no egress to the cluster DNS (kube-system) on ${want}`);
+    for (const { n, r } of dns) if (ports(r).some((p) => !['53/UDP', '53/TCP'].includes(p))) fail(f, n, `lets ${w.metadata.name} reach kube-system on ${ports(r)}, not only 53`);
+    // Address blocks.
+    const out443 = reaches('curl_easy_perform') || reaches('curl_multi_perform');
+    const internalOnly = w.metadata.name === 'console'; // ATSB_CONSOLE_*_URL: status and delivery
+    let https = false;
+    for (const { n, r } of rules)
+      for (const t of r.to || []) {
+        if (!t.ipBlock) continue;
+        const c = parseCidr(t.ipBlock.cidr);
+        if (!c) {
+          fail(f, n, `ipBlock ${t.ipBlock.cidr}: IPv4 blocks only`);
+          continue;
+        }
+        if (c.len === 0) {
+          if (ports(r).join() !== '443/TCP') {
+            if (!ports(r).includes('5432/TCP')) fail(f, n, `0.0.0.0/0 on ${ports(r)}: the Internet is reached on 443/TCP only`);
+            continue; // PostgreSQL's: below
+          }
+          https = true;
+          if (!out443 || internalOnly) fail(f, n, `lets ${w.metadata.name} out to the Internet, ${internalOnly ? 'whose requests go to status and delivery only' : `which its code (${source}) does not call`}`);
+          const except = (t.ipBlock.except || []).map(parseCidr).filter(Boolean);
+          for (const b of refused) if (!except.some((e) => covers(e, b))) fail(f, n, `0.0.0.0/0 without ${showCidr(b)}, a block common/outbound.c refuses (cluster, private or metadata addresses)`);
+        } else if (c.len < 8) fail(f, n, `ipBlock ${t.ipBlock.cidr} is wider than a /8`);
+      }
+    if (out443 && !internalOnly && !https) fail(f, w, `its code (${source}) makes outbound HTTPS requests, but no egress reaches the Internet on 443`);
+    // PostgreSQL.
+    const pg = rules.filter(({ r }) => ports(r).includes('5432/TCP'));
+    const hasDb = reaches('PQconnectdb');
+    if (hasDb && !pg.length) fail(f, w, `its code (${source}) connects to PostgreSQL, but no egress reaches 5432`);
+    for (const { n, r } of pg) {
+      if (!hasDb) fail(f, n, `lets ${w.metadata.name} reach PostgreSQL (5432), which its code (${source}) does not use`);
+      if (ports(r).join() !== '5432/TCP') fail(f, n, `the PostgreSQL rule also opens ${ports(r).filter((p) => p !== '5432/TCP')}`);
+      for (const t of r.to || []) if (t.ipBlock && (parseCidr(t.ipBlock.cidr) || {}).len === 0) fail(f, n, 'PostgreSQL at 0.0.0.0/0: set its address block (docs/kubernetes.md "Network")');
+    }
+    // Kafka.
+    const isClient = [...(spec.initContainers || []), ...spec.containers].some((c) => kafkaContainers.has(c.name));
+    const toBrokers = rules.filter(({ r }) => (r.to || []).some((t) => t.podSelector && !t.namespaceSelector && brokerLabels.some((l) => selects(t.podSelector, l))));
+    if (!isClient) for (const { n } of toBrokers) fail(f, n, `lets ${w.metadata.name}, no Kafka client, reach the brokers`);
+    if (isClient && brokerLabels.length) {
+      const open = new Set(toBrokers.flatMap(({ r }) => ports(r)));
+      for (const p of brokerPorts) if (!open.has(`${p}/TCP`)) fail(f, w, `no egress to the brokers on ${p} (ATSB_KAFKA_BROKERS)`);
+      for (const p of open) if (![...brokerPorts].some((b) => `${b}/TCP` === p)) fail(f, w, `egress to the brokers on ${p}, which is not a port of ATSB_KAFKA_BROKERS`);
+    }
+  }
+}
+
 function checkRefs() {
   const derived = access.derive(root);
   checkAccessFiles(derived);
@@ -661,6 +791,7 @@ function checkRefs() {
     const routes = routeTables(configMaps);
     routes.problems.forEach((p) => fail(f, null, p));
     checkIngress(f, objs, by, configMaps, routes.tables);
+    checkEgress(f, by, configMaps, derived);
     if (!problems) console.log(`${path.basename(f)}: references resolve (${objs.length} objects)`);
   }
 }

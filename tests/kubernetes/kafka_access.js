@@ -288,6 +288,8 @@ function analyse(root, prog, topics) {
   r.replays = reaches('dlq_replay');
   r.idempotent = reaches('kafka_producer_new') && /"enable\.idempotence",\s*"true"/.test(fs.readFileSync(path.join(root, 'common/kafka_producer.c'), 'utf8'));
   r.usesKafka = [...reached].some((d) => /\brd_kafka_new\b/.test(d.bare));
+  // Every identifier the reached code names (library functions included).
+  r.names = new Set([...reached].flatMap((d) => [...names(d)]));
   return r;
 }
 
@@ -426,7 +428,16 @@ function replaceDocTable(doc, table) {
   return [...lines.slice(0, at), ...table.trimEnd().split('\n'), ...lines.slice(end)].join('\n');
 }
 
-module.exports = { derive, asJson, asMarkdown, asYaml, replaceDocTable, FILES, PROGRAMS, NO_KAFKA };
+// Whether the program in directory source (with what it reaches of common/)
+// names identifier fn: a function of its own, of common/ or of a library.
+const reachedNames = new Map();
+function reaches(root, source, fn) {
+  const key = `${root}\0${source}`;
+  if (!reachedNames.has(key)) reachedNames.set(key, analyse(root, { name: source, source }, topicNames(root)).names);
+  return reachedNames.get(key).has(fn);
+}
+
+module.exports = { derive, reaches, asJson, asMarkdown, asYaml, replaceDocTable, FILES, PROGRAMS, NO_KAFKA };
 
 if (require.main === module) {
   const [root, fmt = 'json'] = process.argv.slice(2);
