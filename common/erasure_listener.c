@@ -2,6 +2,7 @@
 
 #include "config.h"
 #include "consume_loop.h"
+#include "event_peek.h"
 #include "events.h"
 #include "kafka_conf.h"
 #include "log.h"
@@ -35,7 +36,7 @@ static int copy_id(char *out, const char *id) {
 }
 
 int erasure_listener_match(const char *schema, const uint8_t *payload, size_t len, erasure_target *out) {
-    if (!schema || strcmp(schema, EVENT_SCHEMA) != 0) return 0;
+    if (!schema || strcmp(schema, EVENT_SCHEMA) != 0 || !event_type_is(payload, len, "erasure_requested")) return 0;
     Atsbridge__V1__ApplicationEvent *ev = atsbridge__v1__application_event__unpack(NULL, len, payload);
     if (!ev) return 0;
     int ok = ev->type && !strcmp(ev->type, "erasure_requested") && ev->application_id &&

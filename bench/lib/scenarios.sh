@@ -148,21 +148,38 @@ scenario_questions() {
   # The bound of any service writing what questions writes per input (the
   # resolved application and its event): the same pass-through, two copies.
   count_bg ${p}bench.passthrough2 $((2 * n)) 120
-  "$build/bench/pipeline/bench_topic" pass ${p}applications.received ${p}bench.passthrough2 "$n" 60 2 >>"$work/pass.out" 2>&1 || true
+  local c0 k0 c1 k1 tp pcpu qcpu
+  c0=$(cpu_ticks) k0=$(proc_ticks "$(kafka_pid)")
+  tp=$( { TIMEFORMAT='%U %S'; time "$build/bench/pipeline/bench_topic" pass ${p}applications.received ${p}bench.passthrough2 "$n" 60 2 >>"$work/pass.out" 2>&1; } 2>&1) || true
   count_wait
+  c1=$(cpu_ticks) k1=$(proc_ticks "$(kafka_pid)")
   pass2=$(awk -v r="$(field rate "$COUNT_RESULT")" 'BEGIN { printf "%.1f", r / 2 }')
+  pcpu=$(us_per "$n" "$c0" "$c1" "$k0" "$k1" "$(echo "$tp" | awk '{ printf "%d", ($1 + $2) * '"$(getconf CLK_TCK)"' }')")
   # questions with the cache warm (setup): resolved applications/s.
   count_bg ${p}applications.resolved "$n" 240
+  c0=$(cpu_ticks) k0=$(proc_ticks "$(kafka_pid)")
   svc_start questions questions $p
   count_wait
+  c1=$(cpu_ticks) k1=$(proc_ticks "$(kafka_pid)")
+  qcpu=$(us_per "$n" "$c0" "$c1" "$k0" "$k1" "$(proc_ticks "${SVC_PID[questions]}")")
   q=$COUNT_RESULT
   svc_stop questions
   local a b
   a=$(field rate "$q")
   b=$(field rate "$pass")
   record questions "$a" "resolved/s" "$pass2" "pass-through consumer->producer writing two messages per input, what questions writes" "$(ratio "$a" "$pass2")" ">= 0.7" \
-    "$(yesno "$(ratio "$a" "$pass2")" 0.7)" "$n applications queued first; resolved $(field count "$q") of $n; rate between first and last message; a pass-through writing one message per input reaches $b inputs/s" \
-    "\"one_output_bound\":$b"
+    "$(yesno "$(ratio "$a" "$pass2")" 0.7)" "$n applications queued first; resolved $(field count "$q") of $n; rate between first and last message; a pass-through writing one message per input reaches $b inputs/s; CPU us per application (questions vs the two-output pass-through): the process $(field proc_us "$qcpu") vs $(field proc_us "$pcpu"), Kafka $(field kafka_us "$qcpu") vs $(field kafka_us "$pcpu"), the machine $(field machine_us "$qcpu") vs $(field machine_us "$pcpu") (CPUs $(field busy_pct "$qcpu")% vs $(field busy_pct "$pcpu")% busy)" \
+    "\"one_output_bound\":$b,\"cpu_us\":{$(echo "$qcpu" | sed 's/\([a-z_]*\)=\([0-9.]*\)/"\1":\2/g; s/ /,/g')},\"baseline_cpu_us\":{$(echo "$pcpu" | sed 's/\([a-z_]*\)=\([0-9.]*\)/"\1":\2/g; s/ /,/g')}"
+}
+
+# us_per N "B0 T0" "B1 T1" K0 K1 PROC_TICKS: CPU microseconds per item of
+# the machine (busy jiffies between two cpu_ticks), of Kafka (between two
+# proc_ticks) and of one process, and the share of the CPUs busy.
+us_per() {
+  awk -v n="$1" -v a="$2" -v b="$3" -v k0="$4" -v k1="$5" -v p="$6" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); f = 1e6 / hz / n
+    printf "machine_us=%.1f kafka_us=%.1f proc_us=%.1f busy_pct=%.0f", (y[1] - x[1]) * f, (k1 - k0) * f, p * f,
+      (y[2] > x[2]) ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0 }'
 }
 
 # pipeline_run PREFIX N C QREPLICAS DREPLICAS [VAR=VALUE...]: starts the four

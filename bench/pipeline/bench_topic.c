@@ -95,7 +95,10 @@ static int pass(const char *src, const char *dst, long n, long timeout_s, long c
     if (!conf || kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof err) ||
         kafka_conf_set(conf, "acks", "all", err, sizeof err) ||
         kafka_conf_set(conf, "linger.ms", "2", err, sizeof err) ||
-        kafka_conf_set(conf, "compression.type", "lz4", err, sizeof err)) {
+        kafka_conf_set(conf, "compression.type", "lz4", err, sizeof err) ||
+        /* A whole run in flight: the default 100 000 messages fail copies of larger runs. */
+        kafka_conf_set(conf, "queue.buffering.max.messages", "10000000", err, sizeof err) ||
+        kafka_conf_set(conf, "queue.buffering.max.kbytes", "2097151", err, sizeof err)) {
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }

@@ -2,6 +2,7 @@
 
 #include "accounts.h"
 #include "atsbridge/v1/events.pb-c.h"
+#include "event_peek.h"
 #include "events.h"
 #include "produce_batch.h"
 #include "log.h"
@@ -118,6 +119,7 @@ loop_result held_events_batch(void *vctx, rd_kafka_message_t **msgs, size_t n) {
     qr_ctx *ctx = vctx;
     for (size_t i = 0; i < n; i++) {
         if (!consume_schema_is(msgs[i], EVENT_SCHEMA)) continue; /* not ours to judge */
+        if (!event_type_is(msgs[i]->payload, msgs[i]->len, "go_live")) continue;
         Atsbridge__V1__ApplicationEvent *ev =
             atsbridge__v1__application_event__unpack(NULL, msgs[i]->len, msgs[i]->payload);
         if (!ev) continue;

@@ -1,6 +1,7 @@
 /* common/erasure_listener.c: which messages of application.events are
- * erasures to act on. */
+ * erasures to act on; common/event_peek.c, its filter before decoding. */
 #include "erasure_listener.h"
+#include "event_peek.h"
 #include "events.h"
 
 #include <criterion/criterion.h>
@@ -61,4 +62,32 @@ Test(erasure_listener, everything_else_is_ignored) {
     cr_expect_eq(match(EVENT_SCHEMA, &ev, &t), 1, "the longest id status accepts");
     static const uint8_t junk[] = {0xff, 0xff, 0xff, 0x01};
     cr_expect_eq(erasure_listener_match(EVENT_SCHEMA, junk, sizeof junk, &t), 0, "undecodable");
+}
+
+/* common/event_peek.c: the listeners' filter before decoding. */
+Test(event_peek, reads_the_type_like_the_decoder) {
+    Atsbridge__V1__ApplicationEvent ev = ATSBRIDGE__V1__APPLICATION_EVENT__INIT;
+    ev.event_id = "ev_1";
+    ev.application_id = "app_42";
+    ev.at_ms = 1700000000000;
+    ev.attempt = 3;
+    ev.type = "go_live";
+    size_t len;
+    uint8_t *buf = pack(&ev, &len);
+    cr_expect_eq(event_type_is(buf, len, "go_live"), 1);
+    cr_expect_eq(event_type_is(buf, len, "go_liv"), 0, "a prefix");
+    cr_expect_eq(event_type_is(buf, len, "go_live_"), 0, "longer");
+    cr_expect_eq(event_type_is(buf, len, "erasure_requested"), 0);
+    cr_expect_eq(event_type_is(buf, len - 1, "go_live"), 0, "truncated");
+    free(buf);
+    ev.type = "";
+    buf = pack(&ev, &len);
+    cr_expect_eq(event_type_is(buf, len, ""), 1, "absent reads as empty");
+    cr_expect_eq(event_type_is(buf, len, "go_live"), 0);
+    free(buf);
+    static const uint8_t twice[] = {0x22, 2, 'a', 'b', 0x22, 2, 'c', 'd'};
+    cr_expect_eq(event_type_is(twice, sizeof twice, "cd"), 1, "the last occurrence counts");
+    cr_expect_eq(event_type_is(twice, sizeof twice, "ab"), 0);
+    static const uint8_t group[] = {0x23, 0x24, 0x22, 2, 'c', 'd'};
+    cr_expect_eq(event_type_is(group, sizeof group, "cd"), 0, "a group: not a message we decode");
 }
