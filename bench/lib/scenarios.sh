@@ -312,6 +312,8 @@ delivered_by() {
   curl -fsS "http://127.0.0.1:${SVC_PORT[$1]}/metrics" 2>/dev/null |
     awk '/^atsb_delivery_delivered_total/ { s += $2 } END { printf "%d", s }'
 }
+# rate_of KEY A T0: KEY's delivered/s since it had delivered A at T0 (ms).
+rate_of() { awk -v a="$2" -v b="$(delivered_by "$1")" -v t="$(($(now_ms) - $3))" 'BEGIN { printf "%.1f", (b - a) * 1000 / t }'; }
 
 # Delivery scaled out while a backlog drains, then a replica killed (what
 # the autoscaler and a lost node do in production): REPLICA_APPS
@@ -331,7 +333,7 @@ delivered_by() {
 # `delivered` event and the simulator's ledger, that every application is
 # in Lever exactly once.
 scenario_replicas() {
-  local p=r. m=$REPLICA_APPS w=$REPLICA_WORKERS ph=$REPLICA_PHASE run=r$RANDOM line k
+  local p=r. m=$REPLICA_APPS w=$REPLICA_WORKERS ph=$REPLICA_PHASE run=r$RANDOM line k r
   local dv=(ATSB_DELIVERY_WORKERS="$w" ATSB_DELIVERY_HTTP_CONCURRENCY="$w")
   topics $p
   svc_start status status $p
@@ -351,8 +353,6 @@ scenario_replicas() {
   BG_PIDS+=("$reader")
   for ((k = 0; k < 600; k++)); do grep -q READY "$work/replicas.out" 2>/dev/null && break; sleep 0.1; done
   grep -q READY "$work/replicas.out" || die "bench: replicas: bench_topic did not start (see $work/replicas.err)"
-  # rate_of KEY A T0: KEY's delivered/s since it had delivered A at T0 (ms).
-  rate_of() { awk -v a="$2" -v b="$(delivered_by "$1")" -v t="$(($(now_ms) - $3))" 'BEGIN { printf "%.1f", (b - a) * 1000 / t }'; }
   local t_start t_join t_kill t0 one
   local -A at=() first=()
   t_start=$(now_ms)
