@@ -9,30 +9,14 @@
  *     RESULT opportunities=.. candidates=.. creates=..
  *     Every application in Lever exactly once: opportunities = candidates
  *     = N and creates = opportunities. */
-#include <curl/curl.h>
+#include "http_client.h"
+
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    char *data;
-    size_t len;
-} buffer;
-
 static int str_cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-
-static size_t on_body(char *p, size_t size, size_t n, void *opaque) {
-    buffer *b = opaque;
-    size_t add = size * n;
-    char *d = realloc(b->data, b->len + add + 1);
-    if (!d) return 0;
-    memcpy(d + b->len, p, add);
-    b->data = d;
-    b->len += add;
-    d[b->len] = 0;
-    return add;
-}
 
 int main(int argc, char **argv) {
     if (argc != 3) {
@@ -40,25 +24,19 @@ int main(int argc, char **argv) {
         return 2;
     }
     int rc = 1;
-    buffer b = {0};
+    http_result res = {0};
     json_object *ledger = NULL;
     const char **emails_seen = NULL;
     char url[1024], prefix[256];
     snprintf(url, sizeof url, "%s/_sim/ledger", argv[1]);
     snprintf(prefix, sizeof prefix, "cand-%s-", argv[2]);
-    CURL *h = curl_easy_init();
-    if (!h) goto done;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
-    curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
-    CURLcode e = curl_easy_perform(h);
-    if (e != CURLE_OK || !b.data) {
-        fprintf(stderr, "bench_ledger: %s: %s\n", url, curl_easy_strerror(e));
+    /* A whole bench run's ledger: tens of MiB (loopback only, as the bench allows). */
+    setenv("ATSB_HTTP_CLIENT_MAX_RESPONSE_MB", "1024", 0);
+    if (http_client_request("GET", url, NULL, NULL, 0, 120000, &res) || res.status != 200) {
+        fprintf(stderr, "bench_ledger: %s: %s\n", url, res.status ? "not 200" : res.error);
         goto done;
     }
-    ledger = json_tokener_parse(b.data);
+    ledger = json_tokener_parse(res.body);
     json_object *lever, *opps;
     if (!json_object_object_get_ex(ledger, "lever", &lever) || !json_object_object_get_ex(lever, "opportunities", &opps) ||
         !json_object_is_type(opps, json_type_array)) {
@@ -86,7 +64,6 @@ int main(int argc, char **argv) {
 done:
     free(emails_seen);
     json_object_put(ledger);
-    free(b.data);
-    if (h) curl_easy_cleanup(h);
+    http_result_free(&res);
     return rc;
 }
