@@ -47,6 +47,7 @@ static const struct {
     {"atsb_ingest_accept_batched_total", "Applications stored by group commits; divided by the batches, the mean batch size."},
     {"atsb_ingest_applications_total", "Applications and export candidates accepted or refused by ingest."},
     {"atsb_ingest_bytes_total", "Request body bytes ingest read."},
+    {"atsb_ingest_pending", "Webhooks and callbacks waiting for Kafka's acknowledgement (at most ATSB_INGEST_PENDING_MAX)."},
     {"atsb_kafka_consumer_lag", "Messages this consumer has yet to read on its assigned partitions, by consumer group."},
     {"atsb_kafka_produce_errors_total", "Messages Kafka did not acknowledge, by topic."},
     {"atsb_kafka_produced_total", "Messages Kafka acknowledged, by topic."},

@@ -3,6 +3,7 @@
 #include "accounts.h"
 #include "config.h"
 #include "crypto.h"
+#include "finish.h"
 #include "kafka_conf.h"
 #include "log.h"
 #include "lookup_cache.h"
@@ -11,6 +12,7 @@
 #include "replay.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -25,6 +27,7 @@ void ingest_config_load(ingest_config *cfg) {
     cfg->retry_after_s = (int)config_int("ATSB_INGEST_RETRY_AFTER_S", 5, 1, 3600);
     cfg->lookup_cache_ms = (int)config_int("ATSB_INGEST_LOOKUP_CACHE_MS", 5000, 0, 600000);
     cfg->committers = (int)config_int("ATSB_INGEST_COMMITTERS", 4, 1, 64);
+    cfg->pending_max = (int)config_int("ATSB_INGEST_PENDING_MAX", 16, 1, 1000);
     cfg->batch_max = (int)config_int("ATSB_INGEST_BATCH_MAX", 256, 1, 4096);
     cfg->batch_linger_ms = (int)config_int("ATSB_INGEST_BATCH_LINGER_MS", 0, 0, 1000);
     const char *base = config_str("ATSB_INGEST_STATUS_URL_BASE", "http://127.0.0.1:8084");
@@ -131,20 +134,22 @@ int ingest_begin_claim(const ingest_ctx *ctx, PGconn *c, const char *source, con
     return 0;
 }
 
-int ingest_produce_commit(const ingest_ctx *ctx, PGconn *c, const char *topic, const char *key,
-                          const char *schema, const ProtobufCMessage *msg, const char *kind, const char *trace,
-                          http_response *resp) {
-    produce_batch b;
-    produce_batch_init(&b, ctx->svc->producer, "ingest");
-    produce_batch_proto(&b, topic, key, schema, msg, trace);
-    if (produce_batch_wait(&b, kind)) {
-        ingest_unavailable(ctx, resp, "message broker");
+int ingest_produce_finish(const ingest_ctx *ctx, const http_request *req, PGconn *c, const char *topic,
+                          const char *key, const char *schema, const ProtobufCMessage *msg, const char *kind,
+                          const char *trace, http_response *ok, http_response *resp) {
+    if (finisher_reserve(ctx->finisher)) {
+        http_unavailable(resp, ctx->cfg.retry_after_s, "server_busy",
+                         "Too many requests are waiting for the message broker; nothing was stored. Retry later.");
         return -1;
     }
-    if (pg_run(c, "COMMIT", 0, NULL)) {
-        ingest_unavailable(ctx, resp, "database");
+    produce_batch *b = produce_batch_new(ctx->svc->producer, "ingest");
+    if (!b) {
+        finisher_release(ctx->finisher);
+        http_error(resp, 500, "internal", "Out of memory.");
         return -1;
     }
+    produce_batch_proto(b, topic, key, schema, msg, trace);
+    finisher_submit(ctx->finisher, req, c, b, kind, ok);
     return 0;
 }
 

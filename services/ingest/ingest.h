@@ -22,14 +22,17 @@ typedef struct {
     int committers;               /* ATSB_INGEST_COMMITTERS (accept_batch.h) */
     int batch_max;                /* ATSB_INGEST_BATCH_MAX (accept_batch.h) */
     int batch_linger_ms;          /* ATSB_INGEST_BATCH_LINGER_MS (accept_batch.h) */
+    int pending_max;              /* ATSB_INGEST_PENDING_MAX (finish.h) */
     char status_url_base[256];    /* ATSB_INGEST_STATUS_URL_BASE */
 } ingest_config;
 
 typedef struct accept_batcher accept_batcher; /* accept_batch.h */
+typedef struct finisher finisher;             /* finish.h */
 
 typedef struct {
     service *svc; /* svc->db and svc->producer are set before HTTP starts */
     accept_batcher *batcher;
+    finisher *finisher;
     ingest_config cfg;
     char topic_received[256];
     char topic_webhooks[256];
@@ -81,11 +84,16 @@ int ingest_begin_claim(const ingest_ctx *ctx, PGconn *c, const char *source, con
                        const char *replayed_msg, http_response *resp);
 
 /* Produces msg (to topic under key, with the schema header; kind names it
- * for produce_batch_wait) and commits c's transaction: 0, or -1 when resp
- * holds a 503 (message broker or database). */
-int ingest_produce_commit(const ingest_ctx *ctx, PGconn *c, const char *topic, const char *key,
-                          const char *schema, const ProtobufCMessage *msg, const char *kind, const char *trace,
-                          http_response *resp);
+ * for the produce metric) and hands the request to the finisher (finish.h):
+ * once Kafka has it, c's transaction is committed and ok is the answer (a
+ * 503 when the broker refused it or the COMMIT failed). 0: c, ok and the
+ * request are given up (the caller releases nothing and answers nothing);
+ * -1: nothing was produced, resp holds the answer (503 when
+ * ATSB_INGEST_PENDING_MAX requests wait already, 500 out of memory) and c
+ * is still the caller's. */
+int ingest_produce_finish(const ingest_ctx *ctx, const http_request *req, PGconn *c, const char *topic,
+                          const char *key, const char *schema, const ProtobufCMessage *msg, const char *kind,
+                          const char *trace, http_response *ok, http_response *resp);
 
 /* True when Content-Type is application/json (parameters allowed). */
 int ingest_is_json(const char *content_type);

@@ -4,6 +4,7 @@
 #include "accept_batch.h"
 #include "erasure.h"
 #include "erasure_listener.h"
+#include "finish.h"
 #include "ingest.h"
 #include "migrate.h"
 #include "retention.h"
@@ -31,8 +32,9 @@ int main(void) {
         .pg_pool_default = 40,
         /* Applications are parsed on a worker and wait on a committer, so
          * few workers suffice; fewer thread wake-ups per request make
-         * ingest faster (measured in docs/benchmarks.md). Exports,
-         * webhooks and callbacks still wait for Kafka on their worker. */
+         * ingest faster (measured in docs/benchmarks.md). Webhooks and
+         * callbacks wait on the finisher; exports still wait for Kafka on
+         * their worker. */
         .http_workers_default = 8,
         .secrets = secrets,
     };
@@ -44,8 +46,10 @@ int main(void) {
     spec.nroutes = routes_count;
     /* Before the HTTP server: applications are queued to it from the start. */
     ctx.batcher = accept_batcher_start(&ctx);
-    if (!ctx.batcher || service_start(&spec, &svc) != 0) {
+    ctx.finisher = finisher_start(&ctx);
+    if (!ctx.batcher || !ctx.finisher || service_start(&spec, &svc) != 0) {
         accept_batcher_stop(ctx.batcher);
+        finisher_stop(ctx.finisher);
         return EXIT_FAILURE;
     }
     /* Erasure: documents, their refs and the idempotency body hash. */
@@ -55,11 +59,12 @@ int main(void) {
     service_wait(&svc);
     retention_join(docs);
     int rc = erasure && erasure_listener_join(erasure) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-    /* Requests first (the deferred ones are answered by the committers),
-     * then the committers, then the producer and the pool they use. */
+    /* Requests first (the deferred ones are answered by the committers and
+     * the finisher), then those, then the producer and the pool they use. */
     http_server_stop(svc.http);
     svc.http = NULL;
     accept_batcher_stop(ctx.batcher);
+    finisher_stop(ctx.finisher);
     service_stop(&svc);
     return rc;
 }

@@ -67,7 +67,9 @@ void erase_key(const ingest_proc *p, const char *application_id) {
     PQfinish(c);
 }
 
-void ingest_start(ingest_proc *p, int no_status) {
+void ingest_start(ingest_proc *p, int no_status) { ingest_start_env(p, no_status, NULL); }
+
+void ingest_start_env(ingest_proc *p, int no_status, const char *extra) {
     harness_env_load();
     memset(p, 0, sizeof *p);
     harness_create_db(p->dsn, sizeof p->dsn);
@@ -100,7 +102,8 @@ void ingest_start(ingest_proc *p, int no_status) {
     snprintf(prefix_env, sizeof prefix_env, "ATSB_TOPIC_PREFIX=%s", p->prefix);
     char *argv[] = {bin, NULL};
     char *env[] = {addr, dsn_env, prefix_env, "ATSB_KAFKA_MESSAGE_TIMEOUT_MS=3000", "ATSB_PG_POOL=4",
-                   "ATSB_INGEST_RETRY_AFTER_S=2", "ATSB_INGEST_BATCH_LINGER_MS=30", NULL};
+                   "ATSB_INGEST_RETRY_AFTER_S=2", "ATSB_INGEST_BATCH_LINGER_MS=30", "ATSB_INGEST_PENDING_MAX=2",
+                   (char *)extra, NULL};
     p->pid = harness_spawn(argv, env, p->log);
     char url[128];
     snprintf(url, sizeof url, "%s/readyz", p->base);

@@ -23,9 +23,12 @@ typedef struct {
 /* Creates a database (with status.accounts holding demo-lever (lever) and
  * demo-eploy (eploy) unless no_status), the four topics with one partition,
  * starts atsb-ingest with ATSB_KAFKA_MESSAGE_TIMEOUT_MS=3000 (and a group
- * commit lingering 30 ms, so requests sent together share a batch) and waits for
+ * commit lingering 30 ms, so requests sent together share a batch; two
+ * webhooks or callbacks waiting for Kafka at most) and waits for
  * /readyz. Registers dev-stepstone-key for stepstone_de. */
 void ingest_start(ingest_proc *p, int no_status);
+/* ingest_start with one more environment variable ("NAME=value"; NULL for none). */
+void ingest_start_env(ingest_proc *p, int no_status, const char *extra);
 void ingest_stop(ingest_proc *p);
 
 /* Full topic name of base under p's prefix. */
