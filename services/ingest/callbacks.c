@@ -159,17 +159,10 @@ void callbacks_bgcheck_post(const http_request *req, http_response *resp, void *
     m.score = cb.score ? cb.score : "";
     m.report_url = cb.report_url ? cb.report_url : "";
     m.occurred_at_ms = cb.occurred_at_ms ? cb.occurred_at_ms : events_now_ms();
-    http_response ok;
-    memset(&ok, 0, sizeof ok);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "update_id", json_object_new_string(update_id));
-    http_json(&ok, 200, o);
     log_event(LOG_INFO, trace, "bgcheck callback received", "provider", provider, "update_id", update_id,
               (const char *)NULL);
-    if (ingest_produce_finish(ctx, req, c, ctx->topic_bgcheck, cb.order_id, SCHEMA_CHECK_UPDATE, &m.base,
-                              "bgcheck", trace, &ok, resp))
-        free(ok.body);
-    else
+    if (!ingest_produce_finish(ctx, req, c, ctx->topic_bgcheck, cb.order_id, SCHEMA_CHECK_UPDATE, &m.base,
+                               "bgcheck", trace, "update_id", update_id, resp))
         c = NULL; /* the finisher commits, answers and gives it back */
 cleanup:
     pg_pool_release(ctx->svc->db, c);

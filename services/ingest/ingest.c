@@ -136,7 +136,7 @@ int ingest_begin_claim(const ingest_ctx *ctx, PGconn *c, const char *source, con
 
 int ingest_produce_finish(const ingest_ctx *ctx, const http_request *req, PGconn *c, const char *topic,
                           const char *key, const char *schema, const ProtobufCMessage *msg, const char *kind,
-                          const char *trace, http_response *ok, http_response *resp) {
+                          const char *trace, const char *id_field, const char *id, http_response *resp) {
     if (finisher_reserve(ctx->finisher)) {
         http_unavailable(resp, ctx->cfg.retry_after_s, "server_busy",
                          "Too many requests are waiting for the message broker; nothing was stored. Retry later.");
@@ -149,7 +149,12 @@ int ingest_produce_finish(const ingest_ctx *ctx, const http_request *req, PGconn
         return -1;
     }
     produce_batch_proto(b, topic, key, schema, msg, trace);
-    finisher_submit(ctx->finisher, req, c, b, kind, ok);
+    http_response ok;
+    memset(&ok, 0, sizeof ok);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, id_field, json_object_new_string(id));
+    http_json(&ok, 200, o);
+    finisher_submit(ctx->finisher, req, c, b, kind, &ok);
     return 0;
 }
 

@@ -85,15 +85,15 @@ int ingest_begin_claim(const ingest_ctx *ctx, PGconn *c, const char *source, con
 
 /* Produces msg (to topic under key, with the schema header; kind names it
  * for the produce metric) and hands the request to the finisher (finish.h):
- * once Kafka has it, c's transaction is committed and ok is the answer (a
- * 503 when the broker refused it or the COMMIT failed). 0: c, ok and the
- * request are given up (the caller releases nothing and answers nothing);
- * -1: nothing was produced, resp holds the answer (503 when
- * ATSB_INGEST_PENDING_MAX requests wait already, 500 out of memory) and c
- * is still the caller's. */
+ * once Kafka has it, c's transaction is committed and the answer is 200
+ * {id_field: id} (503 when the broker refused it or the COMMIT failed).
+ * 0: c and the request are given up (the caller releases nothing and
+ * answers nothing); -1: nothing was produced, resp holds the answer (503
+ * when ATSB_INGEST_PENDING_MAX requests wait already, 500 out of memory)
+ * and c is still the caller's. */
 int ingest_produce_finish(const ingest_ctx *ctx, const http_request *req, PGconn *c, const char *topic,
                           const char *key, const char *schema, const ProtobufCMessage *msg, const char *kind,
-                          const char *trace, http_response *ok, http_response *resp);
+                          const char *trace, const char *id_field, const char *id, http_response *resp);
 
 /* True when Content-Type is application/json (parameters allowed). */
 int ingest_is_json(const char *content_type);

@@ -187,17 +187,10 @@ void webhooks_lever_post(const http_request *req, http_response *resp, void *vct
     m.contact_id = (char *)(w.contact_id ? w.contact_id : "");
     m.from_stage_id = (char *)(w.from_stage_id ? w.from_stage_id : "");
     m.to_stage_id = (char *)(w.to_stage_id ? w.to_stage_id : "");
-    http_response ok;
-    memset(&ok, 0, sizeof ok);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "webhook_id", json_object_new_string(webhook_id));
-    http_json(&ok, 200, o);
     log_event(LOG_INFO, trace, "webhook received", "account_id", account_id, "event", w.event, "webhook_id",
               webhook_id, (const char *)NULL);
-    if (ingest_produce_finish(ctx, req, c, ctx->topic_webhooks, account_id, SCHEMA_WEBHOOK, &m.base, "webhook",
-                              trace, &ok, resp))
-        free(ok.body);
-    else
+    if (!ingest_produce_finish(ctx, req, c, ctx->topic_webhooks, account_id, SCHEMA_WEBHOOK, &m.base, "webhook",
+                               trace, "webhook_id", webhook_id, resp))
         c = NULL; /* the finisher commits, answers and gives it back */
 cleanup:
     pg_pool_release(ctx->svc->db, c);
