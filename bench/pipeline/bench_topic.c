@@ -206,8 +206,12 @@ static int delivered(const char *src, const char *events, long n, long timeout_s
             strcpy(key.id, ev->application_id);
             a = bsearch(&key, apps, (size_t)n, sizeof *apps, slot_cmp);
         }
-        if (a && a->delivered++) dups++;
-        else if (a) printf("D %lld %d\n", (long long)ev->at_ms, a->partition), got++;
+        if (a && a->delivered++) {
+            dups++;
+        } else if (a) {
+            printf("D %lld %d\n", (long long)ev->at_ms, a->partition);
+            got++;
+        }
         atsbridge__v1__application_event__free_unpacked(ev, NULL);
     }
     topic_reader_close(&e);
