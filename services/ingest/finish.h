@@ -33,11 +33,11 @@ void finisher_stop(finisher *f);
 int finisher_reserve(finisher *f);
 void finisher_release(finisher *f);
 
-/* Hands over the request (with a place reserved): c in the transaction that claimed its replay id
- * (given up: it goes back to the pool), b from produce_batch_new holding
- * what it produced (given up), ok the answer once all is durable (its body
- * is taken; ok is cleared). The handler must not touch req or its own
- * response afterwards. */
+/* Hands over the request, a place reserved: c in the transaction that
+ * claimed its replay id (given up: it goes back to the pool), b from
+ * produce_batch_new holding what it produced (given up), ok the answer once
+ * all is durable (its body is taken; ok is cleared). The handler must not
+ * touch req or its own response afterwards. */
 void finisher_submit(finisher *f, const http_request *req, PGconn *c, produce_batch *b, const char *kind,
                      http_response *ok);
 
