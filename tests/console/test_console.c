@@ -11,12 +11,10 @@
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct {
@@ -123,7 +121,6 @@ static void csrf_of(const char *html, char *out, size_t len) {
 }
 
 static stack s;
-static pid_t console_pid;
 
 static void start(void) {
     int port = harness_free_port();
@@ -134,16 +131,10 @@ static void start(void) {
     char *extra[] = {origins, NULL};
     stack_start(&s, extra);
     stack_seed(&s);
-    console_pid = stack_console_start(&s, port, console_url);
+    stack_console_start(&s, port, console_url);
 }
 
-static void stop(void) {
-    if (console_pid > 0) {
-        kill(console_pid, SIGTERM);
-        waitpid(console_pid, NULL, 0);
-    }
-    stack_stop(&s);
-}
+static void stop(void) { stack_stop(&s); }
 
 /* Signs in with the bootstrap admin token; the cookie value into out. */
 static void sign_in(char *out, size_t len) {

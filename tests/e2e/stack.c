@@ -480,7 +480,7 @@ void stack_start_opts(stack *s, const stack_opts *o) {
     spawn(s, STACK_INGEST, in_argv, env, n);
 }
 
-pid_t stack_console_start(const stack *s, int port, const char *url) {
+void stack_console_start(stack *s, int port, const char *url) {
     char addr[64], pub[160], st[160], dl[160], log[400], ready[192];
     snprintf(addr, sizeof addr, "ATSB_CONSOLE_ADDR=127.0.0.1:%d", port);
     snprintf(pub, sizeof pub, "ATSB_CONSOLE_PUBLIC_URL=%s", url);
@@ -490,14 +490,19 @@ pid_t stack_console_start(const stack *s, int port, const char *url) {
                    "ATSB_OUTBOUND_ALLOW=127.0.0.0/8,::1", NULL};
     char *argv[] = {ATSB_BIN_DIR "/services/console/atsb-console", NULL};
     snprintf(log, sizeof log, "%s/console.log", s->dir);
-    pid_t pid = harness_spawn(argv, env, log);
+    s->console = harness_spawn(argv, env, log);
     snprintf(ready, sizeof ready, "%s/readyz", url);
     cr_assert_eq(harness_wait_http(ready, 30000), 0, "the console is not ready (log %s)", log);
-    return pid;
 }
 
 void stack_stop(stack *s) {
-    /* Services first (they may still be talking to the simulator). */
+    /* The console first (it talks to status and delivery), then the
+     * services (they may still be talking to the simulator). */
+    if (s->console > 0) {
+        kill(s->console, SIGTERM);
+        waitpid(s->console, NULL, 0);
+        s->console = 0;
+    }
     static const int order[] = {STACK_INGEST, STACK_QUESTIONS2, STACK_QUESTIONS, STACK_DELIVERY2,
                                 STACK_DELIVERY, STACK_STATUS,    STACK_SIM};
     for (size_t i = 0; i < STACK_NPROC; i++)

@@ -52,6 +52,7 @@ typedef struct {
     int replicas;        /* processes of questions and of delivery: 1 or 2 */
     char kafka_dir[512]; /* the stack's own Kafka broker (scripts/kafka), "" when none */
     char kafka_log[600];
+    pid_t console; /* stack_console_start's atsb-console, 0 when none */
 } stack;
 
 typedef struct {
@@ -78,8 +79,8 @@ void stack_stop(stack *s);
 
 /* Starts atsb-console on 127.0.0.1:port (its public URL url) over the
  * stack's status and delivery, log in s->dir/console.log, and waits for
- * /readyz. The caller sends SIGTERM and waits for the returned pid. */
-pid_t stack_console_start(const stack *s, int port, const char *url);
+ * /readyz; stack_stop stops it first. */
+void stack_console_start(stack *s, int port, const char *url);
 
 /* SIGKILL to one process (no chance to clean up) and reaps it. */
 void stack_kill(stack *s, int proc);

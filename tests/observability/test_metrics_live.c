@@ -11,7 +11,6 @@
 #include "stack.h"
 
 #include <criterion/criterion.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 #include <unistd.h>
 
 static stack s;
-static pid_t console_pid;
 static char console_url[64];
 
 static void start(void) {
@@ -29,16 +27,10 @@ static void start(void) {
     stack_seed(&s);
     int port = harness_free_port();
     snprintf(console_url, sizeof console_url, "http://127.0.0.1:%d", port);
-    console_pid = stack_console_start(&s, port, console_url);
+    stack_console_start(&s, port, console_url);
 }
 
-static void stop(void) {
-    if (console_pid > 0) {
-        kill(console_pid, SIGTERM);
-        waitpid(console_pid, NULL, 0);
-    }
-    stack_stop(&s);
-}
+static void stop(void) { stack_stop(&s); }
 
 /* GET base/metrics; the body (malloc'd), asserting 200. */
 static char *metrics_of(const char *base) {
