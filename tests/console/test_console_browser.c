@@ -46,12 +46,7 @@ Test(console_browser, link_deliver_go_live_accessible, .timeout = 300) {
     char *argv[] = {"/usr/bin/env", "node", ATSB_SOURCE_DIR "/tests/console/browser.js", NULL};
     char log[400];
     snprintf(log, sizeof log, "%s/browser.log", s.dir);
-    pid_t pid = harness_spawn(argv, env, log);
-    int status = 0;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    char *out = harness_read_file(log);
-    fprintf(stderr, "%s", out ? out : "");
+    int status = harness_run(argv, env, log);
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "browser.js failed (above; logs in %s)", s.dir);
-    free(out);
     stack_stop(&s);
 }

@@ -134,12 +134,7 @@ Test(metrics_live, every_service_passes_promtool_and_serves_what_alerts_and_dash
                     ATSB_SOURCE_DIR, NULL};
     char log[500];
     snprintf(log, sizeof log, "%s/check_live_metrics.log", s.dir);
-    pid_t pid = harness_spawn(argv, NULL, log);
-    int st = 0;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    char *out = harness_read_file(log);
-    fprintf(stderr, "%s", out ? out : "");
-    free(out);
+    int st = harness_run(argv, NULL, log);
     if (WIFEXITED(st) && WEXITSTATUS(st) == 77) cr_skip_test("promtool is not installed (Debian package prometheus)");
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "check_live_metrics.sh failed (above; answers in %s)", dir);
 }

@@ -254,6 +254,16 @@ pid_t harness_spawn(char *const argv[], char *const env[], const char *log_path)
     return pid;
 }
 
+int harness_run(char *const argv[], char *const env[], const char *log_path) {
+    pid_t pid = harness_spawn(argv, env, log_path);
+    int st = 0;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    char *out = harness_read_file(log_path);
+    fprintf(stderr, "%s", out ? out : "");
+    free(out);
+    return st;
+}
+
 int harness_wait_http(const char *url, int timeout_ms) {
     for (int waited = 0; waited < timeout_ms; waited += 100) {
         if (harness_http("GET", url, NULL, NULL, NULL) == 200) return 0;

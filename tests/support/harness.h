@@ -51,6 +51,11 @@ int harness_kafka(const char *cmd, const char *dir, const char *arg, const char 
  * stdout/stderr go to log_path when not NULL. Returns the pid. */
 pid_t harness_spawn(char *const argv[], char *const env[], const char *log_path);
 
+/* harness_spawn, then waits for the process and copies its log to stderr
+ * (a checking script's report shows in the test's output). Returns the
+ * wait status (WIFEXITED, WEXITSTATUS). */
+int harness_run(char *const argv[], char *const env[], const char *log_path);
+
 /* Waits up to timeout_ms for GET url to answer 200. Returns 0 or -1. */
 int harness_wait_http(const char *url, int timeout_ms);
 
